@@ -1,0 +1,120 @@
+"""The JSON API frame: bearer-token auth, strict body parsing, problem+json."""
+
+import gzip
+import json
+import zlib
+from functools import wraps
+
+from flask import current_app, g, request
+from marshmallow import ValidationError
+
+from backend.errors import ApiError
+
+
+def client_address() -> str:
+    if current_app.config.get("TRUST_PROXY") and request.access_route:
+        return request.access_route[0][:64]
+    return (request.remote_addr or "")[:64]
+
+
+def _read_body(limit: int) -> bytes:
+    length = request.content_length
+    if length is not None and length > limit:
+        raise ApiError(413, "Payload Too Large", f"The body may be at most {limit} bytes.")
+    raw = request.stream.read(limit + 1)
+    if len(raw) > limit:
+        raise ApiError(413, "Payload Too Large", f"The body may be at most {limit} bytes.")
+    encoding = (request.headers.get("Content-Encoding") or "").strip().lower()
+    if encoding in ("", "identity"):
+        return raw
+    if encoding != "gzip":
+        raise ApiError(415, "Unsupported Media Type", f"Content-Encoding {encoding!r} is not supported.")
+    # Inflate in bounded steps: a gzip bomb stops at the limit, not in memory.
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(raw, limit + 1)
+    except zlib.error:
+        raise ApiError(400, "Bad Request", "The gzip body is corrupt.") from None
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise ApiError(413, "Payload Too Large", f"The inflated body may be at most {limit} bytes.")
+    return out
+
+
+def json_body(limit: int | None = None) -> dict:
+    """The request's JSON object, or a problem for anything else."""
+    limit = limit or current_app.config["API_MAX_BODY"]
+    mimetype = request.mimetype or ""
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise ApiError(415, "Unsupported Media Type", "Send the body as application/json.")
+    raw = _read_body(limit)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ApiError(400, "Malformed JSON", "The body is not valid UTF-8 JSON.") from None
+    if not isinstance(data, dict):
+        raise ApiError(422, "Validation failed", "The body must be a JSON object.",
+                       errors={"_schema": ["Expected a JSON object."]})
+    return data
+
+
+def load(schema, data=None, partial=False):
+    """Validate with a marshmallow schema; unknown fields are errors."""
+    if data is None:
+        data = json_body()
+    try:
+        return schema.load(data, partial=partial)
+    except ValidationError as exc:
+        raise ApiError(422, "Validation failed", "Some fields are not valid.",
+                       errors=_flatten(exc.messages)) from None
+
+
+def _flatten(messages, prefix="") -> dict:
+    flat: dict = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, dict):
+                flat.update(_flatten(value, name))
+            else:
+                flat[name] = [str(m) for m in (value if isinstance(value, list) else [value])]
+    else:
+        flat[prefix or "_schema"] = [str(m) for m in messages]
+    return flat
+
+
+def token_required(view):
+    """Authenticate a JSON API call with `Authorization: Bearer <device token>`."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        from backend.auth.services import device_for_token
+
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "Unauthorized", "Send a device token: Authorization: Bearer <token>.",
+                           headers={"WWW-Authenticate": 'Bearer realm="linli"'})
+        device = device_for_token(token.strip(), client_address())
+        if device is None:
+            raise ApiError(401, "Unauthorized", "The token is unknown, expired or revoked. Sign in again.",
+                           headers={"WWW-Authenticate": 'Bearer realm="linli", error="invalid_token"'})
+        g.device = device
+        g.user = device.user
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def gzip_if_accepted(response):
+    """Compress larger JSON responses for clients that accept gzip."""
+    if (response.direct_passthrough or response.status_code < 200 or response.status_code >= 300
+            or "gzip" not in (request.headers.get("Accept-Encoding") or "")
+            or response.headers.get("Content-Encoding")):
+        return response
+    body = response.get_data()
+    if len(body) < 1024:
+        return response
+    response.set_data(gzip.compress(body, compresslevel=5))
+    response.headers["Content-Encoding"] = "gzip"
+    response.headers.add("Vary", "Accept-Encoding")
+    return response

@@ -1,0 +1,1 @@
+"""Accounts, roles and scopes, sign-in, device tokens, and the one authorization policy."""

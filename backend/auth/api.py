@@ -1,0 +1,127 @@
+"""/api/v1/auth: device tokens (SYNC_PROTOCOL.md §1), the signed-in user, devices."""
+
+from flask import Blueprint, g
+from sqlalchemy import select
+
+from backend.apiframe import client_address, load, token_required
+from backend.auth import services
+from backend.auth.models import Device
+from backend.auth.schemas import device_out, token_request, token_response, user_summary
+from backend.errors import ApiError
+from backend.extensions import db
+
+bp = Blueprint("auth_api", __name__, url_prefix="/api/v1/auth")
+
+
+def summary(user) -> dict:
+    return user_summary.dump({
+        "id": user.id, "username": user.username, "display_name": user.display_name,
+        "role": user.role, "status": user.status, "household_id": user.household_id,
+        "scope": [{"id": n.id, "kind": n.kind, "name": n.name} for n in user.scope_nodes],
+    })
+
+
+def _utc(value):
+    return value.isoformat() + "Z" if value else None
+
+
+@bp.post("/token")
+def issue_token():
+    """Sign in a device.
+    ---
+    post:
+      tags: [auth]
+      summary: Exchange a username and password for a device token
+      requestBody:
+        content:
+          application/json:
+            schema: TokenRequest
+      responses:
+        201:
+          content:
+            application/json:
+              schema: TokenResponse
+        401: {description: Wrong username or password}
+        403: {description: The account is disabled or not yet confirmed}
+        429: {description: Too many failed sign-ins; see Retry-After}
+    """
+    data = load(token_request)
+    try:
+        result = services.authenticate(data["username"], data["password"], client_address())
+    except services.Throttled as exc:
+        raise ApiError(429, "Too Many Requests", "Too many failed sign-ins. Try again later.",
+                       headers={"Retry-After": str(exc.retry_after)}) from None
+    if result.user is None:
+        if result.reason == "inactive":
+            raise ApiError(403, "Forbidden", "This account is disabled.")
+        raise ApiError(401, "Unauthorized", "Wrong username or password.",
+                       errors={"password": ["Wrong username or password."]})
+    token, device = services.issue_device_token(result.user, str(data["device_id"]), data["device_name"],
+                                                client_address())
+    body = {"token": token, "expires_at": _utc(device.expires_at), "user": summary(result.user)}
+    return token_response.dump(body) | {"expires_at": _utc(device.expires_at)}, 201
+
+
+@bp.get("/me")
+@token_required
+def me():
+    """The signed-in user.
+    ---
+    get:
+      tags: [auth]
+      security: [{bearer: []}]
+      responses:
+        200:
+          content:
+            application/json:
+              schema: UserSummary
+    """
+    return summary(g.user)
+
+
+@bp.get("/devices")
+@token_required
+def list_devices():
+    """This user's devices.
+    ---
+    get:
+      tags: [auth]
+      security: [{bearer: []}]
+      responses:
+        200:
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  devices: {type: array, items: DeviceOut}
+    """
+    rows = []
+    for device in services.devices_of(g.user):
+        row = device_out.dump(device)
+        row["current"] = device.id == g.device.id
+        rows.append(row)
+    return {"devices": rows}
+
+
+@bp.delete("/devices/<device_id>")
+@token_required
+def revoke(device_id):
+    """Revoke a device (own, or of a user you manage).
+    ---
+    delete:
+      tags: [auth]
+      security: [{bearer: []}]
+      parameters:
+        - {in: path, name: device_id, required: true, schema: {type: string}}
+      responses:
+        204: {description: Revoked}
+        404: {description: No such device in your reach}
+    """
+    device = db.session.scalar(select(Device).where(Device.id == device_id))
+    from backend.auth import policy
+
+    if device is None or not policy.can(g.user, policy.MANAGE, device):
+        raise ApiError(404, "Not Found", "No such device.")
+    services.revoke_device(g.user, device, client_address())
+    return "", 204

@@ -1,0 +1,64 @@
+"""Configuration. SQLite next to the app by default; DATABASE_URL for PostgreSQL."""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{ROOT / 'instance' / 'linli.sqlite3'}"
+    # psycopg 3 is the driver; accept the plain postgres:// spellings too.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    # Key for encrypting sensitive personal fields at rest; falls back to SECRET_KEY.
+    FIELD_KEY = os.environ.get("LINLI_FIELD_KEY", "")
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    SESSION_COOKIE_NAME = "linli_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _flag("LINLI_SECURE_COOKIES", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    PREFERRED_URL_SCHEME = "https" if SESSION_COOKIE_SECURE else "http"
+
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead
+    WTF_CSRF_SSL_STRICT = SESSION_COOKIE_SECURE
+
+    # Largest body any request may carry (photos); JSON API bodies get less.
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    API_MAX_BODY = 1024 * 1024
+
+    BABEL_DEFAULT_LOCALE = "zh_Hans"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "backend" / "translations")
+    LANGUAGES = ("zh_Hans", "zh_Hant", "en")
+
+    # Device tokens slide: each use pushes expiry this far ahead.
+    DEVICE_TOKEN_DAYS = 90
+    # Sign-in throttling: failures allowed within the window before 429.
+    SIGNIN_WINDOW_SECONDS = 15 * 60
+    SIGNIN_MAX_FAILURES_PER_ACCOUNT = 5
+    SIGNIN_MAX_FAILURES_PER_ADDRESS = 20
+
+    PAGE_SIZE = 25
+    TRUST_PROXY = _flag("LINLI_TRUST_PROXY", False)

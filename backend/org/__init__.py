@@ -1,0 +1,1 @@
+"""The hierarchy: district, street, community/village, grid, building, rural station."""

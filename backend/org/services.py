@@ -1,0 +1,215 @@
+"""Rules of the tree: what may hang where, moving subtrees, retiring."""
+
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, func, literal, select, update
+
+from backend.audit import services as audit
+from backend.auth import policy
+from backend.common import new_id, utcnow
+from backend.errors import Invalid, Refused
+from backend.extensions import db
+from backend.org.models import COMMUNITY_KINDS, KINDS, PARENT_KINDS, Node
+from backend.registry.models import Household
+
+EDITABLE = ("name", "code", "address", "notes", "community_kind")
+INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+def new_invite_code() -> str:
+    return "".join(secrets.choice(INVITE_ALPHABET) for _ in range(8))
+
+
+def _validate(kind: str, parent: Node | None, data: dict) -> dict:
+    errors: dict[str, list] = {}
+    if kind not in KINDS:
+        errors["kind"] = [_l("Unknown kind.")]
+        raise Invalid(errors)
+    allowed = PARENT_KINDS[kind]
+    if parent is None and None not in allowed:
+        errors["parent_id"] = [_l("Choose where this belongs.")]
+    elif parent is not None and parent.kind not in allowed:
+        errors["parent_id"] = [_l("A %(kind)s cannot be placed under a %(parent)s.", kind=kind, parent=parent.kind)]
+    elif parent is not None and parent.retired_at is not None:
+        errors["parent_id"] = [_l("The parent is retired.")]
+    if kind == "station" and parent is not None and parent.kind == "community" and parent.community_kind != "village":
+        errors["parent_id"] = [_l("A rural station belongs to a village or a street.")]
+    name = (data.get("name") or "").strip()
+    if not name:
+        errors["name"] = [_l("Required.")]
+    elif len(name) > 100:
+        errors["name"] = [_l("At most %(n)s characters.", n=100)]
+    if kind == "community" and data.get("community_kind") not in COMMUNITY_KINDS:
+        errors["community_kind"] = [_l("Choose urban community or village.")]
+    for field, limit in (("code", 32), ("address", 200)):
+        if len((data.get(field) or "").strip()) > limit:
+            errors[field] = [_l("At most %(n)s characters.", n=limit)]
+    if errors:
+        raise Invalid(errors)
+    clean = {field: ((data.get(field) or "").strip() or None) for field in EDITABLE}
+    clean["name"] = name
+    if kind != "community":
+        clean["community_kind"] = None
+    return clean
+
+
+def create_node(actor, *, kind: str, parent_id: str | None, **data) -> Node:
+    parent = db.session.get(Node, parent_id) if parent_id else None
+    if parent_id and parent is None:
+        raise Invalid({"parent_id": [_l("Not found.")]})
+    if actor is not None and not policy.can_create_node(actor, kind, parent):
+        raise Refused()
+    clean = _validate(kind, parent, data)
+    node = Node(id=new_id(), kind=kind, parent_id=parent.id if parent else None, **clean)
+    node.path = (parent.path if parent else "/") + node.id + "/"
+    if kind == "community":
+        node.invite_code = new_invite_code()
+    db.session.add(node)
+    db.session.flush()
+    audit.record(actor, "create", "node", node.id, {"kind": kind, "name": node.name})
+    db.session.commit()
+    return node
+
+
+def update_node(actor, node: Node, **data) -> Node:
+    if actor is not None and not policy.can(actor, policy.CHANGE, node):
+        raise Refused()
+    merged = {field: getattr(node, field) for field in EDITABLE} | {k: v for k, v in data.items() if k in EDITABLE}
+    clean = _validate(node.kind, node.parent, merged)
+    changed = {k: v for k, v in clean.items() if getattr(node, k) != v}
+    for field, value in changed.items():
+        setattr(node, field, value)
+    if changed:
+        audit.record(actor, "update", "node", node.id, {"fields": sorted(changed)})
+    db.session.commit()
+    return node
+
+
+def move_node(actor, node: Node, new_parent_id: str) -> Node:
+    """Move a node with its whole subtree; households follow their grid."""
+    parent = db.session.get(Node, new_parent_id) if new_parent_id else None
+    if parent is None:
+        raise Invalid({"parent_id": [_l("Choose where to move it.")]})
+    if actor is not None and not (policy.can(actor, policy.CHANGE, node)
+                                  and policy.can_create_node(actor, node.kind, parent)):
+        raise Refused()
+    if parent.path.startswith(node.path):
+        raise Invalid({"parent_id": [_l("A node cannot move under itself.")]})
+    _validate(node.kind, parent, {field: getattr(node, field) for field in EDITABLE})
+    old_path, new_path = node.path, parent.path + node.id + "/"
+    old_parent = node.parent_id
+    node.parent_id = parent.id
+    db.session.flush()
+    # Rewrite the materialised path of the whole subtree in one statement.
+    db.session.execute(
+        update(Node)
+        .where(Node.path.startswith(old_path, autoescape=True))
+        .values(path=literal(new_path, String) + func.substr(Node.path, len(old_path) + 1))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire_all()
+    node = db.session.get(Node, node.id)
+    community = _community_of(node)
+    if community is not None:
+        grids = select(Node.id).where(Node.kind == "grid", Node.path.startswith(node.path, autoescape=True))
+        db.session.execute(
+            update(Household).where(Household.grid_id.in_(grids)).values(community_id=community.id)
+            .execution_options(synchronize_session=False)
+        )
+    audit.record(actor, "move", "node", node.id, {"from": old_parent, "to": parent.id})
+    db.session.commit()
+    return node
+
+
+def _community_of(node: Node) -> Node | None:
+    ids = node.path.strip("/").split("/")
+    return db.session.scalar(select(Node).where(Node.id.in_(ids), Node.kind == "community"))
+
+
+def retire_node(actor, node: Node) -> Node:
+    if actor is not None and not policy.can(actor, policy.RETIRE, node):
+        raise Refused()
+    live_children = db.session.scalar(
+        select(func.count()).select_from(Node).where(Node.parent_id == node.id, Node.retired_at.is_(None))
+    )
+    live_households = db.session.scalar(
+        select(func.count()).select_from(Household).where(
+            (Household.grid_id == node.id) | (Household.building_id == node.id), Household.retired_at.is_(None)
+        )
+    )
+    if live_children or live_households:
+        raise Invalid({"node": [_l("Move or retire what is under it first (%(n)s nodes, %(h)s households).",
+                                   n=live_children, h=live_households)]})
+    node.retired_at = utcnow()
+    audit.record(actor, "retire", "node", node.id)
+    db.session.commit()
+    return node
+
+
+def restore_node(actor, node: Node) -> Node:
+    if actor is not None and not policy.can(actor, policy.RETIRE, node):
+        raise Refused()
+    if node.parent is not None and node.parent.retired_at is not None:
+        raise Invalid({"node": [_l("Restore its parent first.")]})
+    node.retired_at = None
+    audit.record(actor, "restore", "node", node.id)
+    db.session.commit()
+    return node
+
+
+def regenerate_invite_code(actor, node: Node) -> str:
+    if node.kind != "community" or (actor is not None and not policy.can(actor, policy.CHANGE, node)
+                                    and not _staff_of(actor, node)):
+        raise Refused()
+    node.invite_code = new_invite_code()
+    audit.record(actor, "regenerate_invite_code", "node", node.id)
+    db.session.commit()
+    return node.invite_code
+
+
+def _staff_of(actor, community: Node) -> bool:
+    return actor.role == "community_staff" and any(n.id == community.id for n in actor.scope_nodes)
+
+
+def children(actor, node: Node | None, include_retired: bool = False) -> list[Node]:
+    query = select(Node).where(policy.node_filter(actor))
+    query = query.where(Node.parent_id == node.id) if node else query.where(Node.parent_id.is_(None))
+    if not include_retired:
+        query = query.where(Node.retired_at.is_(None))
+    return list(db.session.scalars(query.order_by(Node.kind, Node.code, Node.name)))
+
+
+def search(actor, *, q: str = "", kind: str | None = None, under: Node | None = None,
+           include_retired: bool = False, page: int = 1, per_page: int = 25):
+    query = select(Node).where(policy.node_filter(actor))
+    if kind:
+        query = query.where(Node.kind == kind)
+    if under is not None:
+        query = query.where(Node.path.startswith(under.path, autoescape=True), Node.id != under.id)
+    if q:
+        like = f"%{q.strip()}%"
+        query = query.where(Node.name.ilike(like) | Node.code.ilike(like))
+    if not include_retired:
+        query = query.where(Node.retired_at.is_(None))
+    return db.paginate(query.order_by(Node.path), page=page, per_page=per_page, error_out=False)
+
+
+def ancestors(node: Node) -> list[Node]:
+    ids = node.ancestor_ids
+    if not ids:
+        return []
+    found = {n.id: n for n in db.session.scalars(select(Node).where(Node.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+def counts_under(node: Node) -> dict:
+    """Live households and residents under a node, for the tree page."""
+    from backend.registry.models import Resident
+
+    grids = select(Node.id).where(Node.kind == "grid", Node.path.startswith(node.path, autoescape=True))
+    households = db.session.scalar(select(func.count()).select_from(Household).where(
+        Household.grid_id.in_(grids), Household.retired_at.is_(None)))
+    residents = db.session.scalar(select(func.count()).select_from(Resident).join(Household).where(
+        Household.grid_id.in_(grids), Household.retired_at.is_(None), Resident.retired_at.is_(None)))
+    return {"households": households or 0, "residents": residents or 0}

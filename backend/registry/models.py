@@ -1,0 +1,90 @@
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.common import new_id, utcnow
+from backend.extensions import db
+
+household_care_tags = db.Table(
+    "household_care_tags",
+    db.Column("household_id", ForeignKey("households.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("tag_code", ForeignKey("care_tags.code"), primary_key=True),
+)
+
+resident_care_tags = db.Table(
+    "resident_care_tags",
+    db.Column("resident_id", ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("tag_code", ForeignKey("care_tags.code"), primary_key=True),
+)
+
+
+class CareTag(db.Model):
+    """A reason a household or person needs care. Built-in tags come with the
+    product; staff may add their own. Sensitive tags (community correction,
+    rehabilitation) are shown only to roles that may see sensitive fields."""
+
+    __tablename__ = "care_tags"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_zh_hans: Mapped[str] = mapped_column(String(50))
+    name_zh_hant: Mapped[str] = mapped_column(String(50))
+    name_en: Mapped[str] = mapped_column(String(80))
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at = mapped_column(db.DateTime, default=utcnow, nullable=False)
+
+    def label(self, locale: str) -> str:
+        if locale.startswith("en"):
+            return self.name_en
+        if locale in ("zh_Hant", "zh_TW", "zh_HK"):
+            return self.name_zh_hant
+        return self.name_zh_hans
+
+
+class Household(db.Model):
+    __tablename__ = "households"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    grid_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"), index=True)
+    building_id: Mapped[str | None] = mapped_column(ForeignKey("nodes.id"), index=True)
+    # Denormalised from the grid: the community is the sync space and the
+    # most common filter, so it is kept on the row.
+    community_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"), index=True)
+    address: Mapped[str] = mapped_column(String(200))
+    head_name: Mapped[str] = mapped_column(String(50))
+    member_count: Mapped[int] = mapped_column(Integer, default=0)
+    phone_enc: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at = mapped_column(db.DateTime, default=utcnow, nullable=False)
+    updated_at = mapped_column(db.DateTime, default=utcnow, onupdate=utcnow, nullable=False)
+    retired_at = mapped_column(db.DateTime)
+    retire_reason: Mapped[str | None] = mapped_column(String(200))
+
+    grid = relationship("Node", foreign_keys=[grid_id])
+    building = relationship("Node", foreign_keys=[building_id])
+    community = relationship("Node", foreign_keys=[community_id])
+    care_tags = relationship(CareTag, secondary=household_care_tags, order_by=CareTag.code)
+    residents = relationship("Resident", back_populates="household", order_by="Resident.created_at")
+
+
+class Resident(db.Model):
+    __tablename__ = "residents"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50), index=True)
+    gender: Mapped[str | None] = mapped_column(String(1))
+    birth_date = mapped_column(Date)
+    relation: Mapped[str | None] = mapped_column(String(20))
+    # Sensitive personal fields: encrypted at rest, masked on screen, every
+    # reveal audited. The hash is a keyed blind index for exact look-up.
+    id_number_enc: Mapped[str | None] = mapped_column(Text)
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_enc: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at = mapped_column(db.DateTime, default=utcnow, nullable=False)
+    updated_at = mapped_column(db.DateTime, default=utcnow, onupdate=utcnow, nullable=False)
+    retired_at = mapped_column(db.DateTime)
+    retire_reason: Mapped[str | None] = mapped_column(String(200))
+
+    household = relationship(Household, back_populates="residents")
+    care_tags = relationship(CareTag, secondary=resident_care_tags, order_by=CareTag.code)

@@ -1,0 +1,16 @@
+"""Everything a person sees: htmx management pages, and (later) the field app shell."""
+
+
+def register(app) -> None:
+    from frontend.accounts.views import bp as accounts
+    from frontend.auth.views import bp as auth
+    from frontend.home import bp as home
+    from frontend.org.views import bp as org
+    from frontend.registry.views import bp as registry
+
+    for bp in (home, auth, org, registry, accounts):
+        app.register_blueprint(bp)
+
+    from frontend.labels import register as register_labels
+
+    register_labels(app)

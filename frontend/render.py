@@ -1,0 +1,31 @@
+"""Render a full page, or just its fragment for an htmx request."""
+
+from flask import make_response, render_template, request
+
+from backend.extensions import htmx
+
+
+def page(template: str, fragment: str | None = None, status: int = 200, **context):
+    """`template` extends base.html and includes `fragment`; an htmx request
+    that targets part of the page (not a boosted navigation) gets the fragment."""
+    if fragment and htmx and not htmx.boosted:
+        body = render_template(fragment, **context)
+    else:
+        body = render_template(template, **context)
+    response = make_response(body, status)
+    response.headers.add("Vary", "HX-Request")
+    return response
+
+
+def form_page(template: str, fragment: str | None, errors: dict, **context):
+    """Re-render a form with its messages: 422 so htmx and tests see the failure.
+    htmx swaps 4xx only when told to; app.js allows 422."""
+    return page(template, fragment, status=422 if errors else 200, errors=errors, **context)
+
+
+def int_arg(name: str, default: int = 1, low: int = 1, high: int = 100000) -> int:
+    try:
+        value = int(request.args.get(name, default))
+    except (TypeError, ValueError):
+        return default
+    return min(max(value, low), high)

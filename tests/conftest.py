@@ -1,0 +1,156 @@
+"""Fixtures: a real database (SQLite file or a throwaway PostgreSQL database,
+chosen by LINLI_TEST_DB), the schema built by the real migrations, a client,
+and a small world of places, households and accounts."""
+
+import os
+import uuid
+
+import pytest
+
+from tests.factories import World, build_world
+
+DB_KIND = os.environ.get("LINLI_TEST_DB", "sqlite")
+PG_ADMIN_URL = os.environ.get("LINLI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _postgres_database():
+    import psycopg
+
+    name = f"linli_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is unreachable in CI: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
+    admin.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    return f"{base}/{name}", name
+
+
+def _drop_postgres(name):
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if DB_KIND == "postgres":
+        url, name = _postgres_database()
+        yield url
+        _drop_postgres(name)
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'linli.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    from flask_migrate import upgrade
+
+    from backend import create_app
+
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SESSION_COOKIE_SECURE": False,
+        "WTF_CSRF_SSL_STRICT": False,
+    })
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+    yield app
+    with app.app_context():
+        from backend.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    """Each test starts from empty tables (built-in care tags kept)."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    from sqlalchemy import text
+
+    from backend.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "care_tags"]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(text(f'DELETE FROM "{table}"'))
+            conn.execute(text("DELETE FROM care_tags WHERE builtin = :f"), {"f": False})
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def world(ctx) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def csrf_client(app):
+    """A client with CSRF checks on, as in production."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield app.test_client()
+
+
+class Auth:
+    """Sign in through the real pages and the real token endpoint."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def csrf_token(self, path="/sign-in"):
+        import re
+
+        html = self.client.get(path).get_data(as_text=True)
+        match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+        assert match, "page carries no CSRF token"
+        return match.group(1)
+
+    def login(self, username, password="demo-pass-2026"):
+        token = self.csrf_token()
+        response = self.client.post("/sign-in", data={"username": username, "password": password,
+                                                      "csrf_token": token})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    def logout(self):
+        token = self.csrf_token("/")
+        return self.client.post("/sign-out", data={"csrf_token": token})
+
+    def token(self, username, password="demo-pass-2026", device_id=None):
+        response = self.client.post("/api/v1/auth/token", json={
+            "username": username, "password": password,
+            "device_id": device_id or str(uuid.uuid4()), "device_name": "test phone"})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["token"]
+
+    def headers(self, username):
+        return {"Authorization": f"Bearer {self.token(username)}"}
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
