@@ -147,13 +147,10 @@ def check_password_strength(password: str) -> list[str]:
     return problems
 
 
-def create_user(actor: User | None, *, username: str, display_name: str, password: str, role: str,
-                scope_ids: list[str] | None = None, household_id: str | None = None,
-                phone: str | None = None) -> User:
-    """Create an account. `actor` None is the command line (trusted)."""
+def _validate_account(username: str, display_name: str, password: str, errors: dict) -> str:
+    """Checks every new account shares; returns the cleaned username."""
     from flask_babel import lazy_gettext as _l
 
-    errors: dict[str, list] = {}
     username = (username or "").strip()
     if not username or len(username) > 50 or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
         errors.setdefault("username", []).append(_l("Letters, digits, '.', '-' and '_' only, up to 50."))
@@ -161,20 +158,33 @@ def create_user(actor: User | None, *, username: str, display_name: str, passwor
         errors.setdefault("username", []).append(_l("This username is taken."))
     if not (display_name or "").strip():
         errors.setdefault("display_name", []).append(_l("Required."))
+    elif len(display_name.strip()) > 50:
+        errors.setdefault("display_name", []).append(_l("At most %(n)s characters.", n=50))
+    problems = check_password_strength(password)
+    if problems:
+        errors["password"] = problems
+    return username
+
+
+def create_user(actor: User | None, *, username: str, display_name: str, password: str, role: str,
+                scope_ids: list[str] | None = None, household_id: str | None = None,
+                phone: str | None = None) -> User:
+    """Create an account. `actor` None is the command line (trusted)."""
+    from flask_babel import lazy_gettext as _l
+
+    errors: dict[str, list] = {}
+    username = _validate_account(username, display_name, password, errors)
     if role not in ROLES:
         errors.setdefault("role", []).append(_l("Unknown role."))
     elif actor is not None and role not in policy.ROLES_CREATED_BY.get(actor.role, set()):
         errors.setdefault("role", []).append(_l("You may not create this kind of account."))
-    pw = check_password_strength(password)
-    if pw:
-        errors["password"] = pw
     nodes = _scope_nodes_for(actor, role, scope_ids or [], errors)
     household = None
     if role == "resident":
         household = db.session.get(Household, household_id) if household_id else None
         if household is None:
             errors.setdefault("household_id", []).append(_l("Choose the resident's household."))
-        elif actor is not None and not policy.can(actor, policy.CHANGE, household) and actor.role != "admin":
+        elif actor is not None and not policy.can(actor, policy.CHANGE, household):
             errors.setdefault("household_id", []).append(_l("Outside your area."))
     if errors:
         raise Invalid(errors)
@@ -262,6 +272,8 @@ def change_password(actor: User, user: User, new_password: str, current_password
 
 def register_resident(*, invite_code: str, username: str, display_name: str, password: str,
                       phone: str | None, claimed_address: str) -> User:
+    """A resident registers with their community's invitation code; the
+    account is pending until staff link it to a household."""
     from flask_babel import lazy_gettext as _l
 
     errors: dict[str, list] = {}
@@ -273,23 +285,17 @@ def register_resident(*, invite_code: str, username: str, display_name: str, pas
         errors["invite_code"] = [_l("This invitation code is not valid.")]
     if not (claimed_address or "").strip():
         errors["claimed_address"] = [_l("Tell us your address so staff can find your household.")]
-    try:
-        if errors:
-            raise Invalid({})
-        user = create_user(None, username=username, display_name=display_name, password=password,
-                           role="volunteer", scope_ids=[community.id])
-    except Invalid as exc:
-        merged = {**exc.errors, **errors}
-        merged.pop("scope_ids", None)
-        merged.pop("role", None)
-        raise Invalid(merged) from None
-    # Created through the shared path, then turned into a pending resident.
-    user.role = "resident"
-    user.status = "pending"
-    user.scope_nodes = []
-    user.community_id = community.id
-    user.claimed_address = claimed_address.strip()[:200]
-    user.phone = (phone or "").strip()[:20] or None
+    phone = (phone or "").strip()
+    if len(phone) > 20:
+        errors["phone"] = [_l("At most %(n)s characters.", n=20)]
+    username = _validate_account(username, display_name, password, errors)
+    if errors:
+        raise Invalid(errors)
+    user = User(username=username, display_name=display_name.strip(), password_hash=hash_password(password),
+                role="resident", status="pending", community_id=community.id,
+                claimed_address=claimed_address.strip()[:200], phone=phone or None)
+    db.session.add(user)
+    db.session.flush()
     audit.record(user, "register_resident", "user", user.id, {"community_id": community.id})
     db.session.commit()
     return user
