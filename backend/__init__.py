@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, default_timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
 
     _import_models()
+    _install_changefeed()
     _configure_login(app)
     _register_blueprints(app)
 
@@ -83,17 +84,9 @@ def _prepare_sqlite(app: Flask) -> None:
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {"timeout": 30})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
-        from sqlalchemy import event
-        from sqlalchemy.engine import Engine
+        from backend import sqlite
 
-        @event.listens_for(Engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):
-            if type(dbapi_connection).__module__.startswith("sqlite3"):
-                cursor = dbapi_connection.cursor()
-                cursor.execute("PRAGMA journal_mode=WAL")
-                cursor.execute("PRAGMA foreign_keys=ON")
-                cursor.execute("PRAGMA synchronous=NORMAL")
-                cursor.close()
+        sqlite.install()
 
 
 def _import_models() -> None:
@@ -101,7 +94,25 @@ def _import_models() -> None:
     from backend.audit import models as _audit  # noqa: F401
     from backend.auth import models as _auth  # noqa: F401
     from backend.org import models as _org  # noqa: F401
+    from backend.patrols import models as _patrols  # noqa: F401
     from backend.registry import models as _registry  # noqa: F401
+    from backend.visits import models as _visits  # noqa: F401
+    from sync import models as _sync  # noqa: F401
+
+
+_changefeed_installed = False
+
+
+def _install_changefeed() -> None:
+    """Every write to a replicated record, from any path, is stamped (sync/changefeed.py)."""
+    global _changefeed_installed
+    if _changefeed_installed:
+        return
+    _changefeed_installed = True
+    from sync import changefeed
+    from sync.collections import REGISTRY
+
+    changefeed.install(db.session, REGISTRY)
 
 
 def _configure_login(app: Flask) -> None:
@@ -128,8 +139,9 @@ def _register_blueprints(app: Flask) -> None:
     from backend.org.api import bp as org_api
     from backend.registry.api import bp as registry_api
     from frontend import register as register_frontend
+    from sync.api import bp as sync_api
 
-    for bp in (auth_api, org_api, registry_api):
+    for bp in (auth_api, org_api, registry_api, sync_api):
         csrf.exempt(bp)  # bearer tokens, no cookies
         app.register_blueprint(bp)
     app.register_blueprint(openapi_bp)

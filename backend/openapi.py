@@ -57,8 +57,11 @@ def _register_schemas(spec) -> None:
     from backend.auth import schemas as auth
     from backend.org import schemas as org
     from backend.registry import schemas as registry
+    from sync import schemas as sync_schemas
 
-    for module in (auth, org, registry):
+    for name, schema in sync_schemas.record_schemas().items():
+        spec.components.schema(name, schema)
+    for module in (auth, org, registry, sync_schemas):
         for name in dir(module):
             obj = getattr(module, name)
             if isinstance(obj, type) and name not in ("Schema", "Strict") and hasattr(obj, "_declared_fields") \

@@ -16,7 +16,11 @@ from sqlalchemy import false, or_, select, true
 
 from backend.auth.models import Device, User, user_scopes
 from backend.org.models import Node
+from backend.patrols.models import PatrolReport
 from backend.registry.models import Household, Resident
+from backend.visits.models import Visit, VisitTask
+
+FIELD_RECORDS = (Visit, VisitTask, PatrolReport)
 
 READ, CHANGE, RETIRE, REVEAL, MANAGE = "read", "change", "retire", "reveal", "manage"
 
@@ -108,6 +112,8 @@ def can(user, verb: str, record) -> bool:
         return _can_household(user, verb, record.household, resident=True)
     if isinstance(record, User):
         return _can_user(user, verb, record)
+    if isinstance(record, FIELD_RECORDS):
+        return _can_field_record(user, verb, record)
     if isinstance(record, Device):
         if verb not in (READ, MANAGE):
             return False
@@ -126,6 +132,15 @@ def _can_node(user, verb, node: Node) -> bool:
         kinds = NODE_KINDS_CHANGED_BY.get(user.role, set())
         return node.kind in kinds and _within(node.path, prefixes)
     return False
+
+
+def _can_field_record(user, verb, record) -> bool:
+    """Visits, visit tasks and patrol reports: staff and workers of the grid
+    they belong to. Append-only: nobody changes them."""
+    if verb != READ or user.role not in REGISTRY_READERS:
+        return False
+    grid_path = record.grid.path if record.grid is not None else ""
+    return _within(grid_path, area_paths(user))
 
 
 def can_create_node(user, kind: str, parent: Node | None) -> bool:
@@ -161,6 +176,11 @@ def can_place_household(user, grid: Node) -> bool:
     if grid is None or grid.kind != "grid" or grid.retired_at is not None:
         return False
     return user.role in REGISTRY_KEEPERS and _within(grid.path, area_paths(user))
+
+
+def can_work_in_grid(user, grid: Node) -> bool:
+    """May the user record field work (visits, patrol reports) in this grid?"""
+    return can_place_household(user, grid)
 
 
 def _can_user(user, verb, other: User) -> bool:

@@ -111,8 +111,10 @@ def device_for_token(token: str, address: str | None = None) -> Device | None:
         return None
     if not device.user.is_active:
         return None
-    # Slide at most once an hour so reads do not turn into writes.
+    # Slide at most once an hour so reads do not turn into writes; end the
+    # read first so the write starts a transaction of its own.
     if now - device.last_seen_at > timedelta(hours=1):
+        db.session.commit()
         device.last_seen_at = now
         device.last_address = address
         device.expires_at = now + timedelta(days=current_app.config["DEVICE_TOKEN_DAYS"])

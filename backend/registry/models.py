@@ -1,8 +1,9 @@
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.common import new_id, utcnow
 from backend.extensions import db
+from backend.versioning import FieldVersioned
 
 household_care_tags = db.Table(
     "household_care_tags",
@@ -40,8 +41,9 @@ class CareTag(db.Model):
         return self.name_zh_hans
 
 
-class Household(db.Model):
+class Household(FieldVersioned, db.Model):
     __tablename__ = "households"
+    __table_args__ = (Index("ix_households_space_version", "community_id", "version"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     grid_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"), index=True)
@@ -66,11 +68,15 @@ class Household(db.Model):
     residents = relationship("Resident", back_populates="household", order_by="Resident.created_at")
 
 
-class Resident(db.Model):
+class Resident(FieldVersioned, db.Model):
     __tablename__ = "residents"
+    __table_args__ = (Index("ix_residents_space_version", "community_id", "version"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
+    # Denormalised from the household so replication filters without a join.
+    grid_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"), index=True)
+    community_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"))
     name: Mapped[str] = mapped_column(String(50), index=True)
     gender: Mapped[str | None] = mapped_column(String(1))
     birth_date = mapped_column(Date)
@@ -86,5 +92,5 @@ class Resident(db.Model):
     retired_at = mapped_column(db.DateTime)
     retire_reason: Mapped[str | None] = mapped_column(String(200))
 
-    household = relationship(Household, back_populates="residents")
+    household = relationship(Household, back_populates="residents", foreign_keys=[household_id])
     care_tags = relationship(CareTag, secondary=resident_care_tags, order_by=CareTag.code)

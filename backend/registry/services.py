@@ -71,6 +71,15 @@ def _keep_hidden_tags(actor, current, chosen, household):
     return [t for t in chosen if not t.sensitive] + hidden
 
 
+def _finish(commit: bool) -> None:
+    """Commit, or leave the work to the caller's transaction (the sync push
+    applies many changes in one)."""
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
+
+
 # --- households ----------------------------------------------------------------
 
 def _household_fields(data, errors, partial, household=None):
@@ -110,7 +119,7 @@ def _place(actor, grid_id, building_id, errors):
     return grid, building, grid.parent_id  # a grid's parent is its community
 
 
-def create_household(actor, data: dict) -> Household:
+def create_household(actor, data: dict, commit: bool = True) -> Household:
     errors: dict[str, list] = {}
     clean = _household_fields(data, errors, partial=False)
     placed = _place(actor, data.get("grid_id"), data.get("building_id"), errors)
@@ -128,11 +137,11 @@ def create_household(actor, data: dict) -> Household:
     db.session.add(household)
     db.session.flush()
     audit.record(actor, "create", "household", household.id)
-    db.session.commit()
+    _finish(commit)
     return household
 
 
-def update_household(actor, household: Household, data: dict) -> Household:
+def update_household(actor, household: Household, data: dict, commit: bool = True) -> Household:
     if not policy.can(actor, policy.CHANGE, household):
         raise Refused()
     errors: dict[str, list] = {}
@@ -156,11 +165,12 @@ def update_household(actor, household: Household, data: dict) -> Household:
     if changed:
         household.updated_at = utcnow()
         audit.record(actor, "update", "household", household.id, {"fields": changed})
-    db.session.commit()
+    _finish(commit)
     return household
 
 
-def move_household(actor, household: Household, grid_id: str, building_id: str | None = None) -> Household:
+def move_household(actor, household: Household, grid_id: str, building_id: str | None = None,
+                   commit: bool = True) -> Household:
     if not policy.can(actor, policy.CHANGE, household):
         raise Refused()
     errors: dict[str, list] = {}
@@ -172,12 +182,22 @@ def move_household(actor, household: Household, grid_id: str, building_id: str |
     household.grid_id, household.building_id, household.community_id = (
         grid.id, building.id if building else None, community_id)
     household.updated_at = utcnow()
+    _carry_dependents(household)
     audit.record(actor, "move", "household", household.id, {"from": before, "to": grid.id})
-    db.session.commit()
+    _finish(commit)
     return household
 
 
-def retire_household(actor, household: Household, reason: str) -> Household:
+def _carry_dependents(household: Household) -> None:
+    """A household's people, visits and tasks go with it to its new grid."""
+    from backend.visits.models import Visit, VisitTask
+
+    for model in (Resident, Visit, VisitTask):
+        for record in db.session.scalars(select(model).where(model.household_id == household.id)):
+            record.grid_id, record.community_id = household.grid_id, household.community_id
+
+
+def retire_household(actor, household: Household, reason: str, commit: bool = True) -> Household:
     if not policy.can(actor, policy.RETIRE, household):
         raise Refused()
     if not (reason or "").strip():
@@ -185,7 +205,7 @@ def retire_household(actor, household: Household, reason: str) -> Household:
     household.retired_at = utcnow()
     household.retire_reason = reason.strip()[:200]
     audit.record(actor, "retire", "household", household.id, {"reason": household.retire_reason})
-    db.session.commit()
+    _finish(commit)
     return household
 
 
@@ -291,7 +311,7 @@ def _recount(household: Household) -> None:
     )
 
 
-def create_resident(actor, household: Household, data: dict) -> Resident:
+def create_resident(actor, household: Household, data: dict, commit: bool = True) -> Resident:
     if not policy.can(actor, policy.CHANGE, household):
         raise Refused()
     errors: dict[str, list] = {}
@@ -299,17 +319,18 @@ def create_resident(actor, household: Household, data: dict) -> Resident:
     tags = _tags(data.get("care_tags"), errors)
     if errors:
         raise Invalid(errors)
-    resident = Resident(id=data.get("id") or new_id(), household_id=household.id)
+    resident = Resident(id=data.get("id") or new_id(), household_id=household.id, grid_id=household.grid_id,
+                        community_id=household.community_id)
     _apply_resident(resident, clean)
     resident.care_tags = tags if policy.sees_sensitive_tags(actor, household) else [t for t in tags if not t.sensitive]
     db.session.add(resident)
     _recount(household)
     audit.record(actor, "create", "resident", resident.id, {"household_id": household.id})
-    db.session.commit()
+    _finish(commit)
     return resident
 
 
-def update_resident(actor, resident: Resident, data: dict) -> Resident:
+def update_resident(actor, resident: Resident, data: dict, commit: bool = True) -> Resident:
     if not policy.can(actor, policy.CHANGE, resident):
         raise Refused()
     errors: dict[str, list] = {}
@@ -324,7 +345,7 @@ def update_resident(actor, resident: Resident, data: dict) -> Resident:
         changed.append("care_tags")
     resident.updated_at = utcnow()
     audit.record(actor, "update", "resident", resident.id, {"fields": changed})
-    db.session.commit()
+    _finish(commit)
     return resident
 
 
@@ -344,7 +365,7 @@ def move_resident(actor, resident: Resident, household_id: str) -> Resident:
     return resident
 
 
-def retire_resident(actor, resident: Resident, reason: str) -> Resident:
+def retire_resident(actor, resident: Resident, reason: str, commit: bool = True) -> Resident:
     if not policy.can(actor, policy.RETIRE, resident):
         raise Refused()
     if not (reason or "").strip():
@@ -353,7 +374,7 @@ def retire_resident(actor, resident: Resident, reason: str) -> Resident:
     resident.retire_reason = reason.strip()[:200]
     _recount(resident.household)
     audit.record(actor, "retire", "resident", resident.id, {"reason": resident.retire_reason})
-    db.session.commit()
+    _finish(commit)
     return resident
 
 

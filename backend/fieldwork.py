@@ -1,0 +1,49 @@
+"""Fields shared by the records grid workers make in the field: photos by
+hash, a location, a client timestamp."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+MAX_PHOTOS = 9
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class Location(Strict):
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lng = fields.Float(required=True, validate=validate.Range(-180, 180))
+    accuracy = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 100000))
+
+
+def _photo(value):
+    if not isinstance(value, str) or not SHA256.match(value):
+        raise ValidationError("A photo is named by the lower-case hex SHA-256 of its bytes.")
+
+
+class Photos(fields.List):
+    def __init__(self, **kwargs):
+        super().__init__(fields.String(validate=_photo), load_default=list,
+                         validate=validate.Length(max=MAX_PHOTOS), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        photos = super()._deserialize(value, attr, data, **kwargs)
+        return list(dict.fromkeys(photos))
+
+
+class AwareDateTime(fields.AwareDateTime):
+    """A moment with its offset, stored as naive UTC; not more than a day ahead
+    of the server (device clocks drift, but not by days)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs).astimezone(UTC).replace(tzinfo=None)
+        if moment > datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1):
+            raise ValidationError("This time is in the future.")
+        if moment.year < 2000:
+            raise ValidationError("This time is too far in the past.")
+        return moment

@@ -1,0 +1,1 @@
+"""Patrol reports: problems a grid worker finds and photographs on patrol."""

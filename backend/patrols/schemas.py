@@ -1,0 +1,16 @@
+from marshmallow import fields, validate
+
+from backend.fieldwork import AwareDateTime, Location, Photos, Strict
+from backend.patrols.models import CATEGORIES
+
+
+class PatrolCreate(Strict):
+    grid_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    photos = Photos()
+    location = fields.Nested(Location, load_default=None, allow_none=True)
+    reported_at = AwareDateTime(required=True, default_timezone=None)
+
+
+patrol_create = PatrolCreate()

@@ -1,0 +1,39 @@
+"""Rules of patrol reports."""
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
+
+from backend.auth import policy
+from backend.common import utcnow
+from backend.errors import Invalid
+from backend.extensions import db
+from backend.org.models import Node
+from backend.patrols.models import PatrolReport
+from backend.patrols.schemas import patrol_create
+
+
+def validate_new(actor, record_id: str, data: dict, grids: dict | None = None) -> dict:
+    try:
+        clean = patrol_create.load(data)
+    except ValidationError as exc:
+        raise Invalid(exc.messages) from None
+    grid = (grids or {}).get(clean["grid_id"]) or db.session.get(Node, clean["grid_id"])
+    if grid is None or grid.kind != "grid" or not policy.can_work_in_grid(actor, grid):
+        raise Invalid({"grid_id": [_l("No such grid in your area.")]})
+    if grids is not None:
+        grids[grid.id] = grid
+    return {
+        "id": record_id, "grid_id": grid.id, "community_id": grid.parent_id, "author_id": actor.id,
+        "category": clean["category"], "description": clean["description"], "photos": clean["photos"],
+        "location": clean["location"], "reported_at": clean["reported_at"], "created_at": utcnow(),
+    }
+
+
+def report(actor, record_id: str, data: dict, commit: bool = True) -> PatrolReport:
+    record = PatrolReport(**validate_new(actor, record_id, data))
+    db.session.add(record)
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
+    return record

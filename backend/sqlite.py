@@ -1,0 +1,33 @@
+"""SQLite connection settings: WAL (readers never block the writer), foreign
+keys, and a generous busy timeout so a writer queues for the lock.
+
+pysqlite's default transaction handling is kept on purpose: reads outside a
+write run in autocommit, and a transaction begins at its first write, which
+takes the database's write lock right away. Every write path starts its
+transaction with a write (the push with its device row, a page with its
+change-feed stamp), so no transaction ever upgrades a stale read snapshot,
+and readers need no snapshot: the pull bounds every query by the space
+versions it read first (sync/pull.py)."""
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+_installed = False
+
+
+def install() -> None:
+    global _installed
+    if _installed:
+        return
+    _installed = True
+
+    @event.listens_for(Engine, "connect")
+    def _connect(dbapi_connection, _record):
+        if not type(dbapi_connection).__module__.startswith("sqlite3"):
+            return
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()

@@ -1,0 +1,1 @@
+"""Door-to-door visits and the visit tasks that plan them."""

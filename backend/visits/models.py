@@ -1,0 +1,55 @@
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.common import new_id, utcnow
+from backend.extensions import db
+from backend.versioning import Versioned
+
+TASK_STATUSES = ("open", "done", "cancelled")
+
+
+class VisitTask(Versioned, db.Model):
+    """A household due for a visit, generated from the community's visit rules
+    or set by staff; a visit that names it completes it."""
+
+    __tablename__ = "visit_tasks"
+    __table_args__ = (Index("ix_visit_tasks_space_version", "community_id", "version"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
+    grid_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"), index=True)
+    community_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"))
+    assignee_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    due_date = mapped_column(Date, nullable=False)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    visit_id: Mapped[str | None] = mapped_column(String(36))
+    created_at = mapped_column(db.DateTime, default=utcnow, nullable=False)
+    grid = relationship("Node", foreign_keys=[grid_id])
+    completed_at = mapped_column(db.DateTime)
+
+    household = relationship("Household")
+
+
+class Visit(Versioned, db.Model):
+    """One visit to a household: append-only; a correction is a new visit."""
+
+    __tablename__ = "visits"
+    __table_args__ = (Index("ix_visits_space_version", "community_id", "version"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
+    grid_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"), index=True)
+    community_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"))
+    author_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    visited_at = mapped_column(db.DateTime, nullable=False)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    findings = mapped_column(JSON, default=list, nullable=False)
+    follow_up: Mapped[bool] = mapped_column(Boolean, default=False)
+    photos = mapped_column(JSON, default=list, nullable=False)
+    location = mapped_column(JSON)
+    created_at = mapped_column(db.DateTime, default=utcnow, nullable=False)
+    grid = relationship("Node", foreign_keys=[grid_id])
+
+    household = relationship("Household")

@@ -1,0 +1,280 @@
+"""How each collection applies a pushed mutation.
+
+Editable records are merged field by field against `base_version`; appends
+are validated here and written in bulk by the push; stateful collections
+(later: requests, bookings…) take only `op: "action"` commands."""
+
+from datetime import UTC, date, datetime
+
+from flask_babel import gettext as _
+
+from backend.auth import policy
+from backend.common import new_id
+from backend.errors import Invalid
+from backend.patrols import services as patrols
+from backend.registry import services as registry
+from backend.registry.models import Household, Resident
+from backend.visits import services as visits
+from sync.collections import HOUSEHOLDS, LAST_WRITE_WINS, PATROL_REPORTS, RESIDENTS, VISIT_TASKS, VISITS
+from sync.models import Conflict
+
+
+class Rejected(Exception):
+    def __init__(self, status: int, title: str, detail: str, errors: dict | None = None):
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.errors = status, title, detail, errors
+
+
+def _gone():
+    return Rejected(404, "Not found", _("The record does not exist, or is no longer in your area."))
+
+
+class Applier:
+    collection = None
+    create_fields: frozenset = frozenset()
+    update_fields: frozenset = frozenset()
+    delete_fields: frozenset = frozenset({"reason"})
+    actions: dict = {}
+
+    def fields_for(self, op, action) -> set | None:
+        """Field names the operation accepts; None when the collection does not
+        take the operation at all (then the mutation is rejected on its own)."""
+        if not hasattr(self, f"on_{op}"):
+            return None
+        if op == "create":
+            return set(self.create_fields)
+        if op == "update":
+            return set(self.update_fields)
+        if op == "delete":
+            return set(self.delete_fields)
+        if action not in self.actions:
+            return None
+        return set(self.actions[action])
+
+    def apply(self, session, user, mutation, appends, context) -> dict:
+        handler = getattr(self, f"on_{mutation.op}", None)
+        if handler is None:
+            raise Rejected(422, "Not allowed", self.refusal(mutation.op))
+        return handler(session, user, mutation, appends, context)
+
+    def refusal(self, op) -> str:
+        return _("This collection does not accept this operation.")
+
+    def after_appends(self, session, rows) -> None:
+        pass
+
+
+# --- editable: households and residents ---------------------------------------------
+
+def _as_utc(text):
+    if not text:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _wire_value(record, name, user):
+    value = getattr(record, name)
+    if name == "care_tags":
+        return sorted(tag.code for tag in registry.visible_tags(user, value, _household_of(record)))
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+def _same(name, client_value, server_value) -> bool:
+    if name == "care_tags":
+        return sorted(set(client_value or [])) == (server_value or [])
+    if isinstance(client_value, str):
+        client_value = client_value.strip() or None
+    if isinstance(server_value, str):
+        server_value = server_value.strip() or None
+    return client_value == server_value
+
+
+def _household_of(record):
+    return record if isinstance(record, Household) else record.household
+
+
+class EditableApplier(Applier):
+    model = None
+
+    def load(self, session, user, record_id):
+        record = session.get(self.model, record_id)
+        if record is None or not policy.can(user, policy.READ, record):
+            raise _gone()
+        return record
+
+    def merge(self, session, user, mutation, record):
+        """Split the client's fields into those to apply and those that collide
+        with a server change the client had not seen; decide collisions by the
+        collection's rule, and keep a conflict record of the losing values."""
+        base = mutation.base_version
+        if base is None:
+            raise Rejected(422, "Validation failed", _("An update names the version it was based on."),
+                           {"base_version": ["Required for update and delete."]})
+        if base > record.version:
+            raise Rejected(422, "Validation failed", _("The base version is newer than the record."),
+                           {"base_version": ["Newer than the record's version."]})
+        meta = record.field_meta or {}
+        client_time = _as_utc(mutation.client_time)
+        to_apply, collisions = {}, {}
+        for name, value in mutation.data.items():
+            changed_at_version, changed_at_time = (meta.get(name) or [0, None])[:2]
+            current = _wire_value(record, name, user)
+            if changed_at_version <= base or _same(name, value, current):
+                to_apply[name] = value
+                continue
+            client_wins = (self.collection.rule == LAST_WRITE_WINS and changed_at_time is not None
+                           and client_time > _as_utc(changed_at_time))
+            if client_wins:
+                to_apply[name] = value
+            collisions[name] = {"server": current, "client": value, "winner": "client" if client_wins else "server"}
+        return to_apply, collisions
+
+    def record_conflict(self, session, user, mutation, record, collisions) -> str:
+        conflict = Conflict(id=new_id(), space_id=record.community_id, collection=self.collection.name,
+                            record_id=record.id, mutation_id=mutation.id, user_id=user.id, fields=collisions,
+                            rule=self.collection.rule, status="open")
+        session.add(conflict)
+        return conflict.id
+
+    def on_update(self, session, user, mutation, appends, context):
+        record = self.load(session, user, mutation.record_id)
+        if record.retired_at is not None:
+            raise Rejected(409, "Retired", _("This record was retired; the change was not applied."))
+        stale = mutation.base_version is not None and mutation.base_version < record.version
+        to_apply, collisions = self.merge(session, user, mutation, record)
+        if to_apply:
+            self.update(user, record, to_apply)
+            session.flush()
+        result = {"status": "applied", "version": record.version}
+        if collisions:
+            result.update(status="conflict", conflict_id=self.record_conflict(session, user, mutation, record,
+                                                                              collisions))
+        elif stale:
+            result["status"] = "merged"
+        return result
+
+    def on_delete(self, session, user, mutation, appends, context):
+        record = self.load(session, user, mutation.record_id)
+        if record.retired_at is not None:
+            return {"status": "applied", "version": record.version}
+        if mutation.base_version is None:
+            raise Rejected(422, "Validation failed", _("A delete names the version it was based on."),
+                           {"base_version": ["Required for update and delete."]})
+        if mutation.base_version < record.version:
+            # A delete that races an edit: the edit wins, the record stays.
+            collisions = {"deleted": {"server": False, "client": True, "winner": "server"}}
+            conflict_id = self.record_conflict(session, user, mutation, record, collisions)
+            return {"status": "conflict", "version": record.version, "conflict_id": conflict_id}
+        self.retire(user, record, (mutation.data.get("reason") or "").strip() or _("Deleted on a device"))
+        session.flush()
+        return {"status": "applied", "version": record.version}
+
+
+class HouseholdApplier(EditableApplier):
+    collection = HOUSEHOLDS
+    model = Household
+    create_fields = frozenset({"grid_id", "building_id", "address", "head_name", "notes", "care_tags"})
+    update_fields = frozenset({"address", "head_name", "notes", "care_tags"})
+    actions = {"move": ("grid_id", "building_id")}
+
+    def on_create(self, session, user, mutation, appends, context):
+        if session.get(Household, mutation.record_id) is not None:
+            raise Rejected(409, "Conflict", _("A household with this id exists already."))
+        household = registry.create_household(user, {**mutation.data, "id": mutation.record_id}, commit=False)
+        return {"status": "applied", "version": household.version}
+
+    def update(self, user, record, data):
+        registry.update_household(user, record, data, commit=False)
+
+    def retire(self, user, record, reason):
+        registry.retire_household(user, record, reason, commit=False)
+
+    def on_action(self, session, user, mutation, appends, context):
+        if mutation.action != "move":
+            raise Rejected(422, "Unknown action", _("Households accept the action 'move'."))
+        record = self.load(session, user, mutation.record_id)
+        registry.move_household(user, record, mutation.data.get("grid_id"), mutation.data.get("building_id"),
+                                commit=False)
+        session.flush()
+        return {"status": "applied", "version": record.version}
+
+
+class ResidentApplier(EditableApplier):
+    collection = RESIDENTS
+    model = Resident
+    create_fields = frozenset({"household_id", "name", "gender", "birth_date", "relation", "notes", "care_tags"})
+    update_fields = frozenset({"name", "gender", "birth_date", "relation", "notes", "care_tags"})
+
+    def on_create(self, session, user, mutation, appends, context):
+        if session.get(Resident, mutation.record_id) is not None:
+            raise Rejected(409, "Conflict", _("A resident with this id exists already."))
+        household = session.get(Household, mutation.data.get("household_id") or "")
+        if household is None or not policy.can(user, policy.READ, household):
+            raise Invalid({"household_id": [_("No such household in your area.")]})
+        data = {k: v for k, v in mutation.data.items() if k != "household_id"}
+        resident = registry.create_resident(user, household, {**data, "id": mutation.record_id}, commit=False)
+        return {"status": "applied", "version": resident.version}
+
+    def update(self, user, record, data):
+        registry.update_resident(user, record, data, commit=False)
+
+    def retire(self, user, record, reason):
+        registry.retire_resident(user, record, reason, commit=False)
+
+
+class ReadOnlyApplier(Applier):
+    collection = VISIT_TASKS
+
+    def refusal(self, op):
+        return _("Visit tasks are set by the server; record a visit that names the task to complete it.")
+
+
+class AppendApplier(Applier):
+    """Created once, never changed: a correction is a new record."""
+
+    validate = None
+    cache_key = ""
+
+    def refusal(self, op):
+        return _("Records of this kind are never changed; record a correction as a new one.")
+
+    def on_create(self, session, user, mutation, appends, context):
+        queued = appends.setdefault(self.collection.name, [])
+        if any(row["id"] == mutation.record_id for row, _r in queued) or \
+                session.get(self.collection.model, mutation.record_id) is not None:
+            raise Rejected(409, "Conflict", _("A record with this id exists already."))
+        row = type(self).validate(user, mutation.record_id, mutation.data, context[self.cache_key])
+        result = {"status": "applied", "version": None}
+        queued.append((row, result))
+        return result
+
+
+class VisitApplier(AppendApplier):
+    collection = VISITS
+    create_fields = frozenset({"household_id", "visited_at", "notes", "findings", "follow_up", "photos",
+                               "location", "task_id"})
+    validate = staticmethod(visits.validate_new)
+    cache_key = "households"
+
+    def after_appends(self, session, rows):
+        visits.complete_tasks(rows)
+        session.flush()
+
+
+class PatrolApplier(AppendApplier):
+    collection = PATROL_REPORTS
+    create_fields = frozenset({"grid_id", "category", "description", "photos", "location", "reported_at"})
+    validate = staticmethod(patrols.validate_new)
+    cache_key = "grids"
+
+
+APPLIERS = {
+    "households": HouseholdApplier(),
+    "residents": ResidentApplier(),
+    "visit_tasks": ReadOnlyApplier(),
+    "visits": VisitApplier(),
+    "patrol_reports": PatrolApplier(),
+}
+

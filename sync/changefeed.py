@@ -1,0 +1,137 @@
+"""The change feed: every write to a replicated record, from any path, is
+stamped with a fresh version of its community's space in the same transaction.
+
+- ORM writes (pages, JSON API, CLI, the push path's edits) are stamped by a
+  `before_flush` hook: no service has to remember to do it.
+- Bulk Core writes (the push path's appends, the demo seed) call `reserve`
+  for a block of versions and write them themselves.
+
+`reserve` runs `UPDATE sync_spaces SET version = version + n … RETURNING`,
+which takes the space row's lock until commit: writers of one community take
+turns and commit in version order, so a reader that bounds its query by the
+space version it read never misses a row that commits later with a lower
+version."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import event, inspect, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from backend.common import utcnow
+from sync.models import SyncSpace, Tombstone
+
+# Set on session.info by the push path: the client's time of the mutation
+# being applied, which decides "last write wins" between fields.
+CLIENT_TIME = "linli.client_time"
+# Set on session.info to skip stamping (used only by the engine itself).
+SKIP = "linli.changefeed.skip"
+
+
+def reserve(session, space_id: str, count: int = 1) -> int:
+    """Reserve `count` versions in a space; returns the highest. The versions
+    are top - count + 1 … top. Locks the space row until the transaction ends."""
+    table = SyncSpace.__table__
+    statement = (update(table).where(table.c.id == space_id)
+                 .values(version=table.c.version + count).returning(table.c.version))
+    top = session.execute(statement).scalar()
+    if top is None:
+        dialect = session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(insert(table).values(id=space_id, version=0, purged_below=0).on_conflict_do_nothing())
+        top = session.execute(statement).scalar()
+    return top
+
+
+def space_versions(session, space_ids) -> dict[str, int]:
+    ids = list(space_ids)
+    if not ids:
+        return {}
+    rows = session.execute(select(SyncSpace.id, SyncSpace.version).where(SyncSpace.id.in_(ids)))
+    found = dict(rows.all())
+    return {space: found.get(space, 0) for space in ids}
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _history_changed(state, attr) -> bool:
+    return state.attrs[attr].history.has_changes()
+
+
+def _old_value(state, attr):
+    history = state.attrs[attr].history
+    if history.deleted:
+        return history.deleted[0]
+    return state.attrs[attr].value
+
+
+def install(session_factory, registry) -> None:
+    """Hook the change feed into every session of `session_factory`."""
+
+    @event.listens_for(session_factory, "before_flush")
+    def _stamp(session, _flush_context, _instances):
+        if session.info.get(SKIP):
+            return
+        pending = []  # (obj, collection, space, changed_fields or None for new)
+        tombstones = []
+        for obj in list(session.new):
+            collection = registry.for_model(type(obj))
+            if collection is not None:
+                collection.prepare(obj, session)
+                pending.append((obj, collection, collection.space_of(obj), None))
+        for obj in list(session.dirty):
+            collection = registry.for_model(type(obj))
+            if collection is None or not session.is_modified(obj, include_collections=True):
+                continue
+            state = inspect(obj)
+            collection.prepare(obj, session)
+            changed = [f for f in collection.tracked_attrs if _history_changed(state, f)]
+            if not changed:
+                continue
+            for column in collection.partition_attrs:
+                if column in changed:
+                    old = {attr: _old_value(state, attr) for attr in collection.partition_attrs}
+                    tombstones.append((collection, obj, old))
+                    break
+            pending.append((obj, collection, collection.space_of(obj), changed))
+        for obj in list(session.deleted):
+            collection = registry.for_model(type(obj))
+            if collection is not None:
+                state = inspect(obj)
+                old = {attr: _old_value(state, attr) for attr in collection.partition_attrs}
+                tombstones.append((collection, obj, old | {"reason": "deleted"}))
+        if not pending and not tombstones:
+            return
+        counts: dict[str, int] = {}
+        for _obj, _collection, space, _changed in pending:
+            counts[space] = counts.get(space, 0) + 1
+        for collection, _obj, old in tombstones:
+            space = old[collection.space_attr]
+            counts[space] = counts.get(space, 0) + 1
+        next_version = {}
+        for space in sorted(counts):  # a fixed order: no deadlock between writers
+            top = reserve(session, space, counts[space])
+            next_version[space] = top - counts[space] + 1
+        # Tombstones first: a record that moved within a space gets its new
+        # version after the tombstone of its old place, so "keep the highest
+        # version" on a device that sees both keeps the record.
+        for collection, obj, old in tombstones:
+            space = old[collection.space_attr]
+            version = next_version[space]
+            next_version[space] += 1
+            session.add(Tombstone(
+                space_id=space, version=version, collection=collection.name, record_id=obj.id,
+                grid_id=old.get("grid_id"), household_id=old.get("household_id"),
+                reason=old.get("reason", "moved"), at=utcnow()))
+        stamp_time = session.info.get(CLIENT_TIME) or _now_iso()
+        for obj, collection, space, changed in pending:
+            version = next_version[space]
+            next_version[space] += 1
+            obj.version = version
+            if collection.field_level:
+                meta = dict(obj.field_meta or {})
+                for field in (collection.merge_fields if changed is None else collection.fields_of(changed)):
+                    meta[field] = [version, stamp_time]
+                obj.field_meta = meta

@@ -1,0 +1,189 @@
+"""Which models replicate, and how: wire fields, partitions, conflict rule.
+
+Every collection lives in a community's space (`community_id`). Inside a
+space a user sees one or more partitions (sync/scope.py): the whole space,
+some grids, or one household; each collection says which partition kinds it
+serves and how to filter for them."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from backend.patrols.models import PatrolReport
+from backend.registry.models import CareTag, Household, Resident, household_care_tags, resident_care_tags
+from backend.visits.models import Visit, VisitTask
+
+APPEND_ONLY, EDITABLE, STATEFUL, READ_ONLY = "append_only", "editable", "stateful", "read_only"
+LAST_WRITE_WINS, SERVER_WINS = "last_write_wins", "server_wins"
+
+
+def _iso(value):
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0).isoformat() + "Z"
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+@dataclass
+class Collection:
+    name: str
+    model: type
+    kind: str
+    # wire field -> column attribute (None: computed in `extra`)
+    wire: dict
+    # attributes whose change is replicated (stamped) and, of them, the ones
+    # that are merged field by field against base_version
+    tracked_attrs: tuple
+    merge_fields: tuple = ()
+    rule: str | None = None
+    partition_kinds: tuple = ("all", "grid")
+    partition_attrs: tuple = ("community_id", "grid_id")
+    household_attr: str | None = "household_id"
+    space_attr: str = "community_id"
+    tags_table: object = None
+    description: str = ""
+    attr_to_field: dict = field(default_factory=dict)
+
+    @property
+    def field_level(self) -> bool:
+        return self.kind == EDITABLE
+
+    @property
+    def table(self):
+        return self.model.__table__
+
+    def space_of(self, obj) -> str:
+        return getattr(obj, self.space_attr)
+
+    def prepare(self, obj, session) -> None:
+        """Keep a resident's denormalised placement in step with its household."""
+        if not isinstance(obj, Resident):
+            return
+        household = obj.__dict__.get("household")
+        if household is None or household.id != obj.household_id:
+            household = session.get(Household, obj.household_id) if obj.household_id else None
+        if household is not None:
+            obj.grid_id, obj.community_id = household.grid_id, household.community_id
+
+    def fields_of(self, attrs) -> list[str]:
+        return [self.attr_to_field.get(a, a) for a in attrs if self.attr_to_field.get(a, a) in self.merge_fields]
+
+    def partition_condition(self, kind: str, space: str, key: str | None):
+        table = self.table
+        condition = table.c[self.space_attr] == space
+        if kind == "all":
+            return condition
+        if kind == "grid":
+            return condition & (table.c.grid_id == key)
+        if kind == "household":
+            column = table.c.id if self.model is Household else table.c[self.household_attr]
+            return condition & (column == key)
+        raise ValueError(kind)
+
+    def serves(self, kind: str) -> bool:
+        return kind in self.partition_kinds
+
+    def deleted(self, row) -> bool:
+        return "retired_at" in row._mapping and row.retired_at is not None
+
+    def to_wire(self, rows, session, sensitive_ok: bool) -> list[dict]:
+        """Wire records of Core rows, with care tags fetched in one query."""
+        tags = {}
+        if self.tags_table is not None and rows:
+            key = self.tags_table.c[0]
+            query = (select(key, self.tags_table.c.tag_code, CareTag.sensitive)
+                     .join(CareTag, CareTag.code == self.tags_table.c.tag_code)
+                     .where(key.in_([r.id for r in rows])).order_by(self.tags_table.c.tag_code))
+            for record_id, code, is_sensitive in session.execute(query):
+                if sensitive_ok or not is_sensitive:
+                    tags.setdefault(record_id, []).append(code)
+        out = []
+        for row in rows:
+            data = {wire: _iso(getattr(row, column)) for wire, column in self.wire.items() if column}
+            if self.tags_table is not None:
+                data["care_tags"] = tags.get(row.id, [])
+            out.append(data)
+        return out
+
+
+HOUSEHOLDS = Collection(
+    name="households", model=Household, kind=EDITABLE,
+    wire={"id": "id", "grid_id": "grid_id", "building_id": "building_id", "community_id": "community_id",
+          "address": "address", "head_name": "head_name", "member_count": "member_count", "notes": "notes",
+          "care_tags": None},
+    tracked_attrs=("grid_id", "building_id", "community_id", "address", "head_name", "member_count", "notes",
+                   "care_tags", "retired_at"),
+    merge_fields=("address", "head_name", "notes", "care_tags"),
+    rule=LAST_WRITE_WINS, partition_kinds=("all", "grid", "household"), household_attr=None,
+    tags_table=household_care_tags,
+    description="Households. Editable, merged field by field; a field changed on both sides: the later "
+                "client_time wins (staff edits count with the server's time).",
+)
+
+RESIDENTS = Collection(
+    name="residents", model=Resident, kind=EDITABLE,
+    wire={"id": "id", "household_id": "household_id", "grid_id": "grid_id", "name": "name", "gender": "gender",
+          "birth_date": "birth_date", "relation": "relation", "notes": "notes", "care_tags": None},
+    tracked_attrs=("household_id", "grid_id", "community_id", "name", "gender", "birth_date", "relation", "notes",
+                   "care_tags", "retired_at"),
+    merge_fields=("name", "gender", "birth_date", "relation", "notes", "care_tags"),
+    rule=SERVER_WINS, partition_kinds=("all", "grid", "household"),
+    partition_attrs=("community_id", "grid_id", "household_id"), tags_table=resident_care_tags,
+    description="Residents. Editable, merged field by field; a field changed on both sides: the server's "
+                "value stands (the office's registry is authoritative) and the device's is kept in a conflict.",
+)
+
+VISIT_TASKS = Collection(
+    name="visit_tasks", model=VisitTask, kind=READ_ONLY,
+    wire={"id": "id", "household_id": "household_id", "grid_id": "grid_id", "assignee_id": "assignee_id",
+          "due_date": "due_date", "status": "status", "reason": "reason", "visit_id": "visit_id"},
+    tracked_attrs=("household_id", "grid_id", "community_id", "assignee_id", "due_date", "status", "reason",
+                   "visit_id"),
+    partition_attrs=("community_id", "grid_id", "household_id"),
+    description="Visit tasks, generated by the server. Read-only on devices: a visit naming task_id completes it.",
+)
+
+VISITS = Collection(
+    name="visits", model=Visit, kind=APPEND_ONLY,
+    wire={"id": "id", "household_id": "household_id", "grid_id": "grid_id", "author_id": "author_id",
+          "task_id": "task_id", "visited_at": "visited_at", "notes": "notes", "findings": "findings",
+          "follow_up": "follow_up", "photos": "photos", "location": "location"},
+    tracked_attrs=("household_id", "grid_id", "community_id"),
+    partition_attrs=("community_id", "grid_id", "household_id"),
+    description="Visits. Append-only: created once, never in conflict; a correction is a new visit.",
+)
+
+PATROL_REPORTS = Collection(
+    name="patrol_reports", model=PatrolReport, kind=APPEND_ONLY,
+    wire={"id": "id", "grid_id": "grid_id", "author_id": "author_id", "category": "category",
+          "description": "description", "photos": "photos", "location": "location", "reported_at": "reported_at"},
+    tracked_attrs=("grid_id", "community_id"),
+    household_attr=None,
+    description="Patrol reports. Append-only.",
+)
+PATROL_REPORTS.partition_kinds = ("all", "grid")
+
+
+class Registry:
+    def __init__(self, collections):
+        self.collections = {c.name: c for c in collections}
+        self._by_model = {c.model: c for c in collections}
+
+    def __getitem__(self, name):
+        return self.collections[name]
+
+    def get(self, name):
+        return self.collections.get(name)
+
+    def __iter__(self):
+        return iter(self.collections.values())
+
+    def for_model(self, model):
+        return self._by_model.get(model)
+
+
+REGISTRY = Registry([HOUSEHOLDS, RESIDENTS, VISIT_TASKS, VISITS, PATROL_REPORTS])

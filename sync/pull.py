@@ -1,0 +1,221 @@
+"""Pull: the changes in the user's scope since the cursor.
+
+Read the space versions first, then every query is bounded by them: writers
+of a space commit in version order under the space row lock, so every row at
+or below a version read is already committed and visible, and a row that
+commits later always has a higher version. Nothing is ever skipped."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import or_, select
+
+from backend.common import utcnow
+from sync import cursor as cursors
+from sync import scope as scopes
+from sync.changefeed import space_versions
+from sync.collections import REGISTRY
+from sync.models import SyncSpace, Tombstone
+
+
+@dataclass
+class PullResult:
+    changes: list = field(default_factory=list)
+    cursor: str = ""
+    has_more: bool = False
+    reset: bool = False
+
+
+def pull(session, user, cursor: str | None, limit: int) -> PullResult:
+    parts = scopes.partitions(session, user)
+    result = PullResult()
+    positions = cursors.decode(user.id, cursor)
+    spaces = sorted({p.space for p in parts})
+    tops = space_versions(session, spaces)
+    if positions is not None and _stale(session, positions, parts, tops):
+        positions = None
+    if positions is None:
+        result.reset = True
+        positions = {}
+    current = {str(p) for p in parts}
+    sensitive_ok = scopes.sees_sensitive(user)
+
+    removed = [scopes.Partition.parse(key) for key in positions if key not in current]
+    if removed:
+        result.changes.extend(_evictions(session, removed, parts))
+    new_positions = {key: value for key, value in positions.items() if key in current}
+
+    budget = limit
+    for part in parts:
+        since, upto = new_positions.get(str(part), 0), tops.get(part.space, 0)
+        if since >= upto:
+            new_positions[str(part)] = upto
+            continue
+        if budget <= 0:
+            result.has_more = True
+            new_positions.setdefault(str(part), since)
+            continue
+        items, reached = _stream(session, part, since, upto, budget, sensitive_ok, parts)
+        result.changes.extend(item for _version, item in items)
+        budget -= len(items)
+        new_positions[str(part)] = reached
+        if reached < upto:
+            result.has_more = True
+    result.cursor = cursors.encode(user.id, new_positions)
+    return result
+
+
+def _stale(session, positions, parts, tops) -> bool:
+    """A cursor ahead of the server (a restored database) or behind purged
+    tombstones cannot be continued."""
+    by_key = {str(p): p for p in parts}
+    purged = {}
+    if tops:
+        purged = dict(session.execute(select(SyncSpace.id, SyncSpace.purged_below)
+                                      .where(SyncSpace.id.in_(list(tops)))).all())
+    for key, version in positions.items():
+        part = by_key.get(key)
+        if part is None:
+            try:
+                scopes.Partition.parse(key)
+            except ValueError:
+                return True
+            continue
+        if version > tops.get(part.space, 0) or (0 < version < purged.get(part.space, 0)):
+            return True
+    return False
+
+
+def _stream(session, part, since, upto, budget, sensitive_ok, parts):
+    """Up to `budget` changes of one partition in (since, upto], by version.
+    Returns (items, reached): `reached` is the version through which
+    everything of the partition has been delivered."""
+    sources = []  # (versions fetched, items, truncated)
+    for collection in REGISTRY:
+        if not collection.serves(part.kind):
+            continue
+        table = collection.table
+        query = (select(table).where(collection.partition_condition(part.kind, part.space, part.key),
+                                     table.c.version > since, table.c.version <= upto)
+                 .order_by(table.c.version).limit(budget + 1))
+        rows = session.execute(query).all()
+        truncated = len(rows) > budget
+        rows = rows[:budget]
+        live = [r for r in rows if not collection.deleted(r)]
+        wires = {w["id"]: w for w in collection.to_wire(live, session, sensitive_ok)}
+        items = []
+        for row in rows:
+            if collection.deleted(row):
+                item = {"collection": collection.name, "id": row.id, "version": row.version, "deleted": True,
+                        "reason": "retired"}
+            else:
+                item = {"collection": collection.name, "id": row.id, "version": row.version, "deleted": False,
+                        "data": wires[row.id]}
+            items.append((row.version, item))
+        sources.append(([r.version for r in rows], items, truncated))
+    sources.append(_tombstones(session, part, since, upto, budget, parts))
+    # Everything at or below the horizon was fetched from every source.
+    horizon = min([versions[-1] for versions, _items, truncated in sources if truncated], default=upto)
+    items = sorted((pair for _v, source_items, _t in sources for pair in source_items if pair[0] <= horizon),
+                   key=lambda pair: pair[0])
+    if len(items) > budget:
+        items = items[:budget]
+        horizon = items[-1][0]
+    return items, horizon
+
+
+def _tombstones(session, part, since, upto, budget, parts):
+    names = [c.name for c in REGISTRY if c.serves(part.kind)]
+    condition = (Tombstone.space_id == part.space) & Tombstone.collection.in_(names)
+    if part.kind == "grid":
+        condition &= Tombstone.grid_id == part.key
+    elif part.kind == "household":
+        condition &= or_(Tombstone.household_id == part.key,
+                         (Tombstone.collection == "households") & (Tombstone.record_id == part.key))
+    query = (select(Tombstone).where(condition, Tombstone.version > since, Tombstone.version <= upto)
+             .order_by(Tombstone.version).limit(budget + 1))
+    found = session.scalars(query).all()
+    truncated = len(found) > budget
+    found = found[:budget]
+    visible = _visible_ids(session, [(t.collection, t.record_id) for t in found], parts)
+    items = []
+    for tomb in found:
+        if (tomb.collection, tomb.record_id) in visible:
+            continue  # it moved within the user's scope: the live row follows
+        reason = "deleted" if tomb.reason == "deleted" else "out_of_scope"
+        items.append((tomb.version, {"collection": tomb.collection, "id": tomb.record_id, "version": tomb.version,
+                                     "deleted": True, "reason": reason}))
+    return [t.version for t in found], items, truncated
+
+
+def _visible_ids(session, pairs, parts) -> set:
+    """Which of these (collection, id) are live in one of the user's partitions."""
+    by_collection: dict[str, list] = {}
+    for name, record_id in pairs:
+        by_collection.setdefault(name, []).append(record_id)
+    visible = set()
+    for name, ids in by_collection.items():
+        collection = REGISTRY[name]
+        table = collection.table
+        conditions = [collection.partition_condition(p.kind, p.space, p.key)
+                      for p in parts if collection.serves(p.kind)]
+        if not conditions:
+            continue
+        query = select(table.c.id).where(table.c.id.in_(ids), or_(*conditions))
+        if "retired_at" in table.c:
+            query = query.where(table.c.retired_at.is_(None))
+        visible.update((name, record_id) for record_id in session.scalars(query))
+    return visible
+
+
+def _evictions(session, removed, parts):
+    """Records of partitions the user no longer has, as out_of_scope deletes,
+    except those still visible through a partition the user keeps."""
+    out = []
+    for part in removed:
+        for collection in REGISTRY:
+            if not collection.serves(part.kind):
+                continue
+            table = collection.table
+            ids = session.scalars(select(table.c.id).where(
+                collection.partition_condition(part.kind, part.space, part.key))).all()
+            if not ids:
+                continue
+            keep = _visible_ids(session, [(collection.name, i) for i in ids], parts)
+            versions = dict(session.execute(select(table.c.id, table.c.version).where(table.c.id.in_(ids))).all())
+            for record_id in ids:
+                if (collection.name, record_id) not in keep:
+                    out.append({"collection": collection.name, "id": record_id, "version": versions[record_id],
+                                "deleted": True, "reason": "out_of_scope"})
+    return out
+
+
+def touch_device(session, device) -> None:
+    """Note the pull for the status endpoint: best effort, at most once a
+    minute, and never waiting for a write lock (the pull has its answer)."""
+    from datetime import timedelta
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from sync.models import SyncDevice
+
+    state = session.get(SyncDevice, device.id)
+    now = utcnow()
+    if state is not None and state.last_pull_at and now - state.last_pull_at < timedelta(minutes=1):
+        session.rollback()
+        return
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    try:
+        if sqlite:
+            session.execute(text("PRAGMA busy_timeout = 0"))
+        if state is None:
+            session.add(SyncDevice(device_pk=device.id, pushes=0, last_pull_at=now))
+        else:
+            state.last_pull_at = now
+        session.commit()
+    except (OperationalError, IntegrityError):
+        session.rollback()
+    finally:
+        if sqlite:
+            session.execute(text("PRAGMA busy_timeout = 30000"))
+            session.commit()

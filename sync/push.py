@@ -1,0 +1,287 @@
+"""Push: apply a device's mutations exactly once, in order, each wholly or not at all.
+
+One transaction per push. The device's row is locked first, so two copies of
+one batch serialise and the second finds the first's stored results. Each
+mutation runs in a savepoint: a rejected one leaves no trace but its stored
+result. Appends (visits, patrol reports) are validated one by one and then
+written with bulk Core statements. A server killed mid-push rolls the whole
+transaction back: nothing of it was applied, and the retry applies it."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from backend.common import is_uuid, utcnow
+from backend.errors import Gone, Invalid, Refused
+from sync import scope as scopes
+from sync.apply import APPLIERS, Rejected
+from sync.changefeed import CLIENT_TIME, reserve
+from sync.collections import REGISTRY
+from sync.models import AppliedMutation, AttachmentRef, SyncDevice
+
+SCHEMA_VERSION = 1
+OLDEST_SCHEMA_VERSION = 1
+MAX_MUTATIONS = 500
+MAX_BYTES = 5 * 1024 * 1024
+OPS = ("create", "update", "delete", "action")
+
+
+class FrameError(Exception):
+    """The push as a whole is malformed: 422, nothing applied."""
+
+    def __init__(self, errors: dict, detail: str = "The push is malformed."):
+        super().__init__(detail)
+        self.errors, self.detail = errors, detail
+
+
+@dataclass
+class Mutation:
+    id: str
+    collection: str
+    record_id: str
+    op: str
+    action: str | None
+    base_version: int | None
+    data: dict
+    client_time: str
+    raw_hash: str
+    index: int
+
+
+@dataclass
+class Batch:
+    device_id: str
+    schema_version: int
+    mutations: list = field(default_factory=list)
+
+
+def _parse_time(value):
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > 40:
+        raise ValueError
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse(body: dict) -> Batch:
+    """Check the frame of a push: the envelope and every mutation's shape, the
+    collection and the names of its data fields. Values are checked later,
+    mutation by mutation, when each is applied."""
+    errors: dict[str, list] = {}
+    unknown = set(body) - {"device_id", "schema_version", "mutations"}
+    for key in sorted(unknown):
+        errors[key] = ["Unknown field."]
+    device_id = body.get("device_id")
+    if not isinstance(device_id, str) or not is_uuid(device_id):
+        errors["device_id"] = ["A UUID is required."]
+    schema_version = body.get("schema_version")
+    if not isinstance(schema_version, int) or isinstance(schema_version, bool):
+        errors["schema_version"] = ["An integer is required."]
+    mutations = body.get("mutations")
+    if not isinstance(mutations, list):
+        errors["mutations"] = ["A list of mutations is required."]
+        mutations = []
+    if errors:
+        raise FrameError(errors)
+    batch = Batch(device_id=device_id, schema_version=schema_version)
+    for index, raw in enumerate(mutations):
+        batch.mutations.append(_parse_mutation(index, raw, errors))
+    if errors:
+        raise FrameError(errors)
+    return batch
+
+
+MUTATION_KEYS = {"id", "collection", "record_id", "op", "action", "base_version", "data", "client_time"}
+
+
+def _parse_mutation(index, raw, errors):
+    where = f"mutations.{index}"
+    if not isinstance(raw, dict):
+        errors[where] = ["A mutation is a JSON object."]
+        return None
+    for key in sorted(set(raw) - MUTATION_KEYS):
+        errors[f"{where}.{key}"] = ["Unknown field."]
+    mutation_id = raw.get("id")
+    if not isinstance(mutation_id, str) or not is_uuid(mutation_id):
+        errors[f"{where}.id"] = ["A UUID is required."]
+    name = raw.get("collection")
+    collection = REGISTRY.get(name) if isinstance(name, str) else None
+    if collection is None:
+        errors[f"{where}.collection"] = [f"Unknown collection. One of: {', '.join(c.name for c in REGISTRY)}."]
+    record_id = raw.get("record_id")
+    if not isinstance(record_id, str) or not is_uuid(record_id):
+        errors[f"{where}.record_id"] = ["A UUID is required."]
+    op = raw.get("op")
+    if op not in OPS:
+        errors[f"{where}.op"] = [f"One of {', '.join(OPS)}."]
+    action = raw.get("action")
+    if action is not None and (not isinstance(action, str) or len(action) > 40):
+        errors[f"{where}.action"] = ["A command name is required."]
+    if op == "action" and not action:
+        errors[f"{where}.action"] = ["op 'action' names its command."]
+    base = raw.get("base_version")
+    if base is not None and (not isinstance(base, int) or isinstance(base, bool) or base < 0):
+        errors[f"{where}.base_version"] = ["A non-negative integer or null."]
+    data = raw.get("data")
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        errors[f"{where}.data"] = ["An object is required."]
+        data = {}
+    elif collection is not None and op in OPS:
+        allowed = APPLIERS[collection.name].fields_for(op, action)
+        for key in sorted(set(data) - allowed) if allowed is not None else ():
+            errors[f"{where}.data.{key}"] = ["Unknown field."]
+    try:
+        client_time = _parse_time(raw.get("client_time"))
+    except (ValueError, TypeError):
+        errors[f"{where}.client_time"] = ["An ISO 8601 time with its offset."]
+        client_time = None
+    canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return Mutation(id=str(mutation_id).lower(), collection=name, record_id=str(record_id).lower(), op=op,
+                    action=action, base_version=base, data=data,
+                    client_time=client_time or utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                    raw_hash=hashlib.sha256(canonical.encode()).hexdigest(), index=index)
+
+
+def _problem(status, title, detail, errors=None):
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in errors.items()}
+    return body
+
+
+def _rejection(exc) -> dict:
+    if isinstance(exc, Rejected):
+        problem = _problem(exc.status, exc.title, exc.detail, exc.errors)
+    elif isinstance(exc, Invalid):
+        problem = _problem(422, "Validation failed", _("Some fields are not valid."), _flatten(exc.errors))
+    elif isinstance(exc, Refused):
+        problem = _problem(403, "Forbidden", _("You are not allowed to do this."))
+    elif isinstance(exc, Gone):
+        problem = _problem(404, "Not found", _("The record no longer exists."))
+    else:
+        raise exc
+    return {"status": "rejected", "error": problem}
+
+
+def _flatten(errors, prefix=""):
+    flat = {}
+    for key, value in errors.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name))
+        else:
+            flat[name] = [str(m) for m in (value if isinstance(value, list) else [value])]
+    return flat
+
+
+def _lock_device(session, device) -> SyncDevice:
+    table = SyncDevice.__table__
+    insert_ = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert_(table).values(device_pk=device.id, pushes=0).on_conflict_do_nothing())
+    return session.scalars(select(SyncDevice).where(SyncDevice.device_pk == device.id).with_for_update()).one()
+
+
+def apply_batch(session, user, device, batch: Batch) -> list[dict]:
+    state = _lock_device(session, device)
+    # Lock the user's spaces in a fixed order before any write: two pushes
+    # never wait on each other's spaces in opposite orders.
+    for space in sorted({p.space for p in scopes.partitions(session, user)}):
+        reserve(session, space, 0)
+    ids = [m.id for m in batch.mutations]
+    known = {row.id: row for row in session.scalars(select(AppliedMutation).where(AppliedMutation.id.in_(ids)))}
+    results: list[dict] = []
+    stored: list[dict] = []
+    seen: dict[str, tuple[str, dict]] = {}
+    appends: dict[str, list] = {}
+    context = {"households": {}, "grids": {}}
+    for mutation in batch.mutations:
+        prior = known.get(mutation.id)
+        if prior is not None or mutation.id in seen:
+            results.append(_replay(mutation, prior, seen.get(mutation.id), user))
+            continue
+        session.info[CLIENT_TIME] = mutation.client_time
+        applier = APPLIERS[mutation.collection]
+        try:
+            with session.begin_nested():
+                result = applier.apply(session, user, mutation, appends, context)
+        except (Rejected, Invalid, Refused, Gone) as exc:
+            result = _rejection(exc)
+        finally:
+            session.info.pop(CLIENT_TIME, None)
+        # In place: an append's result gets its version when the bulk write lands.
+        result["id"], result["record_id"] = mutation.id, mutation.record_id
+        results.append(result)
+        seen[mutation.id] = (mutation.raw_hash, result)
+        stored.append({"id": mutation.id, "user_id": user.id, "device_id": device.device_id,
+                       "payload_hash": mutation.raw_hash, "result": result, "applied_at": utcnow()})
+    _write_appends(session, appends)
+    if stored:
+        session.execute(insert(AppliedMutation.__table__), stored)
+        state.last_mutation_id = batch.mutations[-1].id
+    state.last_push_at = utcnow()
+    state.pushes = (state.pushes or 0) + 1
+    return results
+
+
+def _replay(mutation, prior, in_batch, user) -> dict:
+    if prior is not None and prior.user_id != user.id:
+        return {"id": mutation.id, "record_id": mutation.record_id, "status": "rejected",
+                "error": _problem(409, "Conflict", _("This mutation id was used by another user."))}
+    payload_hash, result = (prior.payload_hash, prior.result) if prior is not None else in_batch
+    if payload_hash != mutation.raw_hash:
+        return {"id": mutation.id, "record_id": mutation.record_id, "status": "rejected",
+                "error": _problem(409, "Conflict", _("This mutation id was already used for a different change."))}
+    return {**result, "duplicate": True}
+
+
+def _write_appends(session, appends: dict[str, list]) -> None:
+    """Stamp and insert the batch's new append-only records in bulk."""
+    for name, entries in appends.items():
+        if not entries:
+            continue
+        collection = REGISTRY[name]
+        by_space: dict[str, list] = {}
+        for row, _result in entries:
+            by_space.setdefault(row["community_id"], []).append(row)
+        for space in sorted(by_space):
+            rows = by_space[space]
+            top = reserve(session, space, len(rows))
+            for offset, row in enumerate(rows):
+                row["version"] = top - len(rows) + 1 + offset
+        try:
+            with session.begin_nested():
+                session.execute(insert(collection.table), [row for row, _result in entries])
+        except IntegrityError:
+            _insert_one_by_one(session, collection, entries)
+        for row, result in entries:
+            if result.get("status") == "applied":
+                result["version"] = row["version"]
+        refs = [{"sha256": sha, "collection": name, "record_id": row["id"]}
+                for row, result in entries if result.get("status") == "applied" for sha in row.get("photos") or []]
+        if refs:
+            insert_ = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            session.execute(insert_(AttachmentRef.__table__).values(refs).on_conflict_do_nothing())
+        APPLIERS[name].after_appends(session, [row for row, result in entries if result.get("status") == "applied"])
+
+
+def _insert_one_by_one(session, collection, entries):
+    for row, result in entries:
+        try:
+            with session.begin_nested():
+                session.execute(insert(collection.table), [row])
+        except IntegrityError:
+            result.clear()
+            result.update({"id": result.get("id"), "record_id": row["id"], "status": "rejected",
+                           "error": _problem(409, "Conflict", _("A record with this id exists already."))})

@@ -1,0 +1,125 @@
+"""marshmallow schemas of the sync wire format, for the OpenAPI document:
+the envelopes and each collection's record, with its conflict rule."""
+
+from marshmallow import Schema, fields
+
+from sync.collections import REGISTRY
+
+
+class Mutation(Schema):
+    id = fields.UUID(required=True, metadata={"description": "client mutation id, unique forever"})
+    collection = fields.String(required=True, metadata={"enum": [c.name for c in REGISTRY]})
+    record_id = fields.UUID(required=True)
+    op = fields.String(required=True, metadata={"enum": ["create", "update", "delete", "action"]})
+    action = fields.String(allow_none=True, metadata={"description": "for op=action: the command, e.g. move"})
+    base_version = fields.Integer(allow_none=True, metadata={"description": "the record version last seen"})
+    data = fields.Dict(metadata={"description": "the record's fields (see the collection's schema)"})
+    client_time = fields.String(metadata={"format": "date-time"})
+
+
+class PushRequest(Schema):
+    device_id = fields.UUID(required=True)
+    schema_version = fields.Integer(required=True)
+    mutations = fields.List(fields.Nested(Mutation), required=True, metadata={"maxItems": 500})
+
+
+class MutationResult(Schema):
+    id = fields.UUID()
+    record_id = fields.UUID()
+    status = fields.String(metadata={"enum": ["applied", "merged", "conflict", "rejected"]})
+    version = fields.Integer(allow_none=True)
+    conflict_id = fields.String()
+    duplicate = fields.Boolean()
+    error = fields.Dict(metadata={"description": "a problem object (RFC 9457), for rejected"})
+
+
+class PushResponse(Schema):
+    results = fields.List(fields.Nested(MutationResult))
+    server_time = fields.String(metadata={"format": "date-time"})
+
+
+class Change(Schema):
+    collection = fields.String()
+    id = fields.String()
+    version = fields.Integer()
+    deleted = fields.Boolean()
+    reason = fields.String(metadata={"enum": ["deleted", "retired", "out_of_scope"]})
+    data = fields.Dict()
+
+
+class Acknowledged(Schema):
+    device_id = fields.String()
+    last_mutation_id = fields.String(allow_none=True)
+
+
+class PullResponse(Schema):
+    changes = fields.List(fields.Nested(Change))
+    cursor = fields.String()
+    has_more = fields.Boolean()
+    reset = fields.Boolean()
+    acknowledged = fields.Nested(Acknowledged)
+
+
+class SyncStatus(Schema):
+    server_time = fields.String()
+    schema_version = fields.Integer()
+    oldest_schema_version = fields.Integer()
+    collections = fields.List(fields.Dict())
+    user = fields.Dict()
+    scope = fields.List(fields.Dict())
+    device = fields.Dict()
+
+
+Location = {"type": "object", "properties": {"lat": {"type": "number"}, "lng": {"type": "number"},
+                                             "accuracy": {"type": "number", "nullable": True}}}
+PHOTOS = {"type": "array", "maxItems": 9, "items": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}
+STRING = {"type": "string"}
+NULLABLE = {"type": "string", "nullable": True}
+TAGS = {"type": "array", "items": {"type": "string"}}
+
+RECORDS = {
+    "households": {"id": STRING, "grid_id": STRING, "building_id": NULLABLE, "community_id": STRING,
+                   "address": STRING, "head_name": STRING, "member_count": {"type": "integer"},
+                   "notes": NULLABLE, "care_tags": TAGS},
+    "residents": {"id": STRING, "household_id": STRING, "grid_id": STRING, "name": STRING,
+                  "gender": {"type": "string", "enum": ["M", "F"], "nullable": True},
+                  "birth_date": {"type": "string", "format": "date", "nullable": True}, "relation": NULLABLE,
+                  "notes": NULLABLE, "care_tags": TAGS},
+    "visit_tasks": {"id": STRING, "household_id": STRING, "grid_id": STRING, "assignee_id": NULLABLE,
+                    "due_date": {"type": "string", "format": "date"},
+                    "status": {"type": "string", "enum": ["open", "done", "cancelled"]}, "reason": STRING,
+                    "visit_id": NULLABLE},
+    "visits": {"id": STRING, "household_id": STRING, "grid_id": STRING, "author_id": STRING, "task_id": NULLABLE,
+               "visited_at": {"type": "string", "format": "date-time"}, "notes": STRING, "findings": TAGS,
+               "follow_up": {"type": "boolean"}, "photos": PHOTOS, "location": Location},
+    "patrol_reports": {"id": STRING, "grid_id": STRING, "author_id": STRING,
+                       "category": {"type": "string", "enum": ["illegal_construction", "street_stall",
+                                                               "illegal_parking", "repair", "safety_hazard",
+                                                               "dispute", "environment", "other"]},
+                       "description": STRING, "photos": PHOTOS, "location": Location,
+                       "reported_at": {"type": "string", "format": "date-time"}},
+}
+
+
+def record_schemas() -> dict:
+    """OpenAPI schemas of each collection's record, naming its conflict rule."""
+    from sync.apply import APPLIERS
+
+    out = {}
+    for collection in REGISTRY:
+        applier = APPLIERS[collection.name]
+        rule = {
+            "append_only": "append-only: created once, never in conflict; a correction is a new record",
+            "editable": f"editable: field-level merge against base_version; collisions: {collection.rule}",
+            "read_only": "read-only on devices",
+        }[collection.kind]
+        out[f"Sync{collection.name.title().replace('_', '')}"] = {
+            "type": "object",
+            "description": f"{collection.description} Conflict rule: {rule}.",
+            "x-linli-collection": collection.name,
+            "x-linli-conflict-rule": collection.rule or collection.kind,
+            "x-linli-create-fields": sorted(applier.create_fields),
+            "x-linli-update-fields": sorted(applier.update_fields),
+            "properties": RECORDS[collection.name],
+        }
+    return out

@@ -1,0 +1,58 @@
+"""A user's replication scope, as partitions of community spaces.
+
+A partition is (space, kind, key): kind "all" is a whole community, "grid"
+one grid of it, "household" one household. Derived from the same scope
+nodes the central authorization (backend/auth/policy.py) reads, and tested to
+deliver exactly what `policy.can(user, "read", record)` allows."""
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from backend.auth import policy
+from backend.org.models import Node
+
+
+@dataclass(frozen=True, order=True)
+class Partition:
+    space: str
+    kind: str
+    key: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.space}:{self.kind}:{self.key}"
+
+    @classmethod
+    def parse(cls, text: str) -> "Partition":
+        space, kind, key = text.split(":", 2)
+        if kind not in ("all", "grid", "household"):
+            raise ValueError(kind)
+        return cls(space, kind, key)
+
+
+def partitions(session, user) -> list[Partition]:
+    if user is None or not user.is_active or user.status != "active":
+        return []
+    if user.role == "resident":
+        if not user.household_id or user.household is None:
+            return []
+        return [Partition(user.household.community_id, "household", user.household_id)]
+    if user.role not in policy.REGISTRY_READERS:
+        return []  # volunteers: nothing replicated in version 1
+    if user.role == "grid_worker":
+        grids = [n for n in user.scope_nodes if n.kind == "grid" and n.retired_at is None]
+        return sorted(Partition(g.parent_id, "grid", g.id) for g in grids)
+    prefixes = policy.area_paths(user)
+    if not prefixes:
+        return []
+    query = select(Node.id).where(Node.kind == "community", policy._path_condition(Node.path, prefixes))
+    return sorted(Partition(space, "all") for space in session.scalars(query))
+
+
+def fingerprint(parts) -> str:
+    return hashlib.sha256("|".join(map(str, sorted(parts))).encode()).hexdigest()[:16]
+
+
+def sees_sensitive(user) -> bool:
+    return policy.sees_sensitive_tags(user)
