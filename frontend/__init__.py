@@ -4,11 +4,12 @@
 def register(app) -> None:
     from frontend.accounts.views import bp as accounts
     from frontend.auth.views import bp as auth
+    from frontend.conflicts.views import bp as conflicts
     from frontend.home import bp as home
     from frontend.org.views import bp as org
     from frontend.registry.views import bp as registry
 
-    for bp in (home, auth, org, registry, accounts):
+    for bp in (home, auth, org, registry, accounts, conflicts):
         app.register_blueprint(bp)
 
     from frontend.labels import register as register_labels

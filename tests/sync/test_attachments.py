@@ -94,7 +94,7 @@ def test_a_record_may_name_a_photo_before_it_arrives(world, device, client):
     data = jpeg((1, 2, 3))
     phone.record("visits", "create", data={"household_id": world.H1.id, "visited_at": "2026-11-20T09:14:00+08:00",
                                            "photos": [sha(data)]})
-    assert list(phone.push().values())[0]["status"] == "applied"
+    assert next(iter(phone.push().values()))["status"] == "applied"
     assert client.get(f"/api/v1/attachments/{sha(data)}", headers=phone.headers).status_code == 404
     put(client, phone, data)
     assert client.get(f"/api/v1/attachments/{sha(data)}", headers=phone.headers).status_code == 200
