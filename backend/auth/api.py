@@ -58,7 +58,7 @@ def issue_token():
                        errors={"password": ["Wrong username or password."]})
     token, device = services.issue_device_token(result.user, str(data["device_id"]), data["device_name"],
                                                 client_address())
-    body = {"token": token, "expires_at": _utc(device.expires_at), "user": summary(result.user)}
+    body = {"token": token, "expires_at": device.expires_at, "user": summary(result.user)}
     return token_response.dump(body) | {"expires_at": _utc(device.expires_at)}, 201
 
 
