@@ -36,3 +36,25 @@ def is_problem(response, status: int | None = None) -> dict:
 
 def new_device_id() -> str:
     return str(uuid.uuid4())
+
+
+def scratch_database_url(tmp_dir) -> tuple[str, object]:
+    """A new, empty database of the kind the suite runs on (LINLI_TEST_DB), and
+    a function that drops it."""
+    import os
+
+    if os.environ.get("LINLI_TEST_DB", "sqlite") != "postgres":
+        return f"sqlite:///{tmp_dir / f'scratch-{uuid.uuid4().hex[:8]}.sqlite3'}", lambda: None
+    import psycopg
+
+    admin_url = os.environ.get("LINLI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"linli_scratch_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    base = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    return f"{base}/{name}", drop
