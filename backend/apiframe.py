@@ -51,10 +51,45 @@ def json_body(limit: int | None = None) -> dict:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise ApiError(400, "Malformed JSON", "The body is not valid UTF-8 JSON.") from None
+    except RecursionError:
+        raise ApiError(400, "Malformed JSON", "The body is nested too deeply.") from None
     if not isinstance(data, dict):
         raise ApiError(422, "Validation failed", "The body must be a JSON object.",
                        errors={"_schema": ["Expected a JSON object."]})
+    bad = _unstorable_fields(data)
+    if bad:
+        raise ApiError(422, "Validation failed", "Some fields are not valid.",
+                       errors={name: ["Text may not contain NUL characters or lone surrogates."] for name in bad})
     return data
+
+
+def _unstorable(text: str) -> bool:
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _unstorable_fields(data: dict) -> list[str]:
+    """Names (dotted paths) of strings no database can store: NUL characters
+    (PostgreSQL refuses them) and lone surrogates (not UTF-8). Iterative, so
+    deep nesting cannot exhaust the stack."""
+    bad, stack = [], [("", data)]
+    while stack:
+        prefix, value = stack.pop()
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(key, str) and _unstorable(key):
+                bad.append("_schema")
+            elif isinstance(item, str) and _unstorable(item):
+                bad.append(name)
+            elif isinstance(item, dict | list):
+                stack.append((name, item))
+    return sorted(set(bad))
 
 
 def load(schema, data=None, partial=False):

@@ -45,12 +45,39 @@ def build_spec(app) -> dict:
         path = rule.rule.replace("<", "{").replace(">", "}")
         for converter in ("string:", "int:", "path:"):
             path = path.replace("{" + converter, "{")
+        summary, description = _docstring_text(view.__doc__ or "")
         for operation in operations.values():
+            if summary:
+                operation.setdefault("summary", summary)
+            if description:
+                operation.setdefault("description", description)
             responses = operation.setdefault("responses", {})
+            for code, response in responses.items():
+                # OpenAPI requires a description on every response.
+                if isinstance(response, dict):
+                    response.setdefault("description", _reason(code))
             responses.setdefault("default", {"description": "An error",
                                              "content": {"application/problem+json": {"schema": "Problem"}}})
         spec.path(path=path, operations=operations)
     return spec.to_dict()
+
+
+def _docstring_text(doc: str) -> tuple[str, str]:
+    """The prose before the YAML `---`: first line as summary, the rest as description."""
+    prose = doc.split("---", 1)[0].strip()
+    if not prose:
+        return "", ""
+    first, _, rest = prose.partition("\n")
+    return first.strip(), " ".join(line.strip() for line in rest.splitlines() if line.strip())
+
+
+def _reason(code) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(int(code)).phrase
+    except ValueError:
+        return "Response"
 
 
 def _register_schemas(spec) -> None:

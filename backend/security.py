@@ -1,6 +1,10 @@
 """Security headers and the Content-Security-Policy: no inline script, no
 third-party origin, nothing framed."""
 
+from flask import abort, request
+
+from backend.errors import ApiError
+
 CSP = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
@@ -17,7 +21,32 @@ CSP = "; ".join([
 ])
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _nul_fields() -> list[str]:
+    """Query, path and form values holding a NUL character, which PostgreSQL
+    cannot store or even compare: refused up front instead of failing deep
+    inside a query."""
+    sources = [request.args.items(multi=True), (request.view_args or {}).items()]
+    if request.mimetype in FORM_TYPES:
+        sources.append(request.form.items(multi=True))
+    return sorted({key for items in sources for key, value in items
+                   if isinstance(value, str) and ("\x00" in value or "\x00" in key)})
+
+
 def register(app):
+    @app.before_request
+    def _refuse_nul_input():
+        bad = _nul_fields()
+        if not bad:
+            return None
+        if request.path.startswith("/api/"):
+            raise ApiError(400, "Bad Request", "Some values are not valid.",
+                           errors={name.replace("\x00", "") or "_schema": ["May not contain NUL characters."]
+                                   for name in bad})
+        abort(400)
+
     @app.after_request
     def _headers(response):
         headers = response.headers

@@ -7,8 +7,9 @@ from backend.extensions import htmx
 
 def page(template: str, fragment: str | None = None, status: int = 200, **context):
     """`template` extends base.html and includes `fragment`; an htmx request
-    that targets part of the page (not a boosted navigation) gets the fragment."""
-    if fragment and htmx and not htmx.boosted:
+    that targets part of the page (not a boosted navigation, nor htmx restoring
+    a pushed URL missing from its history cache) gets the fragment."""
+    if fragment and htmx and not htmx.boosted and not htmx.history_restore_request:
         body = render_template(fragment, **context)
     else:
         body = render_template(template, **context)

@@ -211,6 +211,10 @@ def sees_sensitive_tags(user, household: Household | None = None) -> bool:
 
 # --- query filters: lists use the same rules as `can` ----------------------
 
+def _active(user) -> bool:
+    return bool(getattr(user, "is_active", False)) and getattr(user, "status", "") == "active"
+
+
 def _path_condition(column, prefixes):
     if not prefixes:
         return false()
@@ -221,7 +225,7 @@ def _path_condition(column, prefixes):
 
 def node_filter(user):
     """Condition on Node for the nodes a user may read (area plus ancestors)."""
-    if user is None or user.role == "resident" or user.status != "active":
+    if user is None or user.role == "resident" or not _active(user):
         return false()
     prefixes = area_paths(user)
     ancestor_ids = {part for prefix in prefixes for part in prefix.strip("/").split("/") if part}
@@ -232,7 +236,7 @@ def node_filter(user):
 
 
 def household_filter(user):
-    if user is None or user.status != "active":
+    if user is None or not _active(user):
         return false()
     if user.role == "resident":
         return Household.id == user.household_id if user.household_id else false()
@@ -246,17 +250,25 @@ def household_filter(user):
 
 
 def user_filter(user):
-    """Condition on User for accounts the user may see in the accounts list."""
-    if user is None or user.role not in ROLES_CREATED_BY:
-        return User.id == (user.id if user else None)
+    """Condition on User for accounts the user may see in the accounts list:
+    exactly those `can(user, READ, account)` allows."""
+    if user is None or not _active(user):
+        return false()
+    if user.role not in ROLES_CREATED_BY:
+        return User.id == user.id
     if user.role == "admin":
         return true()
     prefixes = area_paths(user)
-    in_area = select(user_scopes.c.user_id).join(Node, Node.id == user_scopes.c.node_id).where(
-        _path_condition(Node.path, prefixes)
-    )
-    residents = select(User.id).join(Node, Node.id == User.community_id).where(
-        _path_condition(Node.path, prefixes)
+    inside = _path_condition(Node.path, prefixes)
+    # Staff accounts: every scope node inside the area (and at least one).
+    scoped_inside = select(user_scopes.c.user_id).join(Node, Node.id == user_scopes.c.node_id).where(inside)
+    scoped_outside = select(user_scopes.c.user_id).join(Node, Node.id == user_scopes.c.node_id).where(~inside)
+    staff = (User.role != "resident") & User.id.in_(scoped_inside) & User.id.not_in(scoped_outside)
+    # Residents: by their household's grid once linked, else by the community they registered with.
+    homes = select(Household.id).join(Node, Node.id == Household.grid_id).where(inside)
+    residents = (User.role == "resident") & (
+        User.household_id.in_(homes)
+        | (User.household_id.is_(None) & User.community_id.in_(select(Node.id).where(inside)))
     )
     lower = [role for role, rank in ROLE_RANK.items() if rank > ROLE_RANK[user.role]]
-    return or_(User.id == user.id, (User.role.in_(lower)) & (User.id.in_(in_area) | User.id.in_(residents)))
+    return or_(User.id == user.id, User.role.in_(lower) & (staff | residents))

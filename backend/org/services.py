@@ -111,6 +111,13 @@ def move_node(actor, node: Node, new_parent_id: str) -> Node:
     db.session.expire_all()
     node = db.session.get(Node, node.id)
     community = _community_of(node)
+    if node.kind == "building":
+        # A building's households live in the grid the building now stands in.
+        db.session.execute(
+            update(Household).where(Household.building_id == node.id)
+            .values(grid_id=parent.id, community_id=community.id)
+            .execution_options(synchronize_session=False)
+        )
     if community is not None:
         grids = select(Node.id).where(Node.kind == "grid", Node.path.startswith(node.path, autoescape=True))
         db.session.execute(

@@ -121,7 +121,7 @@ def password():
                 errors = exc.errors
                 db.session.rollback()
         if not errors:
-            login_user(current_user)  # the session epoch moved on: re-sign this session
+            login_user(current_user._get_current_object())  # the session epoch moved on: re-sign this session
             flash(_("Your password is changed. Other sessions are signed out."))
             return redirect(url_for("auth_pages.devices"))
         return form_page("auth/password.html", None, errors)
