@@ -18,3 +18,20 @@ class FieldVersioned(Versioned):
     # {field: [version, "2026-11-20T01:14:00Z"]}: the version and the (client)
     # time of the last change of each field, for field-level merges.
     field_meta = mapped_column(JSON, default=dict, nullable=False)
+
+
+# Bulk writers (the demo seed, imports) insert rows with version 0 through
+# Core, past the change feed's ORM hook; they call stamp_bulk_writes before
+# committing. The change feed registers the stamper here, so the backend
+# does not import the sync engine.
+_bulk_stampers: list = []
+
+
+def on_bulk_write(stamper) -> None:
+    if stamper not in _bulk_stampers:
+        _bulk_stampers.append(stamper)
+
+
+def stamp_bulk_writes(session) -> None:
+    for stamper in _bulk_stampers:
+        stamper(session)

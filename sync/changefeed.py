@@ -67,8 +67,36 @@ def _old_value(state, attr):
     return state.attrs[attr].value
 
 
+def stamp_unversioned(session, registry) -> int:
+    """Give rows written in bulk with version 0 fresh versions of their space,
+    in one statement per collection and space. Returns how many."""
+    from sqlalchemy import bindparam, func, text
+
+    stamped = 0
+    for collection in registry:
+        table = collection.table
+        space_column = table.c[collection.space_attr]
+        counts = session.execute(select(space_column, func.count()).where(table.c.version == 0)
+                                 .group_by(space_column)).all()
+        for space, count in sorted(counts):
+            top = reserve(session, space, count)
+            # Table and column names come from the collection registry; values are bound.
+            statement = text(
+                f"UPDATE {table.name} SET version = :base + ranked.n FROM "  # noqa: S608
+                f"(SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM {table.name} "
+                f"WHERE {space_column.name} = :space AND version = 0) AS ranked "
+                f"WHERE {table.name}.id = ranked.id"
+            ).bindparams(bindparam("base", top - count), bindparam("space", space))
+            session.execute(statement)
+            stamped += count
+    return stamped
+
+
 def install(session_factory, registry) -> None:
     """Hook the change feed into every session of `session_factory`."""
+    from backend.versioning import on_bulk_write
+
+    on_bulk_write(lambda session: stamp_unversioned(session, registry))
 
     @event.listens_for(session_factory, "before_flush")
     def _stamp(session, _flush_context, _instances):

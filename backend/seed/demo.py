@@ -23,6 +23,7 @@ from backend.org.services import INVITE_ALPHABET
 from backend.registry import sensitive
 from backend.registry.models import CareTag, Household, Resident, household_care_tags, resident_care_tags
 from backend.seed import names
+from backend.versioning import stamp_bulk_writes
 
 PASSWORD = "demo-pass-2026"  # noqa: S105 - the documented demo password
 DEFAULT_SEED = 2026
@@ -603,7 +604,9 @@ class _Builder:
                 phones.append(phone)
                 resident_id = self.new_id()
                 resident_rows.append({
-                    "id": resident_id, "household_id": household_id, "name": member.name, "gender": member.gender,
+                    "id": resident_id, "household_id": household_id, "grid_id": g_row["id"],
+                    "community_id": c_row["id"], "version": 0, "field_meta": {},
+                    "name": member.name, "gender": member.gender,
                     "birth_date": member.birth, "relation": member.relation, "id_number_enc": encrypt(number),
                     "id_number_hash": blind(number), "phone_enc": encrypt(phone), "notes": None,
                     "created_at": self.now, "updated_at": self.now, "retired_at": None, "retire_reason": None})
@@ -615,6 +618,7 @@ class _Builder:
                 "id": household_id, "grid_id": g_row["id"], "building_id": building["id"] if building else None,
                 "community_id": c_row["id"], "address": address, "head_name": head.name,
                 "member_count": len(members), "phone_enc": encrypt(household_phone), "notes": None,
+                "version": 0, "field_meta": {},
                 "created_at": self.now, "updated_at": self.now, "retired_at": None, "retire_reason": None}
             self.out.add("households", household)
             for row in resident_rows:
@@ -722,6 +726,7 @@ def build(plan: Plan, echo=None) -> Summary:
     builder = _Builder(plan, echo)
     builder.run()
     users = builder.accounts()
+    stamp_bulk_writes(db.session)
     db.session.commit()
     counts = {kind: n for kind, n in db.session.execute(
         select(Node.kind, func.count()).group_by(Node.kind))}

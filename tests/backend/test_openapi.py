@@ -7,7 +7,7 @@ import pytest
 from backend import create_app
 from backend.extensions import db
 
-METHODS = {"get", "post", "put", "patch", "delete"}
+METHODS = {"get", "head", "post", "put", "patch", "delete"}
 
 
 @pytest.fixture
