@@ -2,10 +2,12 @@
 chosen by LINLI_TEST_DB), the schema built by the real migrations, a client,
 and a small world of places, households and accounts."""
 
+import contextvars
 import os
 import uuid
 
 import pytest
+from flask.testing import FlaskClient
 
 from tests.factories import World, build_world
 
@@ -46,6 +48,15 @@ def database_url(tmp_path_factory):
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'linli.sqlite3'}"
 
 
+class IsolatedClient(FlaskClient):
+    """Each request in its own application context, as in production: flask.g
+    (and Flask-Login's cached user) and the database session never leak from
+    one request, client or test into another."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     from flask_migrate import upgrade
@@ -59,6 +70,7 @@ def app(database_url, tmp_path_factory):
         "SESSION_COOKIE_SECURE": False,
         "WTF_CSRF_SSL_STRICT": False,
     })
+    app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
     yield app
