@@ -137,15 +137,24 @@ def _register_blueprints(app: Flask) -> None:
     from backend.auth.api import bp as auth_api
     from backend.openapi import bp as openapi_bp
     from backend.org.api import bp as org_api
+    from backend.patrols.api import bp as patrols_api
     from backend.registry.api import bp as registry_api
+    from backend.visits.api import bp as visits_api
     from frontend import register as register_frontend
     from sync.api import bp as sync_api
 
-    for bp in (auth_api, org_api, registry_api, sync_api):
+    for bp in (auth_api, org_api, registry_api, visits_api, patrols_api, sync_api):
         csrf.exempt(bp)  # bearer tokens, no cookies
         app.register_blueprint(bp)
     app.register_blueprint(openapi_bp)
     register_frontend(app)
+
+    from backend import openapi
+    from sync import schemas as sync_schemas
+
+    if "sync.schemas" not in openapi.SCHEMA_MODULES:
+        openapi.SCHEMA_MODULES.append("sync.schemas")
+        openapi.EXTRA_SCHEMAS.append(sync_schemas.record_schemas)
 
     from backend.apiframe import gzip_if_accepted
 

@@ -80,15 +80,22 @@ def _reason(code) -> str:
         return "Response"
 
 
-def _register_schemas(spec) -> None:
-    from backend.auth import schemas as auth
-    from backend.org import schemas as org
-    from backend.registry import schemas as registry
-    from sync import schemas as sync_schemas
+# Modules whose marshmallow schema classes are published, and functions that
+# return extra {name: schema dict}; the composition root (create_app) adds
+# the ones of packages the backend does not know, such as the sync engine.
+SCHEMA_MODULES = ["backend.auth.schemas", "backend.org.schemas", "backend.registry.schemas",
+                  "backend.visits.schemas", "backend.visits.api", "backend.patrols.schemas",
+                  "backend.patrols.api"]
+EXTRA_SCHEMAS: list = []
 
-    for name, schema in sync_schemas.record_schemas().items():
-        spec.components.schema(name, schema)
-    for module in (auth, org, registry, sync_schemas):
+
+def _register_schemas(spec) -> None:
+    import importlib
+
+    for source in EXTRA_SCHEMAS:
+        for name, schema in source().items():
+            spec.components.schema(name, schema)
+    for module in map(importlib.import_module, SCHEMA_MODULES):
         for name in dir(module):
             obj = getattr(module, name)
             if isinstance(obj, type) and name not in ("Schema", "Strict") and hasattr(obj, "_declared_fields") \

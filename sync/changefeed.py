@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from backend.common import utcnow
-from sync.models import SyncSpace, Tombstone
+from sync.models import AttachmentRef, SyncSpace, Tombstone
 
 # Set on session.info by the push path: the client's time of the mutation
 # being applied, which decides "last write wins" between fields.
@@ -109,6 +109,9 @@ def install(session_factory, registry) -> None:
             if collection is not None:
                 collection.prepare(obj, session)
                 pending.append((obj, collection, collection.space_of(obj), None))
+                # Photos are served to whoever may read a record naming them.
+                for sha256 in getattr(obj, "photos", None) or ():
+                    session.add(AttachmentRef(sha256=sha256, collection=collection.name, record_id=obj.id))
         for obj in list(session.dirty):
             collection = registry.for_model(type(obj))
             if collection is None or not session.is_modified(obj, include_collections=True):

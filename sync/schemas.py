@@ -70,7 +70,7 @@ class SyncStatus(Schema):
     device = fields.Dict()
 
 
-Location = {"type": "object", "properties": {"lat": {"type": "number"}, "lng": {"type": "number"},
+LOCATION = {"type": "object", "properties": {"lat": {"type": "number"}, "lng": {"type": "number"},
                                              "accuracy": {"type": "number", "nullable": True}}}
 PHOTOS = {"type": "array", "maxItems": 9, "items": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}
 STRING = {"type": "string"}
@@ -91,12 +91,12 @@ RECORDS = {
                     "visit_id": NULLABLE},
     "visits": {"id": STRING, "household_id": STRING, "grid_id": STRING, "author_id": STRING, "task_id": NULLABLE,
                "visited_at": {"type": "string", "format": "date-time"}, "notes": STRING, "findings": TAGS,
-               "follow_up": {"type": "boolean"}, "photos": PHOTOS, "location": Location},
+               "follow_up": {"type": "boolean"}, "photos": PHOTOS, "location": LOCATION},
     "patrol_reports": {"id": STRING, "grid_id": STRING, "author_id": STRING,
                        "category": {"type": "string", "enum": ["illegal_construction", "street_stall",
                                                                "illegal_parking", "repair", "safety_hazard",
                                                                "dispute", "environment", "other"]},
-                       "description": STRING, "photos": PHOTOS, "location": Location,
+                       "description": STRING, "photos": PHOTOS, "location": LOCATION,
                        "reported_at": {"type": "string", "format": "date-time"}},
 }
 

@@ -249,6 +249,18 @@ def household_filter(user):
     return Household.grid_id.in_(grids)
 
 
+def grid_record_filter(user, model):
+    """Condition on a record placed in a grid (visits, visit tasks, patrol
+    reports) for those a user may read: the same rule as `can`."""
+    if user is None or user.status != "active" or not user.is_active or user.role not in REGISTRY_READERS:
+        return false()
+    prefixes = area_paths(user)
+    if "/" in prefixes:
+        return true()
+    grids = select(Node.id).where(Node.kind == "grid", _path_condition(Node.path, prefixes))
+    return model.grid_id.in_(grids)
+
+
 def user_filter(user):
     """Condition on User for accounts the user may see in the accounts list:
     exactly those `can(user, READ, account)` allows."""
