@@ -14,11 +14,14 @@ from backend.registry import services as registry
 from sync.collections import REGISTRY
 from sync.models import Conflict
 
+# Staff who review conflicts: the community office and those above it.
+REVIEWERS = ("admin", "district_officer", "street_officer", "community_staff", "station_operator")
+
 
 def visible_query(actor, status: str | None = "open", community_id: str | None = None):
     """Conflicts in the communities the actor's area covers."""
-    communities = select(Node.id).where(Node.kind == "community", policy.node_filter(actor))
-    if actor.role not in policy.REGISTRY_READERS:
+    communities = select(Node.id).where(Node.kind == "community", policy.area_condition(actor, Node.path))
+    if actor.role not in REVIEWERS:
         communities = communities.where(Node.id.is_(None))
     query = select(Conflict).where(Conflict.space_id.in_(communities))
     if status:

@@ -136,7 +136,7 @@ class Auth:
     def csrf_token(self, path="/sign-in"):
         import re
 
-        html = self.client.get(path).get_data(as_text=True)
+        html = self.client.get(path, follow_redirects=True).get_data(as_text=True)
         match = re.search(r'name="csrf-token" content="([^"]+)"', html)
         assert match, "page carries no CSRF token"
         return match.group(1)

@@ -223,6 +223,11 @@ def _path_condition(column, prefixes):
     return or_(*(column.startswith(prefix, autoescape=True) for prefix in prefixes))
 
 
+def area_condition(user, path_column):
+    """Condition: the node path lies inside the user's area (no ancestors)."""
+    return _path_condition(path_column, area_paths(user))
+
+
 def node_filter(user):
     """Condition on Node for the nodes a user may read (area plus ancestors)."""
     if user is None or user.role == "resident" or not _active(user):

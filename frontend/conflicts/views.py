@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from backend.auth import policy
 from backend.errors import Invalid
 from backend.extensions import db
 from frontend.render import int_arg, page
@@ -52,7 +51,7 @@ def _helpers():
 @bp.get("/")
 @login_required
 def index():
-    if current_user.role not in policy.REGISTRY_READERS:
+    if current_user.role not in service.REVIEWERS:
         abort(404)
     status = request.args.get("status", "open")
     if status not in ("open", "settled", "all"):

@@ -1,0 +1,84 @@
+"""Staff review and settle conflicts from offline edits."""
+
+import re
+
+from sqlalchemy import select
+
+from backend.extensions import db
+from backend.registry import services
+from sync.models import Conflict
+
+
+def make_conflict(world, device, ctx):
+    """worker1 edits H1's head name offline while staff change it on the server."""
+    phone = device("worker1")
+    phone.pull()
+    base = phone.get("households", world.H1.id)["version"]
+    services.update_household(world.staff1, world.H1, {"head_name": "服务器改的"})
+    result = phone.push_raw([phone.mutation("households", "update", world.H1.id, {"head_name": "设备改的"},
+                                            base_version=base, client_time="2000-01-01T00:00:00+08:00")])
+    outcome = result.get_json()["results"][0]
+    assert outcome["status"] == "conflict"
+    return outcome["conflict_id"]
+
+
+def csrf(client, path):
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+def test_staff_see_and_settle_a_conflict(world, device, ctx, client, auth):
+    conflict_id = make_conflict(world, device, ctx)
+    auth.login("staff1")
+    page = client.get("/conflicts/", headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert f'id="conflict-{conflict_id}"' in html and "服务器改的" in html and "设备改的" in html
+    # server won (device clock earlier): staff decide the device was right
+    token = csrf(client, "/conflicts/")
+    response = client.post(f"/conflicts/{conflict_id}/settle", data={"csrf_token": token, "keep-head_name": "client"},
+                           headers={"HX-Request": "true", "X-CSRFToken": token})
+    assert response.status_code == 200
+    assert "<html" not in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert world.H1.head_name == "设备改的"
+    conflict = db.session.get(Conflict, conflict_id)
+    assert conflict.status == "settled" and conflict.settled_by_id == world.staff1.id
+    assert f'id="conflict-{conflict_id}"' not in client.get("/conflicts/").get_data(as_text=True)
+    assert f'id="conflict-{conflict_id}"' in client.get("/conflicts/?status=settled").get_data(as_text=True)
+
+
+def test_settled_changes_reach_the_device(world, device, ctx, client, auth):
+    conflict_id = make_conflict(world, device, ctx)
+    phone = device("worker1")
+    phone.pull()
+    auth.login("staff1")
+    token = csrf(client, "/conflicts/")
+    client.post(f"/conflicts/{conflict_id}/settle", data={"csrf_token": token, "keep-head_name": "client"})
+    phone.pull()
+    assert phone.get("households", world.H1.id)["head_name"] == "设备改的"
+
+
+def test_others_cannot_see_or_settle(world, device, ctx, client, auth):
+    conflict_id = make_conflict(world, device, ctx)
+    auth.login("staff2")
+    assert f"conflict-{conflict_id}" not in client.get("/conflicts/").get_data(as_text=True)
+    token = csrf(client, "/conflicts/")
+    assert client.post(f"/conflicts/{conflict_id}/settle", data={"csrf_token": token}).status_code == 404
+    auth.logout()
+    auth.login("worker1")
+    assert client.get("/conflicts/").status_code == 404
+    db.session.expire_all()
+    assert db.session.scalar(select(Conflict.status)) == "open"
+
+
+def test_invalid_choice_rerenders_with_a_message(world, device, ctx, client, auth):
+    conflict_id = make_conflict(world, device, ctx)
+    auth.login("staff1")
+    token = csrf(client, "/conflicts/")
+    response = client.post(f"/conflicts/{conflict_id}/settle", data={"csrf_token": token, "keep-head_name": "both"},
+                           headers={"HX-Request": "true", "X-CSRFToken": token, "Accept-Language": "en"})
+    assert response.status_code == 422
+    assert "Choose which value to keep." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Conflict, conflict_id).status == "open"
