@@ -49,6 +49,9 @@ def create_app(config: dict | None = None) -> Flask:
     from backend.cli import register as register_cli
 
     register_cli(app)
+    from sync.maintenance import purge_command
+
+    app.cli.add_command(purge_command)
 
     @app.get("/healthz")
     def healthz():

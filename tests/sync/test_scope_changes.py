@@ -84,3 +84,43 @@ def test_deactivated_user_pulls_nothing(world, device, client, ctx):
     db.session.commit()
     response = client.get("/api/v1/sync/pull", headers=phone.headers)
     assert response.status_code == 401
+
+
+def test_a_cursor_past_the_purge_horizon_continues(world, device, app, ctx):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from sync.models import Tombstone
+
+    phone = device("staff1")
+    services.move_household(world.staff1, world.H1, world.G2.id)  # a household and two residents moved
+    phone.pull()
+    db.session.execute(update(Tombstone).values(at=Tombstone.at - timedelta(days=400)))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["sync-purge", "--days", "180"])
+    assert "purged 3 tombstones" in result.output
+    services.update_household(world.staff1, world.H2, {"notes": "after the purge"})
+    page = phone.pull()
+    assert page["reset"] is False
+    assert phone.get("households", world.H2.id)["notes"] == "after the purge"
+
+
+def test_a_cursor_from_before_the_purge_must_start_over(world, device, app, ctx):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from sync.models import Tombstone
+
+    phone = device("staff1")
+    phone.pull()
+    before = phone.cursor
+    services.move_household(world.staff1, world.H1, world.G2.id)
+    services.update_household(world.staff1, world.H2, {"notes": "later change"})
+    db.session.execute(update(Tombstone).values(at=Tombstone.at - timedelta(days=400)))
+    db.session.commit()
+    app.test_cli_runner().invoke(args=["sync-purge", "--days", "180"])
+    page = phone.client.get("/api/v1/sync/pull", query_string={"cursor": before}, headers=phone.headers).get_json()
+    assert page["reset"] is True
+    assert {c["id"] for c in page["changes"] if c["collection"] == "households"} == {world.H1.id, world.H2.id}
