@@ -227,6 +227,11 @@ def search_households(actor, *, q: str = "", grid_id: str | None = None, under: 
     if under is not None:
         grids = select(Node.id).where(Node.kind == "grid", Node.path.startswith(under.path, autoescape=True))
         query = query.where(Household.grid_id.in_(grids))
+    if tag and not policy.sees_sensitive_tags(actor):
+        # Filtering by a tag one may not see would tell who carries it.
+        hidden = db.session.get(CareTag, tag)
+        if hidden is not None and hidden.sensitive:
+            tag = None
     if tag:
         from backend.registry.models import household_care_tags, resident_care_tags
 
