@@ -1,4 +1,4 @@
-"""flask commands: seed-demo, create-user."""
+"""flask commands: seed-demo, create-user, generate-visit-tasks."""
 
 import click
 from flask.cli import with_appcontext
@@ -9,6 +9,9 @@ def register(app) -> None:
     from backend.seed.cli import seed_demo_command
 
     app.cli.add_command(seed_demo_command)
+    from backend.visits.cli import generate_visit_tasks_command
+
+    app.cli.add_command(generate_visit_tasks_command)
 
 
 @click.command("create-user")

@@ -1,4 +1,4 @@
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.common import new_id, utcnow
@@ -53,3 +53,20 @@ class Visit(Versioned, db.Model):
     grid = relationship("Node", foreign_keys=[grid_id])
 
     household = relationship("Household")
+
+
+class VisitRule(db.Model):
+    """How often a community visits households with a care tag. A community
+    without a row for a tag follows the product default
+    (backend.visits.services.DEFAULT_INTERVALS)."""
+
+    __tablename__ = "visit_rules"
+    __table_args__ = (UniqueConstraint("community_id", "tag_code"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    community_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"))
+    tag_code: Mapped[str] = mapped_column(ForeignKey("care_tags.code"))
+    interval_days: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    updated_at = mapped_column(db.DateTime, default=utcnow, onupdate=utcnow, nullable=False)
