@@ -7,9 +7,10 @@ def register(app) -> None:
     from frontend.conflicts.views import bp as conflicts
     from frontend.home import bp as home
     from frontend.org.views import bp as org
+    from frontend.pwa.views import bp as pwa
     from frontend.registry.views import bp as registry
 
-    for bp in (home, auth, org, registry, accounts, conflicts):
+    for bp in (home, auth, org, registry, accounts, conflicts, pwa):
         app.register_blueprint(bp)
 
     from frontend.labels import register as register_labels

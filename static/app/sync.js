@@ -1,0 +1,240 @@
+// The sync client: SYNC_PROTOCOL.md version 1. Photos first (HEAD, then PUT by
+// hash), then the outbox in order (batches of at most 500, split on 413;
+// only acknowledged mutations leave it), then pull until has_more is false.
+import { COLLECTIONS, db, deviceId, getMeta, setMeta } from "./db.js";
+
+export const SCHEMA_VERSION = 1;
+export const MAX_BATCH = 500;
+const PULL_LIMIT = 500;
+const BASE_DELAY = 30_000;
+const MAX_DELAY = 600_000;
+
+export class AuthError extends Error {}
+export class UpgradeError extends Error {}
+
+export const events = new EventTarget();
+
+function emit(type, detail = {}) {
+  events.dispatchEvent(new CustomEvent(type, { detail }));
+}
+
+export const state = { running: false, phase: "idle", progress: null, error: null, needsSignIn: false };
+
+function progress(phase, info = null) {
+  state.phase = phase;
+  state.progress = info;
+  emit("state", { ...state });
+}
+
+async function api(path, options = {}) {
+  const token = await getMeta("token");
+  const headers = { ...(options.headers || {}) };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(path, { ...options, headers, cache: "no-store", credentials: "omit" });
+  if (response.status === 401) throw new AuthError("unauthorised");
+  if (response.status === 426) throw new UpgradeError("upgrade required");
+  return response;
+}
+
+async function problem(response) {
+  try {
+    return await response.json();
+  } catch {
+    return { status: response.status, title: response.statusText };
+  }
+}
+
+async function uploadPhotos() {
+  const d = await db();
+  const pending = (await d.getAll("photos")).filter((p) => !p.uploaded);
+  let i = 0;
+  for (const photo of pending) {
+    progress("photos", [++i, pending.length]);
+    const url = `/api/v1/attachments/${photo.sha256}`;
+    const head = await api(url, { method: "HEAD" });
+    let done = head.ok;
+    if (!done) {
+      const put = await api(url, { method: "PUT", body: photo.blob, headers: { "Content-Type": photo.type } });
+      if (put.ok) done = true;
+      else if (put.status >= 400 && put.status < 500 && put.status !== 429) {
+        // The server refuses these bytes for good: tell the worker, stop retrying.
+        const error = await problem(put);
+        await d.add("rejections", { at: new Date().toISOString(), kind: "photo", record: { sha256: photo.sha256 },
+                                    error });
+        done = "refused";
+      } else throw new Error(`photo upload ${put.status}`);
+    }
+    if (done) await d.put("photos", { ...photo, uploaded: done === true ? true : "refused" });
+  }
+}
+
+async function applyResults(batch, results) {
+  const d = await db();
+  const byId = new Map(results.map((r) => [r.id, r]));
+  const tx = d.transaction(["outbox", "rejections", "conflicts", ...COLLECTIONS], "readwrite");
+  for (const m of batch) {
+    const result = byId.get(m.id);
+    if (!result) continue; // not acknowledged: stays in the outbox
+    tx.objectStore("outbox").delete(m.seq);
+    const local = await tx.objectStore(m.collection).get(m.record_id);
+    if (result.status === "rejected") {
+      tx.objectStore("rejections").add({ at: new Date().toISOString(), kind: m.collection, mutation: m,
+                                         record: local || m.data, error: result.error || {} });
+      if (m.op === "create" && local) tx.objectStore(m.collection).delete(m.record_id);
+    } else if (result.status === "conflict") {
+      tx.objectStore("conflicts").add({ at: new Date().toISOString(), collection: m.collection, mutation: m,
+                                        record: local || m.data, conflict_id: result.conflict_id || null,
+                                        fields: Object.keys(m.data || {}) });
+    }
+  }
+  await tx.done;
+}
+
+async function pushOutbox() {
+  const d = await db();
+  const device = await deviceId();
+  let size = MAX_BATCH;
+  const total = await d.count("outbox");
+  let sent = 0;
+  for (;;) {
+    const batch = await d.getAll("outbox", null, size);
+    if (!batch.length) return;
+    progress("push", [Math.min(sent + batch.length, total), total]);
+    const body = JSON.stringify({
+      device_id: device, schema_version: SCHEMA_VERSION,
+      mutations: batch.map(({ seq, ...m }) => m),
+    });
+    const response = await api("/api/v1/sync/push", { method: "POST", body,
+                                                      headers: { "Content-Type": "application/json" } });
+    if (response.status === 413) {
+      if (batch.length === 1) {
+        await applyResults(batch, [{ id: batch[0].id, status: "rejected", error: await problem(response) }]);
+        continue;
+      }
+      size = Math.ceil(batch.length / 2);
+      continue;
+    }
+    if (!response.ok) {
+      const error = await problem(response);
+      throw Object.assign(new Error(error.detail || error.title || `push ${response.status}`), { problem: error });
+    }
+    const { results } = await response.json();
+    await applyResults(batch, results || []);
+    sent += batch.length;
+    size = MAX_BATCH;
+  }
+}
+
+async function applyChanges(changes, cursor, reset) {
+  const d = await db();
+  const tx = d.transaction([...COLLECTIONS, "meta", "outbox"], "readwrite");
+  if (reset) for (const name of COLLECTIONS) tx.objectStore(name).clear();
+  const outbox = await tx.objectStore("outbox").getAll();
+  const pending = new Set(outbox.map((m) => m.record_id));
+  for (const change of changes) {
+    if (!COLLECTIONS.includes(change.collection)) continue;
+    const store = tx.objectStore(change.collection);
+    const current = await store.get(change.id);
+    if (current && current._v !== undefined && current._v > change.version) continue; // keep the highest version
+    if (change.deleted) {
+      store.delete(change.id);
+      continue;
+    }
+    const merged = { ...change.data, id: change.id, _v: change.version };
+    if (pending.has(change.id)) {
+      // Unsent local edits stay on top of the server's copy until they are pushed.
+      for (const m of outbox) if (m.record_id === change.id && m.op === "update") Object.assign(merged, m.data);
+    }
+    store.put(merged);
+  }
+  tx.objectStore("meta").put(cursor, "cursor");
+  await tx.done;
+}
+
+async function pull() {
+  let cursor = (await getMeta("cursor")) || "";
+  let received = 0;
+  for (let page = 0; page < 10000; page++) {
+    progress("pull", received);
+    const response = await api(`/api/v1/sync/pull?cursor=${encodeURIComponent(cursor)}&limit=${PULL_LIMIT}`);
+    if (!response.ok) {
+      const error = await problem(response);
+      throw Object.assign(new Error(error.detail || `pull ${response.status}`), { problem: error });
+    }
+    const body = await response.json();
+    if (body.reset && cursor) {
+      // Drop the synced copy (never the outbox) and pull from scratch.
+      await applyChanges([], "", true);
+      cursor = "";
+      received = 0;
+      continue;
+    }
+    await applyChanges(body.changes || [], body.cursor, body.reset);
+    received += (body.changes || []).length;
+    if ((body.changes || []).length) emit("changed");
+    cursor = body.cursor;
+    if (!body.has_more) return;
+  }
+}
+
+let current = null;
+let timer = null;
+let delay = BASE_DELAY;
+
+function schedule(ms) {
+  clearTimeout(timer);
+  timer = setTimeout(() => sync().catch(() => null), ms);
+}
+
+// One sync at a time: a second call while one runs gets the running one.
+export function sync() {
+  if (current) return current;
+  current = (async () => {
+    if (!(await getMeta("token"))) {
+      state.needsSignIn = true;
+      emit("state", { ...state });
+      return false;
+    }
+    state.running = true;
+    state.error = null;
+    progress("start");
+    try {
+      await uploadPhotos();
+      await pushOutbox();
+      emit("changed");
+      await pull();
+      await setMeta("last_sync_at", new Date().toISOString());
+      await setMeta("last_error", null);
+      delay = BASE_DELAY;
+      state.needsSignIn = false;
+      return true;
+    } catch (error) {
+      state.error = error;
+      if (error instanceof AuthError) {
+        state.needsSignIn = true;
+        await setMeta("token", null);
+      } else if (error instanceof UpgradeError) {
+        emit("upgrade");
+      }
+      await setMeta("last_error", String(error.message || error));
+      delay = Math.min(delay * 2, MAX_DELAY);
+      return false;
+    } finally {
+      state.running = false;
+      current = null;
+      progress("idle");
+      emit("changed");
+      emit("idle");
+      schedule(delay);
+    }
+  })();
+  return current;
+}
+
+export function running() {
+  return current;
+}
+
+export function stopTimer() {
+  clearTimeout(timer);
+}
