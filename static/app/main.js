@@ -169,7 +169,10 @@ screens.app.signedIn = async () => {
 };
 
 syncButton.addEventListener("click", () => sync());
-window.addEventListener("hashchange", render);
+window.addEventListener("hashchange", () => {
+  screens.forgetFlash();
+  render();
+});
 window.addEventListener("online", () => {
   updateStatus();
   registration?.update().catch(() => null);

@@ -2,22 +2,26 @@
 import * as store from "./db.js";
 import { lang, t } from "./i18n.js";
 import { processPhoto } from "./photos.js";
-import { checkbox, clear, field, formatTime, h } from "./ui.js";
+import { append, checkbox, clear, field, formatTime, h } from "./ui.js";
 
 export const app = { flash: null, onChange: () => {}, sync: () => {}, signedIn: () => {} };
 
+// A message shown on the screen the action leads to, for as long as the worker stays there.
 function say(message) {
-  app.flash = message;
+  app.flash = { text: message, hash: null };
 }
 
 function flashBox() {
-  if (!app.flash) return null;
-  const box = h("p", { class: "flash", role: "status", text: app.flash });
-  app.flash = null;
-  return box;
+  if (!app.flash || app.flash.hash !== location.hash) return null;
+  return h("p", { class: "flash", role: "status", text: app.flash.text });
+}
+
+export function forgetFlash() {
+  if (app.flash && app.flash.hash !== null && app.flash.hash !== location.hash) app.flash = null;
 }
 
 function go(hash) {
+  if (app.flash && app.flash.hash === null) app.flash.hash = hash;
   if (location.hash === hash) window.dispatchEvent(new HashChangeEvent("hashchange"));
   else location.hash = hash;
 }
@@ -88,7 +92,7 @@ export async function householdsScreen(root, params) {
       render();
     }, 120);
   });
-  root.append(flashBox(), h("h1", { text: t.households }),
+  append(root, flashBox(), h("h1", { text: t.households }),
               h("form", { role: "search", class: "search", onsubmit: (e) => { e.preventDefault(); render(); } },
                 field(t.searchLabel, input)),
               list, more);
@@ -119,13 +123,13 @@ function visitItem(v, pending) {
 export async function householdScreen(root, id) {
   const hh = await store.get("households", id);
   if (!hh) {
-    root.append(h("p", { text: t.unknownHousehold }), h("a", { href: "#/households", class: "button", text: t.back }));
+    append(root, h("p", { text: t.unknownHousehold }), h("a", { href: "#/households", class: "button", text: t.back }));
     return;
   }
   const [residents, visits, pending] = await Promise.all([
     store.byHousehold("residents", id), store.byHousehold("visits", id), store.pendingRecordIds()]);
   visits.sort((a, b) => (b.visited_at || "").localeCompare(a.visited_at || ""));
-  root.append(flashBox(),
+  append(root, flashBox(),
     h("a", { href: "#/households", class: "back", text: t.back }),
     h("h1", { text: hh.address }),
     h("p", { class: "sub", text: hh.head_name }),
@@ -161,7 +165,7 @@ export async function editHouseholdScreen(root, id) {
     app.onChange();
     go(`#/h/${id}`);
   });
-  root.append(h("a", { href: `#/h/${id}`, class: "back", text: t.back }), h("h1", { text: t.editHousehold }), form);
+  append(root, h("a", { href: `#/h/${id}`, class: "back", text: t.back }), h("h1", { text: t.editHousehold }), form);
 }
 
 function today() {
@@ -174,7 +178,7 @@ export async function tasksScreen(root) {
   const byId = new Map(households.map((x) => [x.id, x]));
   const open = tasks.filter((x) => x.status === "open").sort((a, b) => (a.due_date || "").localeCompare(b.due_date || ""));
   const now = today();
-  root.append(flashBox(), h("h1", { text: t.dueTasks }),
+  append(root, flashBox(), h("h1", { text: t.dueTasks }),
     open.length ? h("ul", { class: "list", id: "task-list" }, open.map((task) => {
       const overdue = task.due_date < now;
       const hh = byId.get(task.household_id);
@@ -260,7 +264,7 @@ export async function visitScreen(root, params) {
       submit.disabled = false;
     }
   });
-  root.append(h("a", { href: `#/h/${householdId}`, class: "back", text: t.back }),
+  append(root, h("a", { href: `#/h/${householdId}`, class: "back", text: t.back }),
               h("h1", { text: t.recordVisit }), h("p", { class: "sub", text: `${hh.address} · ${hh.head_name}` }), form);
 }
 
@@ -308,7 +312,7 @@ export async function patrolScreen(root) {
   });
   const [reports, pending] = await Promise.all([store.all("patrol_reports"), store.pendingRecordIds()]);
   reports.sort((a, b) => (b.reported_at || "").localeCompare(a.reported_at || ""));
-  root.append(flashBox(), h("h1", { text: t.patrol }), form, h("h2", { text: t.recentReports }),
+  append(root, flashBox(), h("h1", { text: t.patrol }), form, h("h2", { text: t.recentReports }),
     reports.length ? h("ul", { class: "list", id: "patrol-list" }, reports.map((r) => h("li", { class: "card" },
       h("span", { class: "title", text: t.categories[r.category] || r.category }),
       h("span", { class: "sub", text: formatTime(r.reported_at, lang) }),
@@ -352,7 +356,7 @@ export async function syncScreen(root) {
         c.fields.map((f) => t.fieldNames[f] || f).join("、"), won) }),
       h("span", { class: "sub", text: formatTime(c.at, lang) }), dismiss("conflicts", c.seq));
   }));
-  root.append(flashBox(), h("h1", { text: t.syncPage }),
+  append(root, flashBox(), h("h1", { text: t.syncPage }),
     h("button", { type: "button", class: "primary", text: t.syncNow, onclick: () => app.sync() }),
     h("h2", { text: t.conflicts }),
     conflictItems.length ? h("ul", { class: "list", id: "conflict-list" }, conflictItems)
@@ -377,7 +381,7 @@ export async function settingsScreen(root) {
     app.onChange();
     go("#/sign-in");
   } });
-  root.append(h("h1", { text: t.settings }),
+  append(root, h("h1", { text: t.settings }),
     meta.user ? h("p", { text: t.signedInAs(meta.user.display_name || meta.user.username) }) : null,
     large, h("div", { class: "actions" }, signOut));
 }
@@ -421,7 +425,7 @@ export async function signInScreen(root, { expired = false } = {}) {
       submit.disabled = false;
     }
   });
-  root.append(h("h1", { text: t.signInTitle }), form);
+  append(root, h("h1", { text: t.signInTitle }), form);
 }
 
 export function shortDeviceName() {

@@ -78,8 +78,13 @@ async function applyResults(batch, results) {
     tx.objectStore("outbox").delete(m.seq);
     const local = await tx.objectStore(m.collection).get(m.record_id);
     if (result.status === "rejected") {
+      const record = { ...(local || m.data) };
+      if (record.household_id) {
+        const hh = await tx.objectStore("households").get(record.household_id);
+        if (hh) record._address = hh.address; // the household may leave the device on the next pull
+      }
       tx.objectStore("rejections").add({ at: new Date().toISOString(), kind: m.collection, mutation: m,
-                                         record: local || m.data, error: result.error || {} });
+                                         record, error: result.error || {} });
       if (m.op === "create" && local) tx.objectStore(m.collection).delete(m.record_id);
     } else if (result.status === "conflict") {
       tx.objectStore("conflicts").add({ at: new Date().toISOString(), collection: m.collection, mutation: m,
@@ -186,9 +191,16 @@ function schedule(ms) {
   timer = setTimeout(() => sync().catch(() => null), ms);
 }
 
-// One sync at a time: a second call while one runs gets the running one.
+let again = false;
+
+// One sync at a time: a call while one runs gets the running one, and one more
+// sync follows it (the network may have come back after it started).
 export function sync() {
-  if (current) return current;
+  if (current) {
+    again = true;
+    return current;
+  }
+  again = false;
   current = (async () => {
     if (!(await getMeta("token"))) {
       state.needsSignIn = true;
@@ -217,7 +229,7 @@ export function sync() {
         emit("upgrade");
       }
       await setMeta("last_error", String(error.message || error));
-      delay = Math.min(delay * 2, MAX_DELAY);
+      if (navigator.onLine !== false) delay = Math.min(delay * 2, MAX_DELAY); // offline: the online event wakes us
       return false;
     } finally {
       state.running = false;
@@ -225,7 +237,8 @@ export function sync() {
       progress("idle");
       emit("changed");
       emit("idle");
-      schedule(delay);
+      if (again && !state.needsSignIn) setTimeout(() => sync(), 0);
+      else schedule(delay);
     }
   })();
   return current;

@@ -10,11 +10,11 @@ export function h(tag, props = {}, ...children) {
     else if (key === "checked" || key === "value" || key === "selected") el[key] = value;
     else el.setAttribute(key, value === true ? "" : value);
   }
-  append(el, children);
+  append(el, ...children);
   return el;
 }
 
-function append(el, children) {
+export function append(el, ...children) {
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     el.append(child instanceof Node ? child : String(child));
