@@ -35,31 +35,40 @@ function waitingBadge() {
 }
 
 // ---- households: an in-memory index, rebuilt when local data changes -------
+// The list shows at once from the households alone; residents' names join the
+// search text on the first search.
 let index = null;
+let withResidents = null;
 
 export function invalidate() {
   index = null;
+  withResidents = null;
 }
 
 async function householdIndex() {
   if (index) return index;
-  const [households, residents] = await Promise.all([store.all("households"), store.all("residents")]);
-  const names = new Map();
-  for (const r of residents) {
-    if (!names.has(r.household_id)) names.set(r.household_id, []);
-    names.get(r.household_id).push(r.name || "");
-  }
-  households.sort((a, b) => (a.address || "").localeCompare(b.address || "", "zh"));
-  index = households.map((hh) => ({
-    record: hh,
-    text: [hh.head_name, hh.address, ...(names.get(hh.id) || [])].join(" ").toLowerCase(),
-  }));
+  const households = await store.all("households");
+  households.sort((a, b) => ((a.address || "") < (b.address || "") ? -1 : (a.address || "") > (b.address || "") ? 1 : 0));
+  index = households.map((hh) => ({ record: hh, text: `${hh.head_name || ""} ${hh.address || ""}`.toLowerCase() }));
   return index;
 }
 
+async function searchIndex() {
+  const entries = await householdIndex();
+  if (!withResidents) {
+    withResidents = store.all("residents").then((residents) => {
+      const names = new Map();
+      for (const r of residents) names.set(r.household_id, `${names.get(r.household_id) || ""} ${r.name || ""}`);
+      for (const e of entries) e.text = `${e.record.head_name || ""} ${e.record.address || ""}${names.get(e.record.id) || ""}`.toLowerCase();
+      return entries;
+    });
+  }
+  return withResidents;
+}
+
 export async function searchHouseholds(query, limit = 100) {
-  const all = await householdIndex();
   const terms = query.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  const all = terms.length ? await searchIndex() : await householdIndex();
   const hits = terms.length ? all.filter((e) => terms.every((term) => e.text.includes(term))) : all;
   return { total: hits.length, shown: hits.slice(0, limit).map((e) => e.record) };
 }
@@ -97,6 +106,7 @@ export async function householdsScreen(root, params) {
                 field(t.searchLabel, input)),
               list, more);
   await render();
+  setTimeout(() => searchIndex(), 200); // join the residents' names before the first keystroke
 }
 
 function photoStrip(hashes) {
