@@ -5,12 +5,13 @@ def register(app) -> None:
     from frontend.accounts.views import bp as accounts
     from frontend.auth.views import bp as auth
     from frontend.conflicts.views import bp as conflicts
+    from frontend.fieldwork.views import bp as fieldwork
     from frontend.home import bp as home
     from frontend.org.views import bp as org
     from frontend.pwa.views import bp as pwa
     from frontend.registry.views import bp as registry
 
-    for bp in (home, auth, org, registry, accounts, conflicts, pwa):
+    for bp in (home, auth, org, registry, accounts, conflicts, pwa, fieldwork):
         app.register_blueprint(bp)
 
     from frontend.labels import register as register_labels

@@ -6,6 +6,9 @@ from backend.extensions import db
 from backend.versioning import Versioned
 
 TASK_STATUSES = ("open", "done", "cancelled")
+# What a visit may find (codes the field app offers; other strings are kept and shown as they are).
+FINDINGS = ("all_well", "health_concern", "living_difficulty", "housing_safety", "needs_assistance", "low_mood",
+            "dispute", "other")
 
 
 class VisitTask(Versioned, db.Model):

@@ -1,0 +1,1 @@
+from tests.sync.conftest import device  # noqa: F401  (a device speaking the sync protocol)
