@@ -54,6 +54,11 @@ def _print_summary(summary, seconds: float) -> None:
     click.echo(f"  {counts['households']:,} households, {counts['residents']:,} residents")
     click.echo("  households by care tag: " + ", ".join(f"{code} {n}" for code, n in summary.tag_counts.items()))
     click.echo("  residents by care tag: " + ", ".join(f"{code} {n}" for code, n in summary.person_tag_counts.items()))
+    work = summary.fieldwork
+    if work:
+        history = f"over the past {work['weeks']} weeks" if work["weeks"] else "(no history at this scale)"
+        click.echo(f"  field work {history}: {work['visits']:,} visits, {work['patrol_reports']:,} patrol reports; "
+                   f"{work['open_tasks']:,} open visit tasks, {work['overdue_tasks']:,} overdue")
     shown = plan.communities[:4]
     click.echo("  invitation codes: " + ", ".join(f"{c.name} {summary.invite_codes[c.name]}" for c in shown))
     click.echo("")

@@ -718,6 +718,13 @@ class Summary:
     accounts: list
     scopes: dict
     invite_codes: dict
+    fieldwork: dict = field(default_factory=dict)
+
+
+# Field work (visits, patrol reports, visit tasks) is replayed for this many
+# weeks before today; the city preset only gets today's tasks.
+FIELDWORK_WEEKS = 8
+FIELDWORK_HISTORY_LIMIT = 5000  # households
 
 
 def build(plan: Plan, echo=None) -> Summary:
@@ -735,7 +742,11 @@ def build(plan: Plan, echo=None) -> Summary:
     counts["users"] = len(users)
     invite_codes = {row["name"]: row["invite_code"] for key, row in builder.nodes.items()
                     if key.startswith("community:")}
+    from backend.visits import demo as fieldwork
+
+    weeks = FIELDWORK_WEEKS if plan.households <= FIELDWORK_HISTORY_LIMIT else 0
+    field_counts = fieldwork.populate(plan.seed, weeks=weeks, echo=echo)
     return Summary(plan=plan, seconds=time.perf_counter() - started, counts=counts,
                    tag_counts=dict(sorted(builder.tag_counts.items())),
                    person_tag_counts=dict(sorted(builder.person_tag_counts.items())), accounts=users,
-                   scopes=builder.scope_names, invite_codes=invite_codes)
+                   scopes=builder.scope_names, invite_codes=invite_codes, fieldwork=field_counts)

@@ -37,7 +37,7 @@ def grids_of(user, community: Node | None) -> list[Node]:
     query = select(Node).where(Node.kind == "grid", policy.area_condition(user, Node.path))
     if community is not None:
         query = query.where(Node.parent_id == community.id)
-    return list(db.session.scalars(query.order_by(Node.name, Node.id).limit(500)))
+    return list(db.session.scalars(query.order_by(Node.code, Node.name, Node.id).limit(500)))
 
 
 def _dates(query, column, since: date | None, until: date | None):
@@ -156,7 +156,7 @@ def coverage(user, community: Node, start: date, end: date, today: date, locale:
             row.visited += visited
             row.covered += covered
     return CoverageReport(start=start, end=end, total=total,
-                          grids=sorted(by_grid.values(), key=lambda r: r.label),
+                          grids=list(by_grid.values()),  # in the grids' order (by code)
                           tags=sorted(by_tag.values(), key=lambda r: (-r.needing, r.key)))
 
 

@@ -57,7 +57,8 @@ def field(world, device, client, today):
     landed, pending, patrol_photo = jpeg((200, 0, 0)), jpeg((0, 200, 0)), jpeg((0, 0, 200))
     made = {
         "v1": services.record_visit(world.worker1, new_id(), {
-            "household_id": world.H1.id, "visited_at": moment(today - timedelta(days=2)), "notes": "血压偏高，已提醒复诊",
+            "household_id": world.H1.id, "visited_at": moment(today - timedelta(days=2)),
+            "notes": "血压偏高，已提醒复诊",
             "findings": ["health_concern"], "follow_up": True, "photos": [sha(landed)],
             "location": {"lat": 39.9042, "lng": 116.4074, "accuracy": 12}}).id,
         "v2": services.record_visit(world.worker2, new_id(), {
@@ -245,7 +246,7 @@ def overdue_world(world, today):
 
 
 def test_overdue_per_worker(overdue_world, world, today):
-    g4, h4, _h1b = overdue_world
+    _g4, h4, _h1b = overdue_world
     counts = {(p.username if p else None): (n, oldest)
               for p, n, oldest in reports.overdue_per_worker(world.staff1, today)}
     assert counts == {"worker1": (1, today - timedelta(days=10)), "worker2": (1, today - timedelta(days=10)),
@@ -261,7 +262,7 @@ def test_overdue_per_worker(overdue_world, world, today):
 
 
 def test_the_overdue_page(overdue_world, world, client, auth, today):
-    _g4, h4, h1b = overdue_world
+    _g4, _h4, h1b = overdue_world
     auth.login("staff1")
     html = client.get("/fieldwork/overdue", headers=EN).get_data(as_text=True)
     for worker in ("worker1", "worker2", "none"):
