@@ -112,8 +112,9 @@ class Rule:
 def rule_tags() -> list[CareTag]:
     """Tags a rule may name: every tag but the sensitive ones (a task's reason
     travels to devices and pages that must not learn a sensitive tag)."""
-    return list(db.session.scalars(select(CareTag).where(CareTag.sensitive.is_(False))
-                                   .order_by(CareTag.builtin.desc(), CareTag.code)))
+    tags = db.session.scalars(select(CareTag).where(CareTag.sensitive.is_(False)))
+    order = {code: i for i, code in enumerate(DEFAULT_INTERVALS)}
+    return sorted(tags, key=lambda t: (order.get(t.code, len(order)), not t.builtin, t.code))
 
 
 def rules_for(community: Node) -> list[Rule]:
