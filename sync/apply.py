@@ -17,6 +17,7 @@ from backend.patrols import services as patrols
 from backend.registry import services as registry
 from backend.registry.models import Household, Resident
 from backend.visits import services as visits
+from sync.changefeed import CLIENT_DEVICE
 from sync.collections import HOUSEHOLDS, LAST_WRITE_WINS, PATROL_REPORTS, RESIDENTS, VISIT_TASKS, VISITS
 from sync.models import Conflict
 
@@ -112,10 +113,12 @@ class EditableApplier(Applier):
             raise _gone()
         return record
 
-    def merge(self, session, user, mutation, record):
+    def merge(self, session, user, mutation, record, device_pk):
         """Split the client's fields into those to apply and those that collide
         with a server change the client had not seen; decide collisions by the
-        collection's rule, and keep a conflict record of the losing values."""
+        collection's rule, and keep a conflict record of the losing values.
+        A field last written by this same device was seen: its own earlier
+        offline edit, pushed with the same base_version, is no collision."""
         base = mutation.base_version
         if base is None:
             raise Rejected(422, "Validation failed", _("An update names the version it was based on."),
@@ -127,9 +130,10 @@ class EditableApplier(Applier):
         client_time = _as_utc(mutation.client_time)
         to_apply, collisions = {}, {}
         for name, value in mutation.data.items():
-            changed_at_version, changed_at_time = (meta.get(name) or [0, None])[:2]
+            changed_at_version, changed_at_time, *writer = meta.get(name) or [0, None]
             current = _wire_value(record, name, user)
-            if changed_at_version <= base or _same(name, value, current):
+            seen = changed_at_version <= base or (writer and writer[0] == device_pk)
+            if seen or _same(name, value, current):
                 to_apply[name] = value
                 continue
             client_wins = (self.collection.rule == LAST_WRITE_WINS and changed_at_time is not None
@@ -151,7 +155,7 @@ class EditableApplier(Applier):
         if record.retired_at is not None:
             raise Rejected(409, "Retired", _("This record was retired; the change was not applied."))
         stale = mutation.base_version is not None and mutation.base_version < record.version
-        to_apply, collisions = self.merge(session, user, mutation, record)
+        to_apply, collisions = self.merge(session, user, mutation, record, session.info.get(CLIENT_DEVICE))
         if to_apply:
             self.update(user, record, to_apply)
             session.flush()

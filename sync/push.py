@@ -22,7 +22,7 @@ from backend.common import is_uuid, utcnow
 from backend.errors import Gone, Invalid, Refused
 from sync import scope as scopes
 from sync.apply import APPLIERS, Rejected
-from sync.changefeed import CLIENT_TIME, reserve
+from sync.changefeed import CLIENT_DEVICE, CLIENT_TIME, reserve
 from sync.collections import REGISTRY
 from sync.models import AppliedMutation, AttachmentRef, SyncDevice
 
@@ -214,7 +214,7 @@ def apply_batch(session, user, device, batch: Batch) -> list[dict]:
         if prior is not None or mutation.id in seen:
             results.append(_replay(mutation, prior, seen.get(mutation.id), user))
             continue
-        session.info[CLIENT_TIME] = mutation.client_time
+        session.info[CLIENT_TIME], session.info[CLIENT_DEVICE] = mutation.client_time, device.id
         applier = APPLIERS[mutation.collection]
         try:
             if applier.writes:
@@ -227,6 +227,7 @@ def apply_batch(session, user, device, batch: Batch) -> list[dict]:
             result = _rejection(exc)
         finally:
             session.info.pop(CLIENT_TIME, None)
+            session.info.pop(CLIENT_DEVICE, None)
         # In place: an append's result gets its version when the bulk write lands.
         result["id"], result["record_id"] = mutation.id, mutation.record_id
         results.append(result)
