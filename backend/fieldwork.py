@@ -4,15 +4,12 @@ hash, a location, a client timestamp."""
 import re
 from datetime import UTC, datetime, timedelta
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate
+
+from backend.schema import Strict
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 MAX_PHOTOS = 9
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class Location(Strict):

@@ -1,5 +1,6 @@
 """/api/v1/sync/* and /api/v1/attachments/*: SYNC_PROTOCOL.md over HTTP."""
 
+import json
 import re
 import time
 
@@ -80,7 +81,7 @@ def push_view():
                 raise ApiError(503, "Service Unavailable", "The server is busy; push again.",
                                headers={"Retry-After": "2"}) from exc
             time.sleep(0.05 * (attempt + 1))
-    return {"results": results, "server_time": _server_time()}
+    return _json({"results": results, "server_time": _server_time()})
 
 
 @bp.get("/sync/pull")
@@ -115,8 +116,15 @@ def pull_view():
     acknowledged = {"device_id": device.device_id, "last_mutation_id": state.last_mutation_id if state else None}
     db.session.commit()  # end the reads before writing
     pull.touch_device(db.session, device)
-    return {"changes": result.changes, "cursor": result.cursor, "has_more": result.has_more,
-            "reset": result.reset, "acknowledged": acknowledged}
+    return _json({"changes": result.changes, "cursor": result.cursor, "has_more": result.has_more,
+                  "reset": result.reset, "acknowledged": acknowledged})
+
+
+def _json(body: dict) -> Response:
+    """A large JSON answer, encoded compactly in UTF-8 (not as \\u escapes) and
+    unsorted: the same JSON, smaller, and quicker to write and to gzip."""
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=current_app.json.default)
+    return current_app.response_class(text, mimetype="application/json")
 
 
 @bp.get("/sync/status")

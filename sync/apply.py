@@ -7,14 +7,17 @@ are validated here and written in bulk by the push; stateful collections
 from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from backend.auth import policy
 from backend.common import new_id
 from backend.errors import Invalid
+from backend.org.models import Node
 from backend.patrols import services as patrols
 from backend.registry import services as registry
 from backend.registry.models import Household, Resident
 from backend.visits import services as visits
+from sync.changefeed import CLIENT_DEVICE
 from sync.collections import HOUSEHOLDS, LAST_WRITE_WINS, PATROL_REPORTS, RESIDENTS, VISIT_TASKS, VISITS
 from sync.models import Conflict
 
@@ -31,6 +34,9 @@ def _gone():
 
 class Applier:
     collection = None
+    # Whether applying a mutation writes (then it runs in a savepoint, so a
+    # rejected one leaves no trace); appends only validate and queue a row.
+    writes = True
     create_fields: frozenset = frozenset()
     update_fields: frozenset = frozenset()
     delete_fields: frozenset = frozenset({"reason"})
@@ -62,6 +68,9 @@ class Applier:
 
     def after_appends(self, session, rows) -> None:
         pass
+
+    def prefetch(self, session, mutations, context) -> None:
+        """Load in a few queries what the batch's mutations will look up one by one."""
 
 
 # --- editable: households and residents ---------------------------------------------
@@ -104,10 +113,12 @@ class EditableApplier(Applier):
             raise _gone()
         return record
 
-    def merge(self, session, user, mutation, record):
+    def merge(self, session, user, mutation, record, device_pk):
         """Split the client's fields into those to apply and those that collide
         with a server change the client had not seen; decide collisions by the
-        collection's rule, and keep a conflict record of the losing values."""
+        collection's rule, and keep a conflict record of the losing values.
+        A field last written by this same device was seen: its own earlier
+        offline edit, pushed with the same base_version, is no collision."""
         base = mutation.base_version
         if base is None:
             raise Rejected(422, "Validation failed", _("An update names the version it was based on."),
@@ -119,9 +130,10 @@ class EditableApplier(Applier):
         client_time = _as_utc(mutation.client_time)
         to_apply, collisions = {}, {}
         for name, value in mutation.data.items():
-            changed_at_version, changed_at_time = (meta.get(name) or [0, None])[:2]
+            changed_at_version, changed_at_time, *writer = meta.get(name) or [0, None]
             current = _wire_value(record, name, user)
-            if changed_at_version <= base or _same(name, value, current):
+            seen = changed_at_version <= base or (writer and writer[0] == device_pk)
+            if seen or _same(name, value, current):
                 to_apply[name] = value
                 continue
             client_wins = (self.collection.rule == LAST_WRITE_WINS and changed_at_time is not None
@@ -143,7 +155,7 @@ class EditableApplier(Applier):
         if record.retired_at is not None:
             raise Rejected(409, "Retired", _("This record was retired; the change was not applied."))
         stale = mutation.base_version is not None and mutation.base_version < record.version
-        to_apply, collisions = self.merge(session, user, mutation, record)
+        to_apply, collisions = self.merge(session, user, mutation, record, session.info.get(CLIENT_DEVICE))
         if to_apply:
             self.update(user, record, to_apply)
             session.flush()
@@ -236,18 +248,24 @@ class AppendApplier(Applier):
 
     validate = None
     cache_key = ""
+    writes = False
 
     def refusal(self, op):
         return _("Records of this kind are never changed; record a correction as a new one.")
 
     def on_create(self, session, user, mutation, appends, context):
-        queued = appends.setdefault(self.collection.name, [])
-        if any(row["id"] == mutation.record_id for row, _r in queued) or \
-                session.get(self.collection.model, mutation.record_id) is not None:
+        name = self.collection.name
+        queued = appends.setdefault(name, [])
+        queued_ids = context.setdefault("queued", {}).setdefault(name, set())
+        existing = context.get("existing", {}).get(name)
+        if mutation.record_id in queued_ids or (
+                mutation.record_id in existing if existing is not None
+                else session.get(self.collection.model, mutation.record_id) is not None):
             raise Rejected(409, "Conflict", _("A record with this id exists already."))
         row = type(self).validate(user, mutation.record_id, mutation.data, context[self.cache_key])
         result = {"status": "applied", "version": None}
         queued.append((row, result))
+        queued_ids.add(mutation.record_id)
         return result
 
 
@@ -257,6 +275,21 @@ class VisitApplier(AppendApplier):
                                "location", "task_id"})
     validate = staticmethod(visits.validate_new)
     cache_key = "households"
+
+    def prefetch(self, session, mutations, context):
+        # The households the visits name, and their grids (the policy reads
+        # household.grid), into the session: validation then finds them there.
+        ids = {m.data.get("household_id") for m in mutations if m.collection == self.collection.name
+               and m.op == "create" and isinstance(m.data.get("household_id"), str)}
+        if not ids:
+            return
+        households = session.scalars(select(Household).where(Household.id.in_(list(ids)))).all()
+        grid_ids = {h.grid_id for h in households if h.grid_id}
+        if grid_ids:
+            session.scalars(select(Node).where(Node.id.in_(list(grid_ids)))).all()
+        cache = context[self.cache_key]
+        for household in households:
+            cache.setdefault(household.id, household)
 
     def after_appends(self, session, rows):
         visits.complete_tasks(rows)

@@ -24,6 +24,10 @@ from sync.models import AttachmentRef, SyncSpace, Tombstone
 # Set on session.info by the push path: the client's time of the mutation
 # being applied, which decides "last write wins" between fields.
 CLIENT_TIME = "linli.client_time"
+# Set on session.info by the push path: the device (devices.id) whose mutation
+# is being applied. A field remembers its last writer, so a device's later
+# offline edit never collides with its own earlier one (sync/apply.py).
+CLIENT_DEVICE = "linli.client_device"
 # Set on session.info to skip stamping (used only by the engine itself).
 SKIP = "linli.changefeed.skip"
 
@@ -157,6 +161,7 @@ def install(session_factory, registry) -> None:
                 grid_id=old.get("grid_id"), household_id=old.get("household_id"),
                 reason=old.get("reason", "moved"), at=utcnow()))
         stamp_time = session.info.get(CLIENT_TIME) or _now_iso()
+        writer = session.info.get(CLIENT_DEVICE)
         for obj, collection, space, changed in pending:
             version = next_version[space]
             next_version[space] += 1
@@ -164,5 +169,5 @@ def install(session_factory, registry) -> None:
             if collection.field_level:
                 meta = dict(obj.field_meta or {})
                 for field in (collection.merge_fields if changed is None else collection.fields_of(changed)):
-                    meta[field] = [version, stamp_time]
+                    meta[field] = [version, stamp_time, writer]
                 obj.field_meta = meta

@@ -5,10 +5,11 @@ space a user sees one or more partitions (sync/scope.py): the whole space,
 some grids, or one household; each collection says which partition kinds it
 serves and how to filter for them."""
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import JSON, Date, DateTime, Text, select, type_coerce
 
 from backend.patrols.models import PatrolReport
 from backend.registry.models import CareTag, Household, Resident, household_care_tags, resident_care_tags
@@ -47,6 +48,8 @@ class Collection:
     tags_table: object = None
     description: str = ""
     attr_to_field: dict = field(default_factory=dict)
+    # Row layouts (their column names) -> where each wire field sits, computed once.
+    _plans: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def field_level(self) -> bool:
@@ -87,11 +90,48 @@ class Collection:
     def serves(self, kind: str) -> bool:
         return kind in self.partition_kinds
 
-    def deleted(self, row) -> bool:
-        return "retired_at" in row._mapping and row.retired_at is not None
+    def pull_columns(self, raw_json: bool = False) -> list:
+        """What a pull reads of a row: id, version, retired_at (where the table
+        has it) and the wire fields; with `raw_json`, JSON columns as their
+        stored text, for `to_wire(..., raw_json=True)` to decode in one go."""
+        table = self.table
+        names = ["id", "version", *(["retired_at"] if "retired_at" in table.c else []),
+                 *(column for column in self.wire.values() if column)]
+        columns = []
+        for name in dict.fromkeys(names):
+            column = table.c[name]
+            if raw_json and isinstance(column.type, JSON):
+                column = type_coerce(column, Text).label(name)
+            columns.append(column)
+        return columns
 
-    def to_wire(self, rows, session, sensitive_ok: bool) -> list[dict]:
-        """Wire records of Core rows, with care tags fetched in one query."""
+    def _plan(self, fields: tuple):
+        """For rows with these column names: the index of retired_at (or None)
+        and [(wire field, index, is a date or time)], or None when a wire
+        field is missing (then rows are read by name)."""
+        plan = self._plans.get(fields)
+        if plan is None:
+            index = {name: i for i, name in enumerate(fields)}
+            temporal = {c.key for c in self.table.c if isinstance(c.type, Date | DateTime)}
+            columns = [(wire, column) for wire, column in self.wire.items() if column]
+            wire = [(name, index[column], column in temporal) for name, column in columns] \
+                if all(column in index for _name, column in columns) else None
+            plan = self._plans[fields] = (index.get("retired_at"), wire)
+        return plan
+
+    def deleted(self, row) -> bool:
+        retired = self._plan(row._fields)[0]
+        return retired is not None and row[retired] is not None
+
+    def deleted_flags(self, rows) -> list[bool]:
+        """`deleted(row)` of each of these rows (of one query)."""
+        retired = self._plan(rows[0]._fields)[0] if rows else None
+        return [retired is not None and row[retired] is not None for row in rows]
+
+    def to_wire(self, rows, session, sensitive_ok: bool, raw_json: bool = False) -> list[dict]:
+        """Wire records of Core rows, with care tags fetched in one query.
+        `raw_json`: the rows hold JSON columns as stored text (`pull_columns(True)`
+        on SQLite); each column is decoded for all rows with one json.loads."""
         tags = {}
         if self.tags_table is not None and rows:
             key = self.tags_table.c[0]
@@ -102,12 +142,38 @@ class Collection:
                 if sensitive_ok or not is_sensitive:
                     tags.setdefault(record_id, []).append(code)
         out = []
+        plan = self._plan(rows[0]._fields)[1] if rows else None
         for row in rows:
-            data = {wire: _iso(getattr(row, column)) for wire, column in self.wire.items() if column}
+            if plan is not None:
+                data = {wire: _iso(row[i]) if temporal else row[i] for wire, i, temporal in plan}
+            else:
+                data = {wire: _iso(getattr(row, column)) for wire, column in self.wire.items() if column}
             if self.tags_table is not None:
                 data["care_tags"] = tags.get(row.id, [])
             out.append(data)
+        if raw_json:
+            for name in self._json_fields:
+                _decode_column(out, name)
         return out
+
+    @property
+    def _json_fields(self) -> list[str]:
+        return [wire for wire, column in self.wire.items() if column and isinstance(self.table.c[column].type, JSON)]
+
+
+def _decode_column(records: list[dict], name: str) -> None:
+    """Decode the stored JSON text of one field of every record at once (one
+    json.loads of an array of them) instead of one call per record."""
+    texts = [record[name] for record in records if record[name] is not None]
+    if not texts:
+        return
+    if all(type(text) is str for text in texts):
+        values = iter(json.loads("[" + ",".join(texts) + "]"))
+    else:
+        values = iter([json.loads(text) for text in texts])  # as the column type would, errors and all
+    for record in records:
+        if record[name] is not None:
+            record[name] = next(values)
 
 
 HOUSEHOLDS = Collection(

@@ -22,7 +22,7 @@ from backend.common import is_uuid, utcnow
 from backend.errors import Gone, Invalid, Refused
 from sync import scope as scopes
 from sync.apply import APPLIERS, Rejected
-from sync.changefeed import CLIENT_TIME, reserve
+from sync.changefeed import CLIENT_DEVICE, CLIENT_TIME, reserve
 from sync.collections import REGISTRY
 from sync.models import AppliedMutation, AttachmentRef, SyncDevice
 
@@ -205,21 +205,29 @@ def apply_batch(session, user, device, batch: Batch) -> list[dict]:
     stored: list[dict] = []
     seen: dict[str, tuple[str, dict]] = {}
     appends: dict[str, list] = {}
-    context = {"households": {}, "grids": {}}
+    context = {"households": {}, "grids": {}, "existing": _existing_appends(session, batch.mutations, known)}
+    fresh = [m for m in batch.mutations if m.id not in known]
+    for name in {m.collection for m in fresh}:
+        APPLIERS[name].prefetch(session, fresh, context)
     for mutation in batch.mutations:
         prior = known.get(mutation.id)
         if prior is not None or mutation.id in seen:
             results.append(_replay(mutation, prior, seen.get(mutation.id), user))
             continue
-        session.info[CLIENT_TIME] = mutation.client_time
+        session.info[CLIENT_TIME], session.info[CLIENT_DEVICE] = mutation.client_time, device.id
         applier = APPLIERS[mutation.collection]
         try:
-            with session.begin_nested():
+            if applier.writes:
+                with session.begin_nested():
+                    result = applier.apply(session, user, mutation, appends, context)
+            else:
+                # It only validates and queues a row for the bulk write: no savepoint to undo.
                 result = applier.apply(session, user, mutation, appends, context)
         except (Rejected, Invalid, Refused, Gone) as exc:
             result = _rejection(exc)
         finally:
             session.info.pop(CLIENT_TIME, None)
+            session.info.pop(CLIENT_DEVICE, None)
         # In place: an append's result gets its version when the bulk write lands.
         result["id"], result["record_id"] = mutation.id, mutation.record_id
         results.append(result)
@@ -233,6 +241,20 @@ def apply_batch(session, user, device, batch: Batch) -> list[dict]:
     state.last_push_at = utcnow()
     state.pushes = (state.pushes or 0) + 1
     return results
+
+
+def _existing_appends(session, mutations, known) -> dict[str, set]:
+    """Ids of the batch's append creates that exist already, one query per
+    collection instead of one look-up per mutation."""
+    wanted: dict[str, set] = {}
+    for mutation in mutations:
+        if mutation.op == "create" and mutation.id not in known and not APPLIERS[mutation.collection].writes:
+            wanted.setdefault(mutation.collection, set()).add(mutation.record_id)
+    found: dict[str, set] = {}
+    for name, ids in wanted.items():
+        table = REGISTRY[name].table
+        found[name] = set(session.scalars(select(table.c.id).where(table.c.id.in_(list(ids)))))
+    return found
 
 
 def _replay(mutation, prior, in_batch, user) -> dict:
@@ -272,7 +294,7 @@ def _write_appends(session, appends: dict[str, list]) -> None:
                 for row, result in entries if result.get("status") == "applied" for sha in row.get("photos") or []]
         if refs:
             insert_ = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-            session.execute(insert_(AttachmentRef.__table__).values(refs).on_conflict_do_nothing())
+            session.execute(insert_(AttachmentRef.__table__).on_conflict_do_nothing(), refs)
         APPLIERS[name].after_appends(session, [row for row, result in entries if result.get("status") == "applied"])
 
 

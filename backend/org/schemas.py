@@ -1,11 +1,7 @@
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
 from backend.org.models import COMMUNITY_KINDS, KINDS
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
+from backend.schema import Strict
 
 
 class NodeOut(Schema):

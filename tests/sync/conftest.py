@@ -2,6 +2,7 @@
 keeps an outbox and a local copy, pushes in order, pulls until has_more is
 false, keeps the highest version of each record and purges deletes."""
 
+import copy
 import uuid
 from datetime import UTC, datetime
 
@@ -25,6 +26,12 @@ class Device:
         self.records: dict[tuple[str, str], dict] = {}
         self.outbox: list[dict] = []
         self.pages = 0
+
+    def via(self, client):
+        """This same device (its id and token) on another connection."""
+        twin = copy.copy(self)
+        twin.client, twin.records, twin.outbox = client, dict(self.records), list(self.outbox)
+        return twin
 
     @property
     def headers(self):
@@ -98,3 +105,22 @@ def device(client):
     def make(username):
         return Device(client, username)
     return make
+
+
+def empty_database():
+    """Empty every table (built-in care tags kept), as tests/conftest.py does
+    after each test: for property tests that build a fresh world per example.
+    Runs inside an application context."""
+    from sqlalchemy import text
+
+    from backend.extensions import db
+
+    db.session.remove()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "care_tags"]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+        conn.execute(text("DELETE FROM care_tags WHERE builtin = :f"), {"f": False})

@@ -3,19 +3,12 @@ each request in its own application context as in production (the shared
 `ctx` fixture would otherwise let flask.g, and with it Flask-Login's cached
 user, leak from one request and one client to the next)."""
 
-import contextvars
 import re
 
 import pytest
-from flask.testing import FlaskClient
 
 from backend.extensions import db
-from tests.conftest import Auth
-
-
-class IsolatedClient(FlaskClient):
-    def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
+from tests.conftest import Auth, IsolatedClient
 
 
 class Session(Auth):

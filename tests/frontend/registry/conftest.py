@@ -3,19 +3,12 @@ page, posting with the session's real CSRF token, each request in its own
 application context as in production (so Flask-Login's per-request user and
 the database session never leak between requests, clients and the test)."""
 
-import contextvars
 import re
 
 import pytest
-from flask.testing import FlaskClient
 
 from backend.extensions import db
-from tests.conftest import Auth
-
-
-class IsolatedClient(FlaskClient):
-    def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
+from tests.conftest import Auth, IsolatedClient
 
 
 class Browser(Auth):
