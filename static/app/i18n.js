@@ -32,8 +32,8 @@ const zhHans = {
     rehabilitation: "社区康复",
   },
   findingList: {
-    well: "身体状况良好", needs_doctor: "需要就医", hardship: "生活困难", housing_hazard: "居住安全隐患",
-    low_mood: "情绪低落", other: "其他",
+    all_well: "一切正常", health_concern: "健康问题", living_difficulty: "生活困难", housing_safety: "居住安全隐患",
+    needs_assistance: "需要帮扶", low_mood: "情绪低落或孤独", dispute: "家庭或邻里纠纷", other: "其他",
   },
   categories: {
     illegal_construction: "违章搭建", street_stall: "乱设摊点", illegal_parking: "违禁停车", repair: "需要维修",
@@ -76,8 +76,8 @@ const zhHant = {
     rehabilitation: "社區康復",
   },
   findingList: {
-    well: "身體狀況良好", needs_doctor: "需要就醫", hardship: "生活困難", housing_hazard: "居住安全隱患",
-    low_mood: "情緒低落", other: "其他",
+    all_well: "一切正常", health_concern: "健康問題", living_difficulty: "生活困難", housing_safety: "居住安全隱患",
+    needs_assistance: "需要幫扶", low_mood: "情緒低落或孤獨", dispute: "家庭或鄰里糾紛", other: "其他",
   },
   categories: {
     illegal_construction: "違章搭建", street_stall: "亂設攤點", illegal_parking: "違禁停車", repair: "需要維修",
@@ -122,8 +122,9 @@ const en = {
     special_hardship: "Extreme hardship", community_correction: "Community correction", rehabilitation: "Rehabilitation",
   },
   findingList: {
-    well: "In good health", needs_doctor: "Needs medical care", hardship: "Hardship", housing_hazard: "Housing hazard",
-    low_mood: "Low mood", other: "Other",
+    all_well: "All well", health_concern: "Health concern", living_difficulty: "Difficulty in daily living",
+    housing_safety: "Housing safety problem", needs_assistance: "Needs assistance", low_mood: "Low mood or loneliness",
+    dispute: "Family or neighbour dispute", other: "Other",
   },
   categories: {
     illegal_construction: "Illegal construction", street_stall: "Street stall", illegal_parking: "Illegal parking",

@@ -93,7 +93,7 @@ def record_visit(page, notes, photo=None, address=H1_ADDRESS):
     page.get_by_role("link", name="记录走访").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("记录走访")
     page.get_by_label("备注").fill(notes)
-    page.get_by_label("需要就医").check()
+    page.get_by_label("健康问题").check()
     page.get_by_label("需要跟进").check()
     if photo:
         page.get_by_label("拍照或选择照片").set_input_files(files=[photo])
@@ -177,7 +177,7 @@ def test_offline_visits_and_patrol_survive_a_closed_tab_and_sync_exactly_once(ph
     synced(page)
     assert count(Visit) == 3
     assert sorted(v.notes for v in db.session.scalars(select(Visit))) == ["第一次走访", "第三次走访", "第二次走访"]
-    assert all(v.follow_up and v.findings == ["needs_doctor"] and len(v.photos) == 1
+    assert all(v.follow_up and v.findings == ["health_concern"] and len(v.photos) == 1
                for v in db.session.scalars(select(Visit)))
     assert count(PatrolReport) == 1
     report = db.session.scalars(select(PatrolReport)).one()
