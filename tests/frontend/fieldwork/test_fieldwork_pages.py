@@ -291,7 +291,7 @@ def test_staff_edit_rules_and_tasks_follow(world, client, auth, today):
     token = csrf(client, "/fieldwork/rules")
     form = _rules_form(world.C1) | {"interval-dibao": "14", "csrf_token": token}
     form.pop("active-elderly_alone")
-    response = client.post(f"/fieldwork/rules?community={world.C1.id}", data=form)
+    response = client.post(f"/fieldwork/rules?community={world.C1.id}", data=form, headers=EN)
     assert response.status_code == 303
     assert services.active_intervals(world.C1)["dibao"] == 14 and "elderly_alone" not in services.active_intervals(
         world.C1)
