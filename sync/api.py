@@ -114,8 +114,9 @@ def pull_view():
     result = pull.pull(db.session, user, request.args.get("cursor") or None, limit)
     state = db.session.get(SyncDevice, device.id)
     acknowledged = {"device_id": device.device_id, "last_mutation_id": state.last_mutation_id if state else None}
+    seen_at = state.last_pull_at if state else None
     db.session.commit()  # end the reads before writing
-    pull.touch_device(db.session, device)
+    pull.touch_device(db.session, device, seen_at)
     return _json({"changes": result.changes, "cursor": result.cursor, "has_more": result.has_more,
                   "reset": result.reset, "acknowledged": acknowledged})
 

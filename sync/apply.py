@@ -167,6 +167,18 @@ class EditableApplier(Applier):
             result["status"] = "merged"
         return result
 
+    @staticmethod
+    def edited_by_others(record, base: int, device_pk) -> bool:
+        """Did anyone but this device change a field after `base`? A device's
+        own offline edits followed by its delete are no race."""
+        if base >= record.version:
+            return False
+        for entry in (record.field_meta or {}).values():
+            changed_at_version, _time, *writer = entry
+            if changed_at_version > base and not (writer and writer[0] == device_pk):
+                return True
+        return False
+
     def on_delete(self, session, user, mutation, appends, context):
         record = self.load(session, user, mutation.record_id)
         if record.retired_at is not None:
@@ -174,7 +186,7 @@ class EditableApplier(Applier):
         if mutation.base_version is None:
             raise Rejected(422, "Validation failed", _("A delete names the version it was based on."),
                            {"base_version": ["Required for update and delete."]})
-        if mutation.base_version < record.version:
+        if self.edited_by_others(record, mutation.base_version, session.info.get(CLIENT_DEVICE)):
             # A delete that races an edit: the edit wins, the record stays.
             collisions = {"deleted": {"server": False, "client": True, "winner": "server"}}
             conflict_id = self.record_conflict(session, user, mutation, record, collisions)

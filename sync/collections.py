@@ -8,6 +8,7 @@ serves and how to filter for them."""
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 
 from sqlalchemy import JSON, Date, DateTime, Text, select, type_coerce
 
@@ -143,9 +144,16 @@ class Collection:
                     tags.setdefault(record_id, []).append(code)
         out = []
         plan = self._plan(rows[0]._fields)[1] if rows else None
+        if plan is not None:
+            names = [wire for wire, _i, _temporal in plan]
+            indexes = [i for _wire, i, _temporal in plan]
+            values = itemgetter(*indexes) if len(indexes) > 1 else (lambda row: (row[indexes[0]],))
+            temporal = [wire for wire, _i, is_temporal in plan if is_temporal]
         for row in rows:
             if plan is not None:
-                data = {wire: _iso(row[i]) if temporal else row[i] for wire, i, temporal in plan}
+                data = dict(zip(names, values(row), strict=True))
+                for wire in temporal:
+                    data[wire] = _iso(data[wire])
             else:
                 data = {wire: _iso(getattr(row, column)) for wire, column in self.wire.items() if column}
             if self.tags_table is not None:

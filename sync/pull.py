@@ -105,17 +105,18 @@ def _stream(session, part, since, upto, budget, sensitive_ok, parts):
         rows = rows[:budget]
         deleted = collection.deleted_flags(rows)
         live = [r for r, dead in zip(rows, deleted, strict=True) if not dead]
-        wires = {w["id"]: w for w in collection.to_wire(live, session, sensitive_ok, raw_json)}
+        wires = iter(collection.to_wire(live, session, sensitive_ok, raw_json))  # in the order of `live`
+        name = collection.name
         items = []
         for row, dead in zip(rows, deleted, strict=True):
+            record_id, version = row[0], row[1]  # pull_columns: id, version, …
             if dead:
-                item = {"collection": collection.name, "id": row.id, "version": row.version, "deleted": True,
-                        "reason": "retired"}
+                item = {"collection": name, "id": record_id, "version": version, "deleted": True, "reason": "retired"}
             else:
-                item = {"collection": collection.name, "id": row.id, "version": row.version, "deleted": False,
-                        "data": wires[row.id]}
-            items.append((row.version, item))
-        sources.append(([r.version for r in rows], items, truncated))
+                item = {"collection": name, "id": record_id, "version": version, "deleted": False,
+                        "data": next(wires)}
+            items.append((version, item))
+        sources.append(([pair[0] for pair in items], items, truncated))
     sources.append(_tombstones(session, part, since, upto, budget, parts))
     # Everything at or below the horizon was fetched from every source.
     horizon = min([versions[-1] for versions, _items, truncated in sources if truncated], default=upto)
@@ -193,9 +194,10 @@ def _evictions(session, removed, parts):
     return out
 
 
-def touch_device(session, device) -> None:
+def touch_device(session, device, seen_at=None) -> None:
     """Note the pull for the status endpoint: best effort, at most once a
-    minute, and never waiting for a write lock (the pull has its answer)."""
+    minute, and never waiting for a write lock (the pull has its answer).
+    `seen_at`: the device's last_pull_at as the pull read it, if it did."""
     from datetime import timedelta
 
     from sqlalchemy import text
@@ -203,6 +205,9 @@ def touch_device(session, device) -> None:
 
     from sync.models import SyncDevice
 
+    if seen_at is not None and utcnow() - seen_at < timedelta(minutes=1):
+        session.rollback()  # noted less than a minute ago (it only ever moves forward)
+        return
     state = session.get(SyncDevice, device.id)
     now = utcnow()
     if state is not None and state.last_pull_at and now - state.last_pull_at < timedelta(minutes=1):

@@ -186,3 +186,28 @@ def test_delete_retires_and_devices_purge(world, device):
     assert result["status"] == "applied"
     phone.pull()
     assert world.H2.id not in phone.ids("households")
+
+
+def test_a_device_may_delete_what_it_edited_offline(world, device):
+    phone = device("staff1")
+    phone.pull()
+    base = phone.get("households", world.H2.id)["version"]
+    edit = phone.mutation("households", "update", world.H2.id, {"notes": "改一下"}, base_version=base)
+    delete = phone.mutation("households", "delete", world.H2.id, {"reason": "搬走"}, base_version=base)
+    results = phone.push_raw([edit, delete]).get_json()["results"]
+    assert [r["status"] for r in results] == ["applied", "applied"], results
+    db.session.expire_all()
+    assert world.H2.retired_at is not None
+
+
+def test_a_delete_still_loses_to_another_devices_edit(world, device):
+    one, two = device("staff1"), device("staff1")
+    one.pull()
+    two.pull()
+    base = one.get("households", world.H2.id)["version"]
+    two.push_raw([two.mutation("households", "update", world.H2.id, {"notes": "另一台设备"}, base_version=base)])
+    result = one.push_raw([one.mutation("households", "delete", world.H2.id, base_version=base)]) \
+        .get_json()["results"][0]
+    assert result["status"] == "conflict"
+    db.session.expire_all()
+    assert world.H2.retired_at is None
