@@ -38,7 +38,10 @@ class AwareDateTime(fields.AwareDateTime):
     of the server (device clocks drift, but not by days)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        moment = super()._deserialize(value, attr, data, **kwargs).astimezone(UTC).replace(tzinfo=None)
+        try:
+            moment = super()._deserialize(value, attr, data, **kwargs).astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise ValidationError("This time is out of range.") from None
         if moment > datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1):
             raise ValidationError("This time is in the future.")
         if moment.year < 2000:

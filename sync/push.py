@@ -144,7 +144,7 @@ def _parse_mutation(index, raw, errors):
             errors[f"{where}.data.{key}"] = ["Unknown field."]
     try:
         client_time = _parse_time(raw.get("client_time"))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         errors[f"{where}.client_time"] = ["An ISO 8601 time with its offset."]
         client_time = None
     canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)

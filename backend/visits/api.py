@@ -97,7 +97,11 @@ def list_visits():
         if moment.tzinfo is not None:
             from datetime import UTC
 
-            moment = moment.astimezone(UTC).replace(tzinfo=None)
+            try:
+                moment = moment.astimezone(UTC).replace(tzinfo=None)
+            except OverflowError:
+                raise ApiError(400, "Bad Request", "since is out of range.", errors={"since": ["Out of range."]}) \
+                    from None
         query = query.where(Visit.visited_at >= moment)
     result = db.paginate(query.order_by(Visit.visited_at.desc()), page=page, per_page=per_page, error_out=False)
     return {"items": [visit_out.dump(v) for v in result.items], **page_meta(result)}

@@ -131,3 +131,15 @@ def test_pull_answers_gzip(world, device, client):
     response = client.get("/api/v1/sync/pull", headers=phone.headers | {"Accept-Encoding": "gzip"})
     assert response.headers.get("Content-Encoding") == "gzip"
     assert json.loads(gzip.decompress(response.get_data()))["changes"]
+
+
+def test_times_at_the_edge_of_the_calendar_are_errors_not_crashes(world, device, client):
+    phone = device("worker1")
+    edge = "9999-12-31T23:59:59-05:00"
+    result = phone.push_raw([visit(world, phone) | {"data": {"household_id": world.H1.id, "visited_at": edge}}])
+    assert result.status_code == 200
+    assert result.get_json()["results"][0]["status"] == "rejected"
+    assert "mutations.0.client_time" in problem(phone.push_raw([visit(world, phone) | {"client_time": edge}]), 422)[
+        "errors"]
+    listed = client.get("/api/v1/visits", query_string={"since": edge}, headers=phone.headers)
+    assert "since" in problem(listed, 400)["errors"]
