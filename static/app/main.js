@@ -113,10 +113,13 @@ function offerUpdate() {
 
 async function startServiceWorker() {
   if (!("serviceWorker" in navigator)) return;
-  const hadController = !!navigator.serviceWorker.controller;
+  // The first worker taking control of a fresh page is no update; any later change is.
+  let controller = navigator.serviceWorker.controller;
   let reloading = false;
   navigator.serviceWorker.addEventListener("controllerchange", () => {
-    if (!hadController || reloading) return;
+    const previous = controller;
+    controller = navigator.serviceWorker.controller;
+    if (!previous || reloading) return;
     reloading = true;
     textEl.textContent = t.updating;
     location.reload();

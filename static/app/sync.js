@@ -133,9 +133,17 @@ async function pushOutbox() {
 async function applyChanges(changes, cursor, reset) {
   const d = await db();
   const tx = d.transaction([...COLLECTIONS, "meta", "outbox"], "readwrite");
-  if (reset) for (const name of COLLECTIONS) tx.objectStore(name).clear();
   const outbox = await tx.objectStore("outbox").getAll();
   const pending = new Set(outbox.map((m) => m.record_id));
+  if (reset) {
+    // Drop the synced copy; records the worker created and has not sent yet are
+    // not part of it (their outbox entries will push them).
+    const unsent = new Set(outbox.filter((m) => m.op === "create").map((m) => m.record_id));
+    for (const name of COLLECTIONS) {
+      const store = tx.objectStore(name);
+      for (const key of await store.getAllKeys()) if (!unsent.has(key)) store.delete(key);
+    }
+  }
   for (const change of changes) {
     if (!COLLECTIONS.includes(change.collection)) continue;
     const store = tx.objectStore(change.collection);
