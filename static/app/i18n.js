@@ -25,6 +25,8 @@ const zhHans = {
     (won ? "按“较晚的修改为准”的规则，你的修改生效。" : "按规则，另一方的修改生效，你的修改已保存在冲突记录中，社区工作人员会复核。"),
   dismiss: "知道了", largeText: "大字体", signOut: "退出登录",
   signOutConfirm: (n) => `还有 ${n} 条记录没有发送，退出登录会丢失它们。确定退出吗？`,
+  switchUserConfirm: (who, n) => `这部手机上还有 ${who} 的 ${n} 条记录没有发送。换成其他账号登录会丢失它们。确定继续吗？`,
+  switchUserKept: (who) => `已保留未发送的记录。请用 ${who} 登录，同步后再换账号。`,
   signedInAs: (u) => `当前用户：${u}`, unknownHousehold: "（未知住户）", justNow: "刚刚",
   tags: {
     elderly_alone: "独居老人", left_behind_child: "留守儿童", left_behind_woman: "留守妇女", left_behind_elder: "留守老人",
@@ -69,6 +71,8 @@ const zhHant = {
     (won ? "按「較晚的修改為準」的規則，你的修改生效。" : "按規則，另一方的修改生效，你的修改已保存在衝突記錄中，社區工作人員會複核。"),
   dismiss: "知道了", largeText: "大字體", signOut: "登出",
   signOutConfirm: (n) => `還有 ${n} 條記錄沒有發送，登出會遺失它們。確定登出嗎？`,
+  switchUserConfirm: (who, n) => `這部手機上還有 ${who} 的 ${n} 條記錄沒有發送。換成其他帳號登入會遺失它們。確定繼續嗎？`,
+  switchUserKept: (who) => `已保留未發送的記錄。請用 ${who} 登入，同步後再換帳號。`,
   signedInAs: (u) => `目前用戶：${u}`, unknownHousehold: "（未知住戶）", justNow: "剛剛",
   tags: {
     elderly_alone: "獨居老人", left_behind_child: "留守兒童", left_behind_woman: "留守婦女", left_behind_elder: "留守老人",
@@ -115,6 +119,8 @@ const en = {
     (won ? "The later change wins: yours stands." : "Theirs stands; yours is kept in a conflict record for staff to review."),
   dismiss: "Dismiss", largeText: "Large text", signOut: "Sign out",
   signOutConfirm: (n) => `${n} records have not been sent and will be lost if you sign out. Sign out anyway?`,
+  switchUserConfirm: (who, n) => `${n} records of ${who} on this phone have not been sent. Signing in as someone else discards them. Continue?`,
+  switchUserKept: (who) => `The unsent records are kept. Sign in as ${who}, sync, then switch accounts.`,
   signedInAs: (u) => `Signed in as ${u}`, unknownHousehold: "(unknown household)", justNow: "just now",
   tags: {
     elderly_alone: "Elderly living alone", left_behind_child: "Left-behind child", left_behind_woman: "Left-behind woman",

@@ -419,7 +419,17 @@ export async function signInScreen(root, { expired = false } = {}) {
       if (response.status === 201) {
         const body = await response.json();
         const previous = await store.getMeta("user");
-        if (previous && previous.id !== body.user.id) await store.wipe();
+        if (previous && previous.id !== body.user.id) {
+          // Another account's unsent work is on this phone: never discard it without asking.
+          const waiting = await store.outboxCount();
+          if (waiting && !window.confirm(t.switchUserConfirm(previous.display_name || previous.username, waiting))) {
+            submit.disabled = false;
+            message.className = "flash warn";
+            message.textContent = t.switchUserKept(previous.username);
+            return;
+          }
+          await store.wipe();
+        }
         await store.setMeta("token", body.token);
         await store.setMeta("user", body.user);
         password.value = "";

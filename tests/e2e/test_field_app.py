@@ -343,3 +343,32 @@ def test_a_new_version_deployed_while_changes_wait_still_pushes_them(phone, worl
     finally:
         app.config["PWA_BUILD"] = previous
     assert phone.problems == []
+
+
+def test_signing_in_as_someone_else_never_drops_unsent_work_without_asking(phone, world):
+    from backend.auth import services as auth
+    from backend.auth.models import Device, User
+    from backend.visits.models import Visit
+
+    staff_id, worker_id = world.staff1.id, world.worker1.id
+    page = signed_in_offline(phone)
+    record_visit(page, "换账号前的走访")
+    db.session.remove()
+    device = db.session.scalars(select(Device).where(Device.user_id == worker_id)).one()
+    auth.revoke_device(db.session.get(User, staff_id), device)
+    phone.set_offline(False)
+    expect(page.get_by_role("heading", level=1)).to_have_text("登录邻里", timeout=20000)
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_label("用户名").fill("worker2")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("alert")).to_contain_text("已保留未发送的记录")
+    assert asked and "1 条记录没有发送" in asked[0]
+    waiting(page, 1)
+    page.get_by_label("用户名").fill("worker1")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    synced(page)
+    assert count(Visit) == 1
+    assert phone.problems == []
