@@ -33,6 +33,31 @@ class Photos(fields.List):
         return list(dict.fromkeys(photos))
 
 
+class PhotoTimes(fields.Dict):
+    """{sha256: ISO 8601 time} of the photos a record names: when each was taken."""
+
+    def __init__(self, **kwargs):
+        super().__init__(keys=fields.String(validate=_photo), values=fields.String(validate=validate.Length(max=40)),
+                         load_default=None, allow_none=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        times = super()._deserialize(value, attr, data, **kwargs)
+        if len(times) > MAX_PHOTOS:
+            raise ValidationError(f"At most {MAX_PHOTOS} photos.")
+        for moment in times.values():
+            try:
+                parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+                if parsed.tzinfo is None:
+                    raise ValueError
+                parsed.astimezone(UTC)
+            except (ValueError, OverflowError):
+                raise ValidationError("Each time is ISO 8601 with its offset.") from None
+        photos = set(data.get("photos") or []) if isinstance(data, dict) else set()
+        if not set(times) <= photos:
+            raise ValidationError("Times only for photos the record names.")
+        return times
+
+
 class AwareDateTime(fields.AwareDateTime):
     """A moment with its offset, stored as naive UTC; not more than a day ahead
     of the server (device clocks drift, but not by days)."""

@@ -283,7 +283,7 @@ class AppendApplier(Applier):
 
 class VisitApplier(AppendApplier):
     collection = VISITS
-    create_fields = frozenset({"household_id", "visited_at", "notes", "findings", "follow_up", "photos",
+    create_fields = frozenset({"household_id", "visited_at", "notes", "findings", "follow_up", "photos", "photo_times",
                                "location", "task_id"})
     validate = staticmethod(visits.validate_new)
     cache_key = "households"
@@ -310,7 +310,8 @@ class VisitApplier(AppendApplier):
 
 class PatrolApplier(AppendApplier):
     collection = PATROL_REPORTS
-    create_fields = frozenset({"grid_id", "category", "description", "photos", "location", "reported_at"})
+    create_fields = frozenset({"grid_id", "category", "description", "photos", "photo_times", "location",
+                               "reported_at"})
     validate = staticmethod(patrols.validate_new)
     cache_key = "grids"
 

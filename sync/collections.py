@@ -225,7 +225,7 @@ VISITS = Collection(
     name="visits", model=Visit, kind=APPEND_ONLY,
     wire={"id": "id", "household_id": "household_id", "grid_id": "grid_id", "author_id": "author_id",
           "task_id": "task_id", "visited_at": "visited_at", "notes": "notes", "findings": "findings",
-          "follow_up": "follow_up", "photos": "photos", "location": "location"},
+          "follow_up": "follow_up", "photos": "photos", "photo_times": "photo_times", "location": "location"},
     tracked_attrs=("household_id", "grid_id", "community_id"),
     partition_attrs=("community_id", "grid_id", "household_id"),
     description="Visits. Append-only: created once, never in conflict; a correction is a new visit.",
@@ -234,7 +234,8 @@ VISITS = Collection(
 PATROL_REPORTS = Collection(
     name="patrol_reports", model=PatrolReport, kind=APPEND_ONLY,
     wire={"id": "id", "grid_id": "grid_id", "author_id": "author_id", "category": "category",
-          "description": "description", "photos": "photos", "location": "location", "reported_at": "reported_at"},
+          "description": "description", "photos": "photos", "photo_times": "photo_times", "location": "location",
+          "reported_at": "reported_at"},
     tracked_attrs=("grid_id", "community_id"),
     household_attr=None,
     description="Patrol reports. Append-only.",

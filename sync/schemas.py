@@ -73,6 +73,8 @@ class SyncStatus(Schema):
 LOCATION = {"type": "object", "properties": {"lat": {"type": "number"}, "lng": {"type": "number"},
                                              "accuracy": {"type": "number", "nullable": True}}}
 PHOTOS = {"type": "array", "maxItems": 9, "items": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}
+PHOTO_TIMES = {"type": "object", "nullable": True, "description": "when each photo was taken: {sha256: date-time}",
+               "additionalProperties": {"type": "string", "format": "date-time"}}
 STRING = {"type": "string"}
 NULLABLE = {"type": "string", "nullable": True}
 TAGS = {"type": "array", "items": {"type": "string"}}
@@ -91,12 +93,12 @@ RECORDS = {
                     "visit_id": NULLABLE},
     "visits": {"id": STRING, "household_id": STRING, "grid_id": STRING, "author_id": STRING, "task_id": NULLABLE,
                "visited_at": {"type": "string", "format": "date-time"}, "notes": STRING, "findings": TAGS,
-               "follow_up": {"type": "boolean"}, "photos": PHOTOS, "location": LOCATION},
+               "follow_up": {"type": "boolean"}, "photos": PHOTOS, "photo_times": PHOTO_TIMES, "location": LOCATION},
     "patrol_reports": {"id": STRING, "grid_id": STRING, "author_id": STRING,
                        "category": {"type": "string", "enum": ["illegal_construction", "street_stall",
                                                                "illegal_parking", "repair", "safety_hazard",
                                                                "dispute", "environment", "other"]},
-                       "description": STRING, "photos": PHOTOS, "location": LOCATION,
+                       "description": STRING, "photos": PHOTOS, "photo_times": PHOTO_TIMES, "location": LOCATION,
                        "reported_at": {"type": "string", "format": "date-time"}},
 }
 

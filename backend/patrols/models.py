@@ -30,6 +30,7 @@ class PatrolReport(Versioned, db.Model):
     category: Mapped[str] = mapped_column(String(32))
     description: Mapped[str] = mapped_column(Text, default="")
     photos = mapped_column(JSON, default=list, nullable=False)
+    photo_times = mapped_column(JSON)  # {sha256: ISO time the photo was taken}
     location = mapped_column(JSON)
     reported_at = mapped_column(db.DateTime, nullable=False)
     created_at = mapped_column(db.DateTime, default=utcnow, nullable=False)

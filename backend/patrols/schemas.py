@@ -1,6 +1,6 @@
 from marshmallow import fields, validate
 
-from backend.fieldwork import AwareDateTime, Location, Photos, Strict
+from backend.fieldwork import AwareDateTime, Location, Photos, PhotoTimes, Strict
 from backend.patrols.models import CATEGORIES
 
 
@@ -9,6 +9,7 @@ class PatrolCreate(Strict):
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     description = fields.String(required=True, validate=validate.Length(min=1, max=5000))
     photos = Photos()
+    photo_times = PhotoTimes()
     location = fields.Nested(Location, load_default=None, allow_none=True)
     reported_at = AwareDateTime(required=True, default_timezone=None)
 

@@ -25,6 +25,7 @@ def validate_new(actor, record_id: str, data: dict, grids: dict | None = None) -
     return {
         "id": record_id, "grid_id": grid.id, "community_id": grid.parent_id, "author_id": actor.id,
         "category": clean["category"], "description": clean["description"], "photos": clean["photos"],
+        "photo_times": clean.get("photo_times"),
         "location": clean["location"], "reported_at": clean["reported_at"], "created_at": utcnow(),
     }
 

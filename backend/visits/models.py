@@ -51,6 +51,9 @@ class Visit(Versioned, db.Model):
     findings = mapped_column(JSON, default=list, nullable=False)
     follow_up: Mapped[bool] = mapped_column(Boolean, default=False)
     photos = mapped_column(JSON, default=list, nullable=False)
+    # When each photo was taken ({sha256: ISO time}): the browser re-encodes
+    # photos, which drops their EXIF, so the capture time travels here.
+    photo_times = mapped_column(JSON)
     location = mapped_column(JSON)
     created_at = mapped_column(db.DateTime, default=utcnow, nullable=False)
     grid = relationship("Node", foreign_keys=[grid_id])

@@ -1,6 +1,6 @@
 from marshmallow import fields, validate
 
-from backend.fieldwork import AwareDateTime, Location, Photos, Strict
+from backend.fieldwork import AwareDateTime, Location, Photos, PhotoTimes, Strict
 
 
 class VisitCreate(Strict):
@@ -11,6 +11,7 @@ class VisitCreate(Strict):
                            validate=validate.Length(max=20))
     follow_up = fields.Boolean(load_default=False)
     photos = Photos()
+    photo_times = PhotoTimes()
     location = fields.Nested(Location, load_default=None, allow_none=True)
     task_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
 

@@ -37,7 +37,7 @@ def _quick_load(data: dict) -> dict | None:
     """`visit_create.load(data)` for the plain, valid input a device sends, at
     a fraction of its cost; None at the first doubt, and the schema decides
     (and words the errors)."""
-    if type(data) is not dict or not data.keys() <= _FIELDS:
+    if type(data) is not dict or not data.keys() <= _FIELDS or data.get("photo_times"):
         return None
     household_id = data.get("household_id")
     if type(household_id) is not str or not 1 <= len(household_id) <= 36 or "visited_at" not in data:
@@ -79,7 +79,7 @@ def _quick_load(data: dict) -> dict | None:
     except ValidationError:
         return None
     return {"household_id": household_id, "visited_at": visited_at, "notes": notes, "findings": list(findings),
-            "follow_up": follow_up, "photos": photos, "location": location, "task_id": task_id}
+            "follow_up": follow_up, "photos": photos, "photo_times": None, "location": location, "task_id": task_id}
 
 
 def validate_new(actor, record_id: str, data: dict, households: dict | None = None) -> dict:
@@ -120,7 +120,8 @@ def validate_new(actor, record_id: str, data: dict, households: dict | None = No
         "id": record_id, "household_id": household.id, "grid_id": household.grid_id,
         "community_id": household.community_id, "author_id": actor.id, "task_id": clean["task_id"],
         "visited_at": clean["visited_at"], "notes": clean["notes"], "findings": clean["findings"],
-        "follow_up": clean["follow_up"], "photos": clean["photos"], "location": clean["location"],
+        "follow_up": clean["follow_up"], "photos": clean["photos"], "photo_times": clean.get("photo_times"),
+        "location": clean["location"],
         "created_at": utcnow(),
     }
 

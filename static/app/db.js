@@ -83,9 +83,9 @@ export async function recordVisit(visit, photos) {
   const tx = d.transaction(["visits", "visit_tasks", "photos", "outbox"], "readwrite");
   const data = { household_id: visit.household_id, visited_at: visit.visited_at, notes: visit.notes,
                  findings: visit.findings, follow_up: visit.follow_up, photos: photos.map((p) => p.sha256),
-                 location: visit.location, task_id: visit.task_id || null };
+                 photo_times: visit.photo_times, location: visit.location, task_id: visit.task_id || null };
   for (const p of photos) tx.objectStore("photos").put({ ...p, uploaded: false });
-  tx.objectStore("visits").put({ id: visit.id, ...data, photo_times: visit.photo_times, _local: true });
+  tx.objectStore("visits").put({ id: visit.id, ...data, _local: true });
   if (visit.task_id) {
     const task = await tx.objectStore("visit_tasks").get(visit.task_id);
     if (task) tx.objectStore("visit_tasks").put({ ...task, status: "done", visit_id: visit.id });
@@ -98,9 +98,10 @@ export async function recordPatrol(report, photos) {
   const d = await db();
   const tx = d.transaction(["patrol_reports", "photos", "outbox"], "readwrite");
   const data = { grid_id: report.grid_id, category: report.category, description: report.description,
-                 photos: photos.map((p) => p.sha256), location: report.location, reported_at: report.reported_at };
+                 photos: photos.map((p) => p.sha256), photo_times: report.photo_times, location: report.location,
+                 reported_at: report.reported_at };
   for (const p of photos) tx.objectStore("photos").put({ ...p, uploaded: false });
-  tx.objectStore("patrol_reports").put({ id: report.id, ...data, photo_times: report.photo_times, _local: true });
+  tx.objectStore("patrol_reports").put({ id: report.id, ...data, _local: true });
   tx.objectStore("outbox").add(mutation("patrol_reports", report.id, "create", data));
   await tx.done;
 }

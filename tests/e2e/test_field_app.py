@@ -177,6 +177,8 @@ def test_offline_visits_and_patrol_survive_a_closed_tab_and_sync_exactly_once(ph
     synced(page)
     assert count(Visit) == 3
     assert sorted(v.notes for v in db.session.scalars(select(Visit))) == ["第一次走访", "第三次走访", "第二次走访"]
+    assert all(set(v.photo_times or {}) == set(v.photos) for v in db.session.scalars(select(Visit))), \
+        "capture times travel with the photos"
     assert all(v.follow_up and v.findings == ["health_concern"] and len(v.photos) == 1
                for v in db.session.scalars(select(Visit)))
     assert count(PatrolReport) == 1

@@ -211,3 +211,17 @@ def test_a_delete_still_loses_to_another_devices_edit(world, device):
     assert result["status"] == "conflict"
     db.session.expire_all()
     assert world.H2.retired_at is None
+
+
+def test_photo_capture_times_travel_with_the_record(world, device):
+    photo = "a" * 64
+    phone = device("worker1")
+    phone.record("visits", "create", data=visit_data(world.H1.id, photos=[photo],
+                                                     photo_times={photo: "2026-11-20T09:10:00+08:00"}))
+    phone.sync()
+    (visit,) = [phone.get("visits", record_id) for record_id in phone.ids("visits")]
+    assert visit["photo_times"] == {photo: "2026-11-20T09:10:00+08:00"}
+    stray = phone.mutation("visits", "create", data=visit_data(world.H1.id, photos=[photo],
+                                                               photo_times={"b" * 64: "2026-11-20T09:10:00+08:00"}))
+    result = phone.push_raw([stray]).get_json()["results"][0]
+    assert result["status"] == "rejected" and "photo_times" in result["error"]["errors"]
