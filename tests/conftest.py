@@ -24,7 +24,7 @@ def _postgres_database():
     except psycopg.OperationalError as exc:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL is unreachable in CI: {exc}")
-        pytest.skip(f"PostgreSQL unreachable: {exc}")
+        pytest.skip(reason=f"PostgreSQL unreachable: {exc}")
     admin.execute(f'CREATE DATABASE "{name}"')
     admin.close()
     base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")

@@ -26,7 +26,7 @@ def browser():
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI") == "true":
             pytest.fail(f"Chromium is missing at {CHROMIUM} in CI")
-        pytest.skip(f"Chromium is not installed at {CHROMIUM}")
+        pytest.skip(reason=f"Chromium is not installed at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
