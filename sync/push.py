@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import orjson
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -22,6 +23,7 @@ from backend.common import is_uuid, utcnow
 from backend.errors import Gone, Invalid, Refused
 from sync import scope as scopes
 from sync.apply import APPLIERS, Rejected
+from sync.bulk import insert_rows
 from sync.changefeed import CLIENT_DEVICE, CLIENT_TIME, reserve
 from sync.collections import REGISTRY
 from sync.models import AppliedMutation, AttachmentRef, SyncDevice
@@ -101,6 +103,14 @@ def parse(body: dict) -> Batch:
     return batch
 
 
+def _canonical(raw) -> bytes:
+    """The mutation as sorted, compact UTF-8 JSON: what its id is bound to."""
+    try:
+        return orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # beyond orjson (integers wider than 64 bits): the same text, slower
+        return json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
 MUTATION_KEYS = {"id", "collection", "record_id", "op", "action", "base_version", "data", "client_time"}
 
 
@@ -147,11 +157,11 @@ def _parse_mutation(index, raw, errors):
     except (ValueError, TypeError, OverflowError):
         errors[f"{where}.client_time"] = ["An ISO 8601 time with its offset."]
         client_time = None
-    canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    canonical = _canonical(raw)
     return Mutation(id=str(mutation_id).lower(), collection=name, record_id=str(record_id).lower(), op=op,
                     action=action, base_version=base, data=data,
                     client_time=client_time or utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                    raw_hash=hashlib.sha256(canonical.encode()).hexdigest(), index=index)
+                    raw_hash=hashlib.sha256(canonical).hexdigest(), index=index)
 
 
 def _problem(status, title, detail, errors=None):
@@ -236,7 +246,7 @@ def apply_batch(session, user, device, batch: Batch) -> list[dict]:
                        "payload_hash": mutation.raw_hash, "result": result, "applied_at": utcnow()})
     _write_appends(session, appends)
     if stored:
-        session.execute(insert(AppliedMutation.__table__), stored)
+        insert_rows(session, AppliedMutation.__table__, stored)
         state.last_mutation_id = batch.mutations[-1].id
     state.last_push_at = utcnow()
     state.pushes = (state.pushes or 0) + 1
@@ -284,7 +294,7 @@ def _write_appends(session, appends: dict[str, list]) -> None:
                 row["version"] = top - len(rows) + 1 + offset
         try:
             with session.begin_nested():
-                session.execute(insert(collection.table), [row for row, _result in entries])
+                insert_rows(session, collection.table, [row for row, _result in entries])
         except IntegrityError:
             _insert_one_by_one(session, collection, entries)
         for row, result in entries:
