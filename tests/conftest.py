@@ -9,7 +9,7 @@ import uuid
 import pytest
 from flask.testing import FlaskClient
 
-from tests.factories import World, build_world
+from tests.factories import World, build_world, empty_database
 
 DB_KIND = os.environ.get("LINLI_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get("LINLI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -87,21 +87,8 @@ def _clean_tables(request):
     yield
     if "app" not in request.fixturenames:
         return
-    app = request.getfixturevalue("app")
-    from sqlalchemy import text
-
-    from backend.extensions import db
-
-    with app.app_context():
-        db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "care_tags"]
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(text(f'DELETE FROM "{table}"'))
-            conn.execute(text("DELETE FROM care_tags WHERE builtin = :f"), {"f": False})
+    with request.getfixturevalue("app").app_context():
+        empty_database()
 
 
 @pytest.fixture
@@ -118,13 +105,6 @@ def client(app):
 @pytest.fixture
 def world(ctx) -> World:
     return build_world()
-
-
-@pytest.fixture
-def csrf_client(app):
-    """A client with CSRF checks on, as in production."""
-    app.config["WTF_CSRF_ENABLED"] = True
-    yield app.test_client()
 
 
 class Auth:

@@ -66,6 +66,21 @@ def user(username, role, scopes=(), home=None, community=None, status="active", 
     return record
 
 
+def empty_database() -> None:
+    """Empty every table, keeping the built-in care tags. Inside an app context."""
+    from sqlalchemy import text
+
+    db.session.remove()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "care_tags"]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+        conn.execute(text("DELETE FROM care_tags WHERE builtin = :f"), {"f": False})
+
+
 @dataclass
 class World:
     nodes: dict = field(default_factory=dict)

@@ -4,23 +4,13 @@ matrices), so the world is built once per module instead of once per test."""
 import json
 import uuid
 
-from sqlalchemy import text
-
 
 def empty_tables(app) -> None:
     """The same emptying tests/conftest.py does after every test."""
-    from backend.extensions import db
+    from tests.factories import empty_database
 
     with app.app_context():
-        db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "care_tags"]
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(text(f'DELETE FROM "{table}"'))
-            conn.execute(text("DELETE FROM care_tags WHERE builtin = :f"), {"f": False})
+        empty_database()
 
 
 def is_problem(response, status: int | None = None) -> dict:

@@ -105,22 +105,3 @@ def device(client):
     def make(username):
         return Device(client, username)
     return make
-
-
-def empty_database():
-    """Empty every table (built-in care tags kept), as tests/conftest.py does
-    after each test: for property tests that build a fresh world per example.
-    Runs inside an application context."""
-    from sqlalchemy import text
-
-    from backend.extensions import db
-
-    db.session.remove()
-    tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "care_tags"]
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f'DELETE FROM "{table}"'))
-        conn.execute(text("DELETE FROM care_tags WHERE builtin = :f"), {"f": False})

@@ -29,8 +29,8 @@ from sync import push as push_module
 from sync import scope as scopes
 from sync.collections import REGISTRY
 from sync.models import AppliedMutation, Conflict
-from tests.factories import build_world
-from tests.sync.conftest import Device, empty_database
+from tests.factories import build_world, empty_database
+from tests.sync.conftest import Device
 from tests.sync.test_push import visit_data
 
 DEVICES = ("worker1", "worker2", "staff1")
