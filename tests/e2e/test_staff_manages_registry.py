@@ -106,7 +106,7 @@ def test_staff1_manages_grids_households_and_residents_in_chinese(page, errors, 
     nav.get_by_role("link", name="住户").click()
     rows = page.locator("#household-rows")
     expect(rows).to_contain_text("幸福小区1号楼1单元101")
-    page.get_by_label("搜索", exact=True).fill("9号楼2单元")
+    page.get_by_label("搜索", exact=True).press_sequentially("9号楼2单元", delay=50)  # typed, as a person does
     expect(rows).not_to_contain_text("幸福小区1号楼1单元101")
     expect(rows.get_by_role("link", name="幸福小区9号楼2单元902")).to_be_visible()
     expect(page).to_have_url(re.compile(r"q=9"))
@@ -120,7 +120,7 @@ def test_staff1_manages_grids_households_and_residents_in_chinese(page, errors, 
     expect(page.get_by_role("heading", level=1)).to_have_text("居民")
     resident_rows = page.locator("#resident-rows")
     expect(resident_rows).to_contain_text("张伟")
-    page.get_by_label("姓名").fill("小敏")
+    page.get_by_label("姓名").press_sequentially("小敏", delay=50)
     expect(resident_rows).not_to_contain_text("张伟")
     resident_rows.get_by_role("link", name="赵小敏").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("赵小敏")
