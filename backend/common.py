@@ -1,7 +1,10 @@
 """Small helpers every area uses: ids and time."""
 
+import re
 import uuid
 from datetime import UTC, datetime
+
+_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def new_id() -> str:
@@ -14,6 +17,8 @@ def utcnow() -> datetime:
 
 
 def is_uuid(value) -> bool:
+    if type(value) is str and _CANONICAL_UUID.fullmatch(value):
+        return True  # the usual spelling, without building a UUID
     try:
         uuid.UUID(str(value))
     except (TypeError, ValueError, AttributeError):

@@ -42,20 +42,20 @@ class Applier:
     delete_fields: frozenset = frozenset({"reason"})
     actions: dict = {}
 
-    def fields_for(self, op, action) -> set | None:
+    def fields_for(self, op, action) -> frozenset | None:
         """Field names the operation accepts; None when the collection does not
         take the operation at all (then the mutation is rejected on its own)."""
         if not hasattr(self, f"on_{op}"):
             return None
         if op == "create":
-            return set(self.create_fields)
+            return frozenset(self.create_fields)
         if op == "update":
-            return set(self.update_fields)
+            return frozenset(self.update_fields)
         if op == "delete":
-            return set(self.delete_fields)
+            return frozenset(self.delete_fields)
         if action not in self.actions:
             return None
-        return set(self.actions[action])
+        return frozenset(self.actions[action])
 
     def apply(self, session, user, mutation, appends, context) -> dict:
         handler = getattr(self, f"on_{mutation.op}", None)

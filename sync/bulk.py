@@ -18,7 +18,12 @@ def _json(value) -> str:
 
 
 def _sqlite_datetime(value):
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(value, datetime) else value
+    # As SQLAlchemy's SQLite DATETIME stores it: "%04d-%02d-%02d %02d:%02d:%02d.%06d", any offset dropped.
+    if not isinstance(value, datetime):
+        return value
+    if value.tzinfo is not None:
+        value = value.replace(tzinfo=None)
+    return value.isoformat(" ", "microseconds")
 
 
 def _sqlite_date(value):
@@ -57,6 +62,13 @@ def insert_rows(session, table, rows: list[dict]) -> None:
     marker = "?" if sqlite else "%s"
     statement = (f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) "  # noqa: S608 (names from the model)
                  f"VALUES ({', '.join([marker] * len(columns))})")
-    converters = [(column.name, _converter(column, sqlite)) for column in columns]
-    params = [tuple(convert(row.get(name)) for name, convert in converters) for row in rows]
-    session.connection().exec_driver_sql(statement, params)
+    # Column by column: one comprehension per column beats a generator per row.
+    values = []
+    for column in columns:
+        convert = _converter(column, sqlite)
+        name = column.name
+        if convert is _same:
+            values.append([row.get(name) for row in rows])
+        else:
+            values.append([convert(row.get(name)) for row in rows])
+    session.connection().exec_driver_sql(statement, list(zip(*values, strict=True)))

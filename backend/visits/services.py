@@ -1,6 +1,7 @@
 """Rules of visits: who may record one, and how a visit completes its task."""
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -31,6 +32,23 @@ def _number(value, low, high):
     if type(value) not in (int, float) or not low <= value <= high or not math.isfinite(value):
         return None
     return float(value)
+
+
+_PLAIN_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})")
+
+
+def _quick_time(value) -> datetime | None:
+    """What the schema's AwareDateTime gives for the plain spelling a device
+    sends (2026-11-27T09:30:00+08:00): naive UTC. None at the first doubt."""
+    if type(value) is not str or not _PLAIN_TIME.fullmatch(value):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
+        return None
+    if moment.year < 2000 or moment > datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1):
+        return None
+    return moment
 
 
 def _quick_load(data: dict) -> dict | None:
@@ -74,9 +92,8 @@ def _quick_load(data: dict) -> dict | None:
     task_id = data.get("task_id")
     if task_id is not None and (type(task_id) is not str or len(task_id) > 36):
         return None
-    try:
-        visited_at = visit_create.fields["visited_at"].deserialize(data["visited_at"], "visited_at", data)
-    except ValidationError:
+    visited_at = _quick_time(data["visited_at"])
+    if visited_at is None:
         return None
     return {"household_id": household_id, "visited_at": visited_at, "notes": notes, "findings": list(findings),
             "follow_up": follow_up, "photos": photos, "photo_times": None, "location": location, "task_id": task_id}
@@ -101,9 +118,11 @@ def validate_new(actor, record_id: str, data: dict, households: dict | None = No
             households[household.id] = household
     if household is None:
         raise Invalid({"household_id": [_l("No such household in your area.")]})
+    household_id, grid_id, community_id, retired_at = _placement(household)
+    actor_id = actor.__dict__.get("id") or actor.id
     # The policy's answer depends on the actor and the household's grid: kept
     # for the batch under that key (a household moved in the batch is asked again).
-    key = ("policy", actor.id, household.id, household.grid_id)
+    key = ("policy", actor_id, household_id, grid_id)
     decision = households.get(key) if households is not None else None
     if decision is None:
         readable = policy.can(actor, policy.READ, household)
@@ -114,16 +133,29 @@ def validate_new(actor, record_id: str, data: dict, households: dict | None = No
         raise Invalid({"household_id": [_l("No such household in your area.")]})
     if not decision[1]:
         raise Refused()
-    if household.retired_at is not None:
+    if retired_at is not None:
         raise Invalid({"household_id": [_l("This household is retired.")]})
     return {
-        "id": record_id, "household_id": household.id, "grid_id": household.grid_id,
-        "community_id": household.community_id, "author_id": actor.id, "task_id": clean["task_id"],
+        "id": record_id, "household_id": household_id, "grid_id": grid_id,
+        "community_id": community_id, "author_id": actor_id, "task_id": clean["task_id"],
         "visited_at": clean["visited_at"], "notes": clean["notes"], "findings": clean["findings"],
         "follow_up": clean["follow_up"], "photos": clean["photos"], "photo_times": clean.get("photo_times"),
         "location": clean["location"],
         "created_at": utcnow(),
     }
+
+
+_PLACEMENT = ("id", "grid_id", "community_id", "retired_at")
+
+
+def _placement(household) -> tuple:
+    """The household's id, grid, community and retirement, read from its loaded
+    state where all are there (hundreds of visits a push ask), else through
+    the ORM (expired after a rolled-back savepoint, say)."""
+    state = household.__dict__
+    if all(name in state for name in _PLACEMENT):
+        return tuple(state[name] for name in _PLACEMENT)
+    return tuple(getattr(household, name) for name in _PLACEMENT)
 
 
 def complete_tasks(rows: list[dict]) -> None:

@@ -53,6 +53,9 @@ def test_malformed_json(world, device, client):
     (lambda m: m | {"data": ["x"]}, "mutations.1.data"),
     (lambda m: m | {"client_time": "yesterday"}, "mutations.1.client_time"),
     (lambda m: m | {"extra": 1}, "mutations.1.extra"),
+    (lambda m: m | {"op": "action", "action": ["move"]}, "mutations.1.action"),
+    (lambda m: m | {"op": "action", "action": {"move": 1}}, "mutations.1.action"),
+    (lambda m: m | {"op": "action", "action": 7}, "mutations.1.action"),
 ])
 def test_a_malformed_mutation_fails_the_whole_push(world, device, client, mutate, field):
     phone = device("worker1")

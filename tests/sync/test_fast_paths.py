@@ -1,0 +1,85 @@
+"""The push's fast paths give exactly what the careful paths give, or step
+aside: `_plain_mutation` against `_parse_mutation`, `_quick_load` against the
+visit schema (bench/check_fast_paths.py runs the same with 20,000 inputs)."""
+
+import sys
+import uuid
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from marshmallow import ValidationError
+
+from sync.push import _parse_mutation, _plain_mutation
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from check_fast_paths import _same, visit_data
+
+ODD = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True), st.text(max_size=8),
+                st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+IDS = st.one_of(st.uuids().map(str), st.uuids().map(lambda u: str(u).upper()), st.uuids().map(lambda u: u.hex),
+                st.just("not-a-uuid"), ODD)
+TIMES = st.one_of(st.sampled_from(["2026-11-20T09:14:00+08:00", "2026-11-20T09:14:00Z", "2026-11-20T09:14:00.5Z",
+                                   "2026-11-20T09:14:00", "2026-11-20 09:14:00+08:00", "2026-02-30T00:00:00Z",
+                                   "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "yesterday"]),
+                  st.datetimes(timezones=st.timezones()).map(lambda d: d.isoformat()), ODD)
+
+
+def mostly(valid, other):
+    return st.integers(0, 9).flatmap(lambda i: other if i == 9 else valid)
+
+
+def mutations():
+    _valid, data = visit_data()
+    plain = st.fixed_dictionaries(
+        {"id": mostly(st.uuids().map(str), IDS), "record_id": mostly(st.uuids().map(str), IDS),
+         "collection": mostly(st.just("visits"), st.sampled_from(["households", "residents", "visit_tasks",
+                                                                  "patrol_reports", "spaceships", ""])),
+         "op": mostly(st.just("create"), st.sampled_from(["update", "delete", "action", "upsert", None])),
+         "client_time": mostly(st.one_of(st.sampled_from(["2026-11-20T09:14:00+08:00", "2026-11-20T01:14:00Z"]),
+                                         TIMES), ODD),
+         "data": mostly(data, ODD)},
+        optional={"action": mostly(st.none(), st.one_of(st.sampled_from(["move", "x" * 41]), ODD)),
+                  "base_version": mostly(st.none(), st.one_of(st.integers(-3, 2**70), st.booleans(), ODD)),
+                  "extra": ODD})
+    return st.one_of(plain, plain.map(lambda m: {k: v for k, v in m.items() if k != "extra"}))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(raw=st.one_of(mutations(), ODD), index=st.integers(0, 499))
+def test_plain_mutation_agrees_with_the_careful_parse(app, raw, index):
+    with app.app_context():
+        fast = _plain_mutation(index, raw)
+        if fast is None:
+            return
+        errors: dict = {}
+        careful = _parse_mutation(index, raw, errors)
+        assert errors == {}, (raw, errors)
+        assert fast == careful
+
+
+def test_a_plain_visit_takes_the_fast_path(app):
+    raw = {"id": str(uuid.uuid4()), "record_id": str(uuid.uuid4()), "collection": "visits", "op": "create",
+           "action": None, "base_version": None, "client_time": "2026-11-20T09:17:00+08:00",
+           "data": {"household_id": str(uuid.uuid4()), "visited_at": "2026-11-20T09:14:00+08:00", "notes": "好"}}
+    with app.app_context():
+        fast = _plain_mutation(3, raw)
+        assert fast is not None and fast.client_time == "2026-11-20T01:17:00.000000Z"
+        assert fast == _parse_mutation(3, raw, {})
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=visit_data()[1])
+def test_quick_load_agrees_with_the_visit_schema(app, data):
+    from backend.visits.schemas import visit_create
+    from backend.visits.services import _quick_load
+
+    with app.app_context():
+        quick = _quick_load(data)
+        if quick is None:
+            return
+        try:
+            expected = visit_create.load(data)
+        except ValidationError as exc:
+            raise AssertionError(f"the fast path accepted what the schema refuses: {data!r}: {exc.messages}") from None
+        assert _same(quick, expected), (data, quick, expected)
