@@ -15,6 +15,7 @@ Verbs:
 from sqlalchemy import false, or_, select, true
 
 from backend.auth.models import Device, User, user_scopes
+from backend.open311.models import Open311Key
 from backend.org.models import Node
 from backend.patrols.models import PatrolReport
 from backend.registry.models import Household, Resident
@@ -118,6 +119,9 @@ def can(user, verb: str, record) -> bool:
         if verb not in (READ, MANAGE):
             return False
         return record.user_id == user.id or can(user, MANAGE, record.user)
+    if isinstance(record, Open311Key):
+        return verb in (READ, MANAGE) and user.role in OPEN311_KEY_MANAGERS and record.node is not None \
+            and _within(record.node.path, area_paths(user))
     return False
 
 
@@ -289,3 +293,34 @@ def user_filter(user):
     )
     lower = [role for role, rank in ROLE_RANK.items() if rank > ROLE_RANK[user.role]]
     return or_(User.id == user.id, User.role.in_(lower) & (staff | residents))
+
+
+# --- Open311 keys --------------------------------------------------------------
+
+# Who issues and revokes Open311 API keys, for the areas they serve.
+OPEN311_KEY_MANAGERS = {"admin", "district_officer", "street_officer", "community_staff"}
+# A key files requests into a community, or a street or district (naming a community inside).
+OPEN311_KEY_NODE_KINDS = ("district", "street", "community")
+
+
+def can_issue_open311_key(user, node: Node | None) -> bool:
+    if user is None or not _active(user) or user.role not in OPEN311_KEY_MANAGERS:
+        return False
+    if node is None or node.kind not in OPEN311_KEY_NODE_KINDS or node.retired_at is not None:
+        return False
+    return _within(node.path, area_paths(user))
+
+
+def open311_key_filter(user):
+    """Condition on Open311Key for the keys a user may see and revoke."""
+    if user is None or not _active(user) or user.role not in OPEN311_KEY_MANAGERS:
+        return false()
+    nodes = select(Node.id).where(_path_condition(Node.path, area_paths(user)))
+    return Open311Key.node_id.in_(nodes)
+
+
+def open311_key_covers(key: Open311Key, community: Node | None) -> bool:
+    """May requests of this key go to (and be read from) this community? A
+    live community inside the key's area."""
+    return (community is not None and community.kind == "community" and community.retired_at is None
+            and key.node is not None and community.path.startswith(key.node.path))
