@@ -99,7 +99,9 @@ def _import_models() -> None:
     from backend.open311 import models as _open311  # noqa: F401
     from backend.org import models as _org  # noqa: F401
     from backend.patrols import models as _patrols  # noqa: F401
+    from backend.ratings import models as _ratings  # noqa: F401
     from backend.registry import models as _registry  # noqa: F401
+    from backend.requests import models as _requests  # noqa: F401
     from backend.visits import models as _visits  # noqa: F401
     from sync import models as _sync  # noqa: F401
 

@@ -30,6 +30,24 @@ class Refused(DomainError):
     title = "Forbidden"
 
 
+class Conflict(DomainError):
+    """The record's state refuses the change (a taken id, a second rating…); `detail` says why."""
+
+    status = 409
+    title = "Conflict"
+
+    def __init__(self, detail: str, errors: dict | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = {field: [str(m) for m in messages] for field, messages in (errors or {}).items()} or None
+
+
+class NotAllowedNow(Conflict):
+    """A state machine refuses the action in the record's current state."""
+
+    title = "Not allowed in this state"
+
+
 class Gone(DomainError):
     status = 404
     title = "Not found"

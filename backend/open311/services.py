@@ -20,6 +20,7 @@ from backend.extensions import db
 from backend.open311.formats import Open311Error, parse_w3c, w3c
 from backend.open311.models import Open311Key, Open311Submission
 from backend.org.models import Node
+from backend.requests import deadlines
 from backend.requests import services as core
 from backend.requests.models import OPEN_STATES, Request, RequestCategory, RequestEvent
 
@@ -71,13 +72,8 @@ def category(code: str | None) -> RequestCategory:
 
 
 def _limits(found: RequestCategory, community: Node | None) -> tuple[int, int]:
-    from backend.requests.models import TimeLimit
-
     if community is not None:
-        limit = db.session.scalar(select(TimeLimit).where(TimeLimit.community_id == community.id,
-                                                          TimeLimit.category_code == found.code))
-        if limit is not None:
-            return limit.accept_hours, limit.resolve_days
+        return deadlines.limits(db.session, community.id, found.code)
     return found.accept_hours, found.resolve_days
 
 
