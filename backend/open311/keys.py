@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from backend import audit
+from backend.audit import services as audit
 from backend.auth import policy
 from backend.common import utcnow
 from backend.errors import Invalid, Refused

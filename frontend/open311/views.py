@@ -40,7 +40,6 @@ def _context(**extra) -> dict:
         "new_key": None,
         "new_record": None,
         "base_url": url_for("open311.discovery", fmt="json", _external=True).rsplit("/", 1)[0] + "/",
-        "errors": {},
     }
     context.update(extra)
     return context
@@ -48,7 +47,7 @@ def _context(**extra) -> dict:
 
 @bp.get("/")
 def index():
-    return page("open311/keys.html", "open311/_keys.html", **_context())
+    return page("open311/keys.html", "open311/_keys.html", errors={}, **_context())
 
 
 @bp.post("/")
@@ -61,7 +60,7 @@ def issue():
         db.session.rollback()
         return form_page("open311/keys.html", "open311/_keys.html", exc.errors, **_context(form=form))
     # Shown in this response only: never flashed (the session cookie would carry it), never stored.
-    response = page("open311/keys.html", "open311/_keys.html", status=201,
+    response = page("open311/keys.html", "open311/_keys.html", status=201, errors={},
                     **_context(new_key=plain, new_record=key))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -73,6 +72,6 @@ def revoke(key_id):
     if key is None or not policy.can(_user(), policy.READ, key):
         abort(404)
     service.revoke_key(_user(), key, client_address())
-    return page("open311/keys.html", "open311/_keys.html",
+    return page("open311/keys.html", "open311/_keys.html", errors={},
                 **_context(message=_("The key %(name)s is revoked. Requests with it are refused from now on.",
                                      name=key.name)))

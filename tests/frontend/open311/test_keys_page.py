@@ -76,24 +76,25 @@ def test_revoke(world, client, auth):
 
 
 def test_scope_staff_of_another_community(world, client, auth, app):
+    s1, s2, c1 = world.S1.id, world.S2.id, world.C1.id
     auth.login("staff1")
-    issue(client, world.C1.id)
-    record = db.session.scalar(select(Open311Key))
+    issue(client, c1)
+    record_id = db.session.scalar(select(Open311Key.id))
     auth.logout()
 
     auth.login("staff2")
     html = client.get("/open311-keys/").get_data(as_text=True)
-    assert "区热线" not in html and record.id not in html
-    assert client.post(f"/open311-keys/{record.id}/revoke", data={"csrf_token": csrf(client)}).status_code == 404
+    assert "区热线" not in html and record_id not in html
+    assert client.post(f"/open311-keys/{record_id}/revoke", data={"csrf_token": csrf(client)}).status_code == 404
     db.session.remove()
-    assert db.session.get(Open311Key, record.id).revoked_at is None
+    assert db.session.get(Open311Key, record_id).revoked_at is None
     auth.logout()
 
     # The street officer above both communities sees it and may revoke it; may issue for the street.
     auth.login("street1")
     html = client.get("/open311-keys/").get_data(as_text=True)
-    assert "区热线" in html and f'value="{world.S1.id}"' in html and f'value="{world.S2.id}"' not in html
-    response = issue(client, world.S1.id, name="街道平台")
+    assert "区热线" in html and f'value="{s1}"' in html and f'value="{s2}"' not in html
+    response = issue(client, s1, name="街道平台")
     assert response.status_code == 201
     auth.logout()
 
@@ -104,4 +105,4 @@ def test_scope_staff_of_another_community(world, client, auth, app):
 
         Auth(other).login(username)
         assert other.get("/open311-keys/").status_code == 403, username
-        assert other.post(f"/open311-keys/{record.id}/revoke", data={}).status_code in (400, 403), username
+        assert other.post(f"/open311-keys/{record_id}/revoke", data={}).status_code in (400, 403), username
