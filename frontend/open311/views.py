@@ -32,10 +32,13 @@ def _user():
 
 def _context(**extra) -> dict:
     actor = _user()
-    options = [(node.id, f"{node.name} · {kind_label(node)}") for node in service.key_nodes(actor)]
+    nodes = service.key_nodes(actor)
+    options = [(node.id, f"{node.name} · {kind_label(node)}") for node in nodes]
     context = {
         "keys": db.session.scalars(service.visible_keys(actor)).all(),
         "node_options": options,
+        # Street and district keys name the community of each request by its id (jurisdiction_id).
+        "communities": [node for node in nodes if node.kind == "community"],
         "form": {"name": "", "node_id": options[0][0] if len(options) == 1 else ""},
         "new_key": None,
         "new_record": None,

@@ -94,6 +94,7 @@ def test_scope_staff_of_another_community(world, client, auth, app):
     auth.login("street1")
     html = client.get("/open311-keys/").get_data(as_text=True)
     assert "区热线" in html and f'value="{s1}"' in html and f'value="{s2}"' not in html
+    assert f"<code>{c1}</code>" in html  # the jurisdiction_id a street key names
     response = issue(client, s1, name="街道平台")
     assert response.status_code == 201
     auth.logout()
