@@ -146,11 +146,12 @@ def _register_blueprints(app: Flask) -> None:
     from backend.org.api import bp as org_api
     from backend.patrols.api import bp as patrols_api
     from backend.registry.api import bp as registry_api
+    from backend.requests.api import bp as requests_api
     from backend.visits.api import bp as visits_api
     from frontend import register as register_frontend
     from sync.api import bp as sync_api
 
-    for bp in (auth_api, org_api, registry_api, visits_api, patrols_api, sync_api, open311_api):
+    for bp in (auth_api, org_api, registry_api, visits_api, patrols_api, requests_api, sync_api, open311_api):
         csrf.exempt(bp)  # bearer tokens or api keys, no cookies
         app.register_blueprint(bp)
     app.register_blueprint(openapi_bp)

@@ -62,6 +62,20 @@ STATUS_NAMES = {
     "merged": _l("merged"),
 }
 
+# The built-in categories' names, for translation (the table holds the English msgid).
+CATEGORY_NAMES = {
+    "Environment and sanitation": _l("Environment and sanitation"),
+    "Facilities and repairs": _l("Facilities and repairs"),
+    "Neighbour disputes": _l("Neighbour disputes"), "Elderly care": _l("Elderly care"),
+    "Safety hazards": _l("Safety hazards"), "Public services": _l("Public services"), "Other": _l("Other"),
+}
+
+
+def category_label(category) -> str:
+    """A category's name in the current language (staff-added names are shown as they are)."""
+    name = category.name if category is not None else ""
+    return str(CATEGORY_NAMES.get(name, name))
+
 
 def categories(session, active_only: bool = True) -> list[RequestCategory]:
     query = select(RequestCategory).order_by(RequestCategory.sort_order, RequestCategory.code)
