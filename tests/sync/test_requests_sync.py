@@ -64,21 +64,21 @@ def test_the_state_machine_and_the_rules_reject_clearly(world, device):
     for op in ("update", "delete"):
         result = worker.push_raw([worker.mutation("requests", op, request_id, {}, base_version=base)]).get_json()
         rejected = result["results"][0]
-        assert rejected["status"] == "rejected" and "only through actions" in rejected["error"]["detail"]
+        assert rejected["status"] == "rejected" and "只能通过操作" in rejected["error"]["detail"]
     result = worker.push_raw([worker.mutation("requests", "update", request_id, {"status": "closed"},
                                               base_version=base)]).get_json()["results"][0]
-    assert result["status"] == "rejected" and "only through actions" in result["error"]["detail"]
+    assert result["status"] == "rejected" and "只能通过操作" in result["error"]["detail"]
     bad = worker.push_raw([worker.mutation("requests", "action", request_id, {"status": "x"}, action="accept")])
     assert bad.status_code == 422 and "mutations.0.data.status" in bad.get_json()["errors"]
     assert _act(worker, request_id, "resolve", message="好了")["error"]["status"] == 403  # not assigned to them
     result = _act(device("staff1"), request_id, "resolve", message="好了")
     assert result["status"] == "rejected" and result["error"]["status"] == 409
-    assert "submitted" in result["error"]["detail"]
+    assert "已提交" in result["error"]["detail"]
     assert result["error"]["title"] == "Not allowed in this state"
     assert _act(resident, request_id, "accept")["error"]["status"] == 403
     assert _act(device("staff2"), request_id, "accept")["error"]["status"] == 404
     events = worker.push_raw([worker.mutation("request_events", "create", data={})]).get_json()["results"][0]
-    assert events["status"] == "rejected" and "written by the server" in events["error"]["detail"]
+    assert events["status"] == "rejected" and "由服务器记录" in events["error"]["detail"]
     db.session.expire_all()
     assert db.session.get(Request, request_id).status == "submitted"
 
@@ -102,7 +102,7 @@ def test_rating_after_staff_reopened_is_rejected_with_the_reason(world, device):
         result = results[mutation["id"]]
         assert result["status"] == "rejected", result
         assert result["error"]["status"] == 409
-        assert "no longer resolved" in result["error"]["detail"] and "reopened" in result["error"]["detail"]
+        assert "已不是“已办结”状态" in result["error"]["detail"] and "被重新打开" in result["error"]["detail"]
     assert resident.outbox == []  # rejected mutations are dropped, never retried
     db.session.expire_all()
     assert db.session.get(Request, request_id).status == "reopened"
@@ -125,7 +125,7 @@ def test_replays_apply_once(world, device):
     other = resident.mutation("ratings", "create", rate_id, {"target_type": "request", "target_id": "nope",
                                                              "score": 3})
     assert resident.push_raw([other]).get_json()["results"][0]["error"]["errors"] == {
-        "target_id": ["No such request in your reach."]}
+        "target_id": ["您的范围内没有此诉求。"]}
 
 
 def _readable(user, model):
