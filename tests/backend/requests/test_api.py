@@ -54,7 +54,7 @@ def test_state_refusals_are_409_naming_the_status(world, client, auth):
                      {"message": "好了"})
     assert response.status_code == 409
     body = response.get_json()
-    assert body["title"] == "Not allowed in this state" and "submitted" in body["detail"]
+    assert body["title"] == "Not allowed in this state" and "已提交" in body["detail"]  # in the default language
     assert _post(client, f"/api/v1/requests/{request.id}/actions/accept", auth.headers("resident1")).status_code == 403
     assert _post(client, f"/api/v1/requests/{request.id}/actions/accept", auth.headers("staff2")).status_code == 404
     assert _post(client, f"/api/v1/requests/{request.id}/actions/fly", auth.headers("staff1")).status_code == 404
@@ -68,7 +68,7 @@ def test_the_reopened_request_cannot_be_rated(world, client, auth):
     services.transition(db.session, world.staff1, request, "reopen", {"message": "没修好"})
     db.session.commit()
     response = _post(client, f"/api/v1/requests/{request.id}/actions/rate", auth.headers("resident1"), {"score": 5})
-    assert response.status_code == 409 and "no longer resolved" in response.get_json()["detail"]
+    assert response.status_code == 409 and "被重新打开" in response.get_json()["detail"]
 
 
 def test_lists_filter_within_scope(world, client, auth):

@@ -73,7 +73,8 @@ def test_rating_a_request_reopened_meanwhile_is_refused_with_the_reason(world):
     with pytest.raises(NotAllowedNow) as refused:
         ratings.rate(db.session, world.resident1, "request", request.id, 5, "谢谢", now=NOW)
     assert refused.value.status == 409
-    assert "no longer resolved" in refused.value.detail and "reopened on 2026-11-27" in refused.value.detail
+    assert refused.value.detail == ("该诉求已不是“已办结”状态：它于 2026-11-27 被重新打开，正在重新办理。"
+                                    "请在再次办结后评价。")
 
 
 def test_one_rating_per_person(world):
@@ -86,7 +87,7 @@ def test_one_rating_per_person(world):
         services.transition(db.session, actor, request, action, data, now=NOW)
     with pytest.raises(Conflict) as second:
         ratings.rate(db.session, world.resident1, "request", request.id, 5, now=NOW)
-    assert "rated this already" in second.value.detail
+    assert second.value.detail == "您已评价过。"
     for score in (0, 6, "5", None, 4.5, True):
         with pytest.raises(Invalid) as invalid:
             ratings.rate(db.session, world.resident1, "request", request.id, score, now=NOW)

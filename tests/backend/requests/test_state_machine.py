@@ -180,7 +180,7 @@ def test_escalation_climbs_to_the_district_and_stops(world):
     services.transition(db.session, world.district, request, "respond", {"message": "区里牵头"}, now=NOW)
     with pytest.raises(NotAllowedNow) as refused:
         services.transition(db.session, world.district, request, "escalate", {"message": "还要上报"}, now=NOW)
-    assert "district" in refused.value.detail
+    assert "区级" in refused.value.detail
 
 
 def test_reopen_only_within_seven_days(world):
