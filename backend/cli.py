@@ -1,4 +1,4 @@
-"""flask commands: seed-demo, create-user, generate-visit-tasks."""
+"""flask commands: seed-demo, create-user, generate-visit-tasks, requests-sweep."""
 
 import click
 from flask.cli import with_appcontext
@@ -12,6 +12,9 @@ def register(app) -> None:
     from backend.visits.cli import generate_visit_tasks_command
 
     app.cli.add_command(generate_visit_tasks_command)
+    from backend.requests.deadlines import sweep_command
+
+    app.cli.add_command(sweep_command)
 
 
 @click.command("create-user")

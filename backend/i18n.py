@@ -1,6 +1,6 @@
 """Languages: Simplified Chinese by default, Traditional Chinese and English."""
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 LABELS = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
@@ -29,6 +29,8 @@ def normalise(tag: str | None) -> str | None:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands, the sweep, tests of services: the default locale
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = normalise(session.get("lang"))
     if chosen:
         return chosen

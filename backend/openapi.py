@@ -85,7 +85,7 @@ def _reason(code) -> str:
 # the ones of packages the backend does not know, such as the sync engine.
 SCHEMA_MODULES = ["backend.auth.schemas", "backend.org.schemas", "backend.registry.schemas",
                   "backend.visits.schemas", "backend.visits.api", "backend.patrols.schemas",
-                  "backend.patrols.api"]
+                  "backend.patrols.api", "backend.requests.schemas", "backend.requests.api"]
 EXTRA_SCHEMAS: list = []
 
 

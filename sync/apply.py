@@ -14,11 +14,25 @@ from backend.common import new_id
 from backend.errors import Invalid
 from backend.org.models import Node
 from backend.patrols import services as patrols
+from backend.ratings import services as ratings
 from backend.registry import services as registry
 from backend.registry.models import Household, Resident
+from backend.requests import services as requests
+from backend.requests.models import Request
+from backend.requests.schemas import request_create
 from backend.visits import services as visits
 from sync.changefeed import CLIENT_DEVICE
-from sync.collections import HOUSEHOLDS, LAST_WRITE_WINS, PATROL_REPORTS, RESIDENTS, VISIT_TASKS, VISITS
+from sync.collections import (
+    HOUSEHOLDS,
+    LAST_WRITE_WINS,
+    PATROL_REPORTS,
+    RATINGS,
+    REQUEST_EVENTS,
+    REQUESTS,
+    RESIDENTS,
+    VISIT_TASKS,
+    VISITS,
+)
 from sync.models import Conflict
 
 
@@ -316,11 +330,71 @@ class PatrolApplier(AppendApplier):
     cache_key = "grids"
 
 
+class RequestApplier(Applier):
+    """Stateful: created once, then moved only by the state machine's actions."""
+
+    collection = REQUESTS
+    create_fields = frozenset(set(request_create.fields) - {"id"})
+    actions = {name: tuple(fields) for name, fields in requests.ACTION_FIELDS.items()}
+
+    def refusal(self, op):
+        return _("Requests change only through actions (op 'action'): %(actions)s.",
+                 actions=", ".join(requests.ACTIONS))
+
+    def on_create(self, session, user, mutation, appends, context):
+        if session.get(Request, mutation.record_id) is not None:
+            raise Rejected(409, "Conflict", _("A request with this id exists already."))
+        # Time limits run from when the office learns of the request: the server's time, not the device's.
+        record = requests.create_request(session, user, {**mutation.data, "id": mutation.record_id})
+        return {"status": "applied", "version": record.version}
+
+    def on_action(self, session, user, mutation, appends, context):
+        if mutation.action not in self.actions:
+            raise Rejected(422, "Unknown action", _("Requests accept the actions: %(actions)s.",
+                                                    actions=", ".join(requests.ACTIONS)))
+        record = session.get(Request, mutation.record_id)
+        if record is None or not policy.can(user, policy.READ, record):
+            raise _gone()
+        requests.transition(session, user, record, mutation.action, mutation.data)
+        session.flush()
+        return {"status": "applied", "version": record.version}
+
+
+class RequestEventApplier(Applier):
+    collection = REQUEST_EVENTS
+
+    def refusal(self, op):
+        return _("Request events are written by the server; use an action on the request.")
+
+
+class RatingApplier(Applier):
+    """Append-only, but rating a request moves it (resolved -> closed): applied in a savepoint."""
+
+    collection = RATINGS
+    create_fields = frozenset({"target_type", "target_id", "score", "comment"})
+
+    def refusal(self, op):
+        return _("Ratings are never changed.")
+
+    def on_create(self, session, user, mutation, appends, context):
+        from backend.ratings.models import Rating
+
+        if session.get(Rating, mutation.record_id) is not None:
+            raise Rejected(409, "Conflict", _("A rating with this id exists already."))
+        data = mutation.data
+        rating = ratings.rate(session, user, data.get("target_type"), data.get("target_id"), data.get("score"),
+                              data.get("comment"), rating_id=mutation.record_id)
+        return {"status": "applied", "version": rating.version}
+
+
 APPLIERS = {
     "households": HouseholdApplier(),
     "residents": ResidentApplier(),
     "visit_tasks": ReadOnlyApplier(),
     "visits": VisitApplier(),
     "patrol_reports": PatrolApplier(),
+    "requests": RequestApplier(),
+    "request_events": RequestEventApplier(),
+    "ratings": RatingApplier(),
 }
 

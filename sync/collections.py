@@ -13,7 +13,9 @@ from operator import itemgetter
 from sqlalchemy import JSON, Date, DateTime, Text, select, type_coerce
 
 from backend.patrols.models import PatrolReport
+from backend.ratings.models import Rating
 from backend.registry.models import CareTag, Household, Resident, household_care_tags, resident_care_tags
+from backend.requests.models import Request, RequestEvent
 from backend.visits.models import Visit, VisitTask
 
 APPEND_ONLY, EDITABLE, STATEFUL, READ_ONLY = "append_only", "editable", "stateful", "read_only"
@@ -47,6 +49,8 @@ class Collection:
     household_attr: str | None = "household_id"
     space_attr: str = "community_id"
     tags_table: object = None
+    # An extra condition on rows served to household partitions (residents), given the table.
+    household_only: object = None
     description: str = ""
     attr_to_field: dict = field(default_factory=dict)
     # Row layouts (their column names) -> where each wire field sits, computed once.
@@ -85,7 +89,8 @@ class Collection:
             return condition & (table.c.grid_id == key)
         if kind == "household":
             column = table.c.id if self.model is Household else table.c[self.household_attr]
-            return condition & (column == key)
+            condition = condition & (column == key)
+            return condition & self.household_only(table) if self.household_only is not None else condition
         raise ValueError(kind)
 
     def serves(self, kind: str) -> bool:
@@ -243,6 +248,45 @@ PATROL_REPORTS = Collection(
 PATROL_REPORTS.partition_kinds = ("all", "grid")
 
 
+_REQUEST_WIRE = ("id", "community_id", "grid_id", "household_id", "category", "description", "photos", "photo_times",
+                 "location", "address", "status", "level", "holder_node_id", "assignee_id", "department_id",
+                 "requester_id", "on_behalf", "resident_id", "consent", "requester_name", "channel",
+                 "duplicate_of_id", "accept_due_at", "resolve_due_at", "overdue", "overdue_stage", "escalations",
+                 "created_at", "accepted_at", "resolved_at", "closed_at", "updated_at")
+
+REQUESTS = Collection(
+    name="requests", model=Request, kind=STATEFUL,
+    wire={name: name for name in _REQUEST_WIRE},  # never the requester's phone
+    tracked_attrs=tuple(name for name in _REQUEST_WIRE if name != "id"),
+    partition_kinds=("all", "grid", "household"), partition_attrs=("community_id", "grid_id", "household_id"),
+    description="Requests (接诉即办). Stateful: created by a resident (or on a resident's behalf, with consent), "
+                "then changed only through op 'action' commands the server's state machine checks.",
+)
+
+REQUEST_EVENTS = Collection(
+    name="request_events", model=RequestEvent, kind=READ_ONLY,
+    wire={"id": "id", "request_id": "request_id", "kind": "kind", "message": "message", "actor_id": "actor_id",
+          "actor_name": "actor_name", "public": "public", "data": "data", "photos": "photos",
+          "created_at": "created_at", "grid_id": "grid_id", "household_id": "household_id"},
+    tracked_attrs=("community_id", "grid_id", "household_id"),
+    partition_kinds=("all", "grid", "household"), partition_attrs=("community_id", "grid_id", "household_id"),
+    household_only=lambda table: table.c.public.is_(True),
+    description="The steps of each request, written by the server (append-only; read-only on devices). "
+                "Residents receive the public steps only.",
+)
+
+RATINGS = Collection(
+    name="ratings", model=Rating, kind=APPEND_ONLY,
+    wire={"id": "id", "target_type": "target_type", "target_id": "target_id", "rater_id": "rater_id",
+          "score": "score", "comment": "comment", "created_at": "created_at", "grid_id": "grid_id",
+          "household_id": "household_id"},
+    tracked_attrs=("community_id", "grid_id", "household_id"),
+    partition_kinds=("all", "grid", "household"), partition_attrs=("community_id", "grid_id", "household_id"),
+    description="Ratings (1-5) of resolved requests. Append-only: one per person and request; rating closes "
+                "the request, and is rejected when the request is no longer resolved.",
+)
+
+
 class Registry:
     def __init__(self, collections):
         self.collections = {c.name: c for c in collections}
@@ -261,4 +305,5 @@ class Registry:
         return self._by_model.get(model)
 
 
-REGISTRY = Registry([HOUSEHOLDS, RESIDENTS, VISIT_TASKS, VISITS, PATROL_REPORTS])
+REGISTRY = Registry([HOUSEHOLDS, RESIDENTS, VISIT_TASKS, VISITS, PATROL_REPORTS, REQUESTS, REQUEST_EVENTS,
+                     RATINGS])

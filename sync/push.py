@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import scoped_session
 
 from backend.common import is_uuid, utcnow
-from backend.errors import Gone, Invalid, Refused
+from backend.errors import Conflict, Gone, Invalid, Refused
 from sync import scope as scopes
 from sync.apply import APPLIERS, Rejected
 from sync.bulk import insert_rows
@@ -233,6 +233,8 @@ def _rejection(exc) -> dict:
         problem = _problem(403, "Forbidden", _("You are not allowed to do this."))
     elif isinstance(exc, Gone):
         problem = _problem(404, "Not found", _("The record no longer exists."))
+    elif isinstance(exc, Conflict):  # a state machine's refusal, a second rating: the reason is the detail
+        problem = _problem(exc.status, exc.title, exc.detail, exc.errors)
     else:
         raise exc
     return {"status": "rejected", "error": problem}
@@ -294,7 +296,7 @@ def apply_batch(session, user, device, batch: Batch) -> list[dict]:
             else:
                 # It only validates and queues a row for the bulk write: no savepoint to undo.
                 result = applier.apply(session, user, mutation, appends, context)
-        except (Rejected, Invalid, Refused, Gone) as exc:
+        except (Rejected, Invalid, Refused, Gone, Conflict) as exc:
             result = _rejection(exc)
         # In place: an append's result gets its version when the bulk write lands.
         result["id"], result["record_id"] = mutation.id, mutation.record_id

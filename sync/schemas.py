@@ -78,6 +78,7 @@ PHOTO_TIMES = {"type": "object", "nullable": True, "description": "when each pho
 STRING = {"type": "string"}
 NULLABLE = {"type": "string", "nullable": True}
 TAGS = {"type": "array", "items": {"type": "string"}}
+TIME = {"type": "string", "format": "date-time", "nullable": True}
 
 RECORDS = {
     "households": {"id": STRING, "grid_id": STRING, "building_id": NULLABLE, "community_id": STRING,
@@ -100,6 +101,28 @@ RECORDS = {
                                                                "dispute", "environment", "other"]},
                        "description": STRING, "photos": PHOTOS, "photo_times": PHOTO_TIMES, "location": LOCATION,
                        "reported_at": {"type": "string", "format": "date-time"}},
+    "requests": {"id": STRING, "community_id": STRING, "grid_id": NULLABLE, "household_id": NULLABLE,
+                 "category": STRING, "description": STRING, "photos": PHOTOS, "photo_times": PHOTO_TIMES,
+                 "location": LOCATION, "address": NULLABLE,
+                 "status": {"type": "string", "enum": ["submitted", "accepted", "dispatched", "in_progress", "returned",
+                                                       "escalated", "reopened", "resolved", "closed", "withdrawn",
+                                                       "merged"]},
+                 "level": {"type": "string", "enum": ["community", "street", "district"]},
+                 "holder_node_id": STRING, "assignee_id": NULLABLE, "department_id": NULLABLE,
+                 "requester_id": NULLABLE, "on_behalf": {"type": "boolean"}, "resident_id": NULLABLE,
+                 "consent": {"type": "boolean"}, "requester_name": STRING,
+                 "channel": {"type": "string", "enum": ["app", "field", "station", "staff", "open311"]},
+                 "duplicate_of_id": NULLABLE, "accept_due_at": TIME, "resolve_due_at": TIME,
+                 "overdue": {"type": "boolean"},
+                 "overdue_stage": {"type": "string", "enum": ["accept", "resolve"], "nullable": True},
+                 "escalations": {"type": "integer"}, "created_at": TIME, "accepted_at": TIME, "resolved_at": TIME,
+                 "closed_at": TIME, "updated_at": TIME},
+    "request_events": {"id": STRING, "request_id": STRING, "kind": STRING, "message": STRING, "actor_id": NULLABLE,
+                       "actor_name": STRING, "public": {"type": "boolean"}, "data": {"type": "object"},
+                       "photos": PHOTOS, "created_at": TIME, "grid_id": NULLABLE, "household_id": NULLABLE},
+    "ratings": {"id": STRING, "target_type": {"type": "string", "enum": ["request"]}, "target_id": STRING,
+                "rater_id": STRING, "score": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": STRING,
+                "created_at": TIME, "grid_id": NULLABLE, "household_id": NULLABLE},
 }
 
 
@@ -114,6 +137,8 @@ def record_schemas() -> dict:
             "append_only": "append-only: created once, never in conflict; a correction is a new record",
             "editable": f"editable: field-level merge against base_version; collisions: {collection.rule}",
             "read_only": "read-only on devices",
+            "stateful": "stateful: created once, then changed only through op 'action' commands the server's "
+                        "state machine checks (update and delete are rejected)",
         }[collection.kind]
         out[f"Sync{collection.name.title().replace('_', '')}"] = {
             "type": "object",
@@ -122,6 +147,7 @@ def record_schemas() -> dict:
             "x-linli-conflict-rule": collection.rule or collection.kind,
             "x-linli-create-fields": sorted(applier.create_fields),
             "x-linli-update-fields": sorted(applier.update_fields),
+            "x-linli-actions": {name: sorted(fields) for name, fields in applier.actions.items()},
             "properties": RECORDS[collection.name],
         }
     return out

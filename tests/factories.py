@@ -67,11 +67,12 @@ def user(username, role, scopes=(), home=None, community=None, status="active", 
 
 
 def empty_database() -> None:
-    """Empty every table, keeping the built-in care tags. Inside an app context."""
+    """Empty every table, keeping the built-in care tags and request categories. Inside an app context."""
     from sqlalchemy import text
 
     db.session.remove()
-    tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "care_tags"]
+    kept = ("care_tags", "request_categories")  # seeded by the migrations
+    tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name not in kept]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))

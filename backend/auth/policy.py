@@ -15,9 +15,12 @@ Verbs:
 from sqlalchemy import false, or_, select, true
 
 from backend.auth.models import Device, User, user_scopes
+from backend.open311.models import Open311Key
 from backend.org.models import Node
 from backend.patrols.models import PatrolReport
+from backend.ratings.models import Rating
 from backend.registry.models import Household, Resident
+from backend.requests.models import Request, RequestEvent
 from backend.visits.models import Visit, VisitTask
 
 FIELD_RECORDS = (Visit, VisitTask, PatrolReport)
@@ -114,10 +117,22 @@ def can(user, verb: str, record) -> bool:
         return _can_user(user, verb, record)
     if isinstance(record, FIELD_RECORDS):
         return _can_field_record(user, verb, record)
+    if isinstance(record, Request):
+        if verb == REVEAL:  # the requester's phone: those who keep the registry
+            return user.role in REGISTRY_KEEPERS and _can_read_request(user, record)
+        return verb == READ and _can_read_request(user, record)
+    if isinstance(record, RequestEvent):
+        return verb == READ and (record.public or user.role != "resident") and \
+            _can_read_request(user, record.request)
+    if isinstance(record, Rating):
+        return verb == READ and _can_read_rating(user, record)
     if isinstance(record, Device):
         if verb not in (READ, MANAGE):
             return False
         return record.user_id == user.id or can(user, MANAGE, record.user)
+    if isinstance(record, Open311Key):
+        return verb in (READ, MANAGE) and user.role in OPEN311_KEY_MANAGERS and record.node is not None \
+            and _within(record.node.path, area_paths(user))
     return False
 
 
@@ -289,3 +304,178 @@ def user_filter(user):
     )
     lower = [role for role, rank in ROLE_RANK.items() if rank > ROLE_RANK[user.role]]
     return or_(User.id == user.id, User.role.in_(lower) & (staff | residents))
+
+
+# --- requests answered fast (接诉即办) ------------------------------------------
+#
+# Reading: residents their household's requests (and those they raised);
+# grid workers their grids'; station operators, community staff, street and
+# district officers every request of the communities in their area; admin all.
+# Acting: `can_act_on_request` says whether the user's role and place allow an
+# action; the state machine (backend/requests/services.py) says whether the
+# request's state does.
+
+# Who holds a request at each level.
+LEVEL_ROLE = {"community": "community_staff", "street": "street_officer", "district": "district_officer"}
+# Roles reading every request of the communities in their area.
+REQUEST_AREA_READERS = {"community_staff", "street_officer", "district_officer", "station_operator"}
+# Roles raising a request on behalf of a resident (with the resident's consent).
+ON_BEHALF_CREATORS = {"admin", "community_staff", "grid_worker", "station_operator"}
+# Roles a request may be dispatched to (inside the request's scope).
+ASSIGNEE_ROLES = {"grid_worker", "community_staff"}
+
+# action -> who may do it (the request's state is the state machine's business)
+HOLDER, HOLDER_OR_ASSIGNEE, WORKER, REQUESTER, REOPENER, WITHDRAWER = (
+    "holder", "holder_or_assignee", "worker", "requester", "reopener", "withdrawer")
+REQUEST_ACTORS = {
+    "accept": HOLDER, "dispatch": HOLDER, "escalate": HOLDER, "respond": HOLDER, "merge": HOLDER,
+    "reply": HOLDER_OR_ASSIGNEE, "note": HOLDER_OR_ASSIGNEE, "resolve": HOLDER_OR_ASSIGNEE,
+    "start": WORKER, "return": WORKER,
+    "rate": REQUESTER, "reopen": REOPENER, "withdraw": WITHDRAWER,
+}
+
+
+def _can_read_request(user, request) -> bool:
+    if request is None:
+        return False
+    if user.role == "admin":
+        return True
+    if user.role == "resident":
+        return (request.household_id is not None and request.household_id == user.household_id) \
+            or request.requester_id == user.id
+    if user.role == "grid_worker":
+        return request.grid is not None and _within(request.grid.path, area_paths(user))
+    if user.role in REQUEST_AREA_READERS:
+        return request.community is not None and _within(request.community.path, area_paths(user))
+    return False
+
+
+def _can_read_rating(user, rating) -> bool:
+    if user.role == "admin":
+        return True
+    if user.role == "resident":
+        return (rating.household_id is not None and rating.household_id == user.household_id) \
+            or rating.rater_id == user.id
+    if user.role == "grid_worker":
+        return rating.grid is not None and _within(rating.grid.path, area_paths(user))
+    if user.role in REQUEST_AREA_READERS:
+        return rating.community is not None and _within(rating.community.path, area_paths(user))
+    return False
+
+
+def is_request_holder(user, request) -> bool:
+    """Staff of the node holding the request at its level (community staff for
+    a community, the street officer for a street, …), or admin."""
+    if not _active(user) or not _can_read_request(user, request):
+        return False
+    if user.role == "admin":
+        return True
+    if LEVEL_ROLE.get(request.level) != user.role or request.holder is None:
+        return False
+    return _within(request.holder.path, area_paths(user))
+
+
+def is_requester_side(user, request) -> bool:
+    """The resident the request is for: its requester (not on behalf), or a resident of its household."""
+    if not _active(user) or user.role != "resident":
+        return False
+    if request.household_id is not None and request.household_id == user.household_id:
+        return True
+    return request.requester_id == user.id and not request.on_behalf
+
+
+def can_act_on_request(user, request, action: str) -> bool:
+    """May the user's role and place do `action` to this request (whatever its state)?"""
+    who = REQUEST_ACTORS.get(action)
+    if who is None or not _active(user) or not _can_read_request(user, request):
+        return False
+    assignee = request.assignee_id is not None and request.assignee_id == user.id
+    if who == HOLDER:
+        return is_request_holder(user, request)
+    if who == HOLDER_OR_ASSIGNEE:
+        return is_request_holder(user, request) or assignee
+    if who == WORKER:  # the assignee; the holder's staff for a department
+        return assignee or (request.assignee_id is None and is_request_holder(user, request))
+    if who == REQUESTER:
+        return is_requester_side(user, request)
+    if who == REOPENER:  # the resident; or the holder's staff, who may find the fix did not hold
+        return is_requester_side(user, request) or is_request_holder(user, request)
+    if who == WITHDRAWER:  # the resident; or whoever raised it on their behalf (a mistaken filing)
+        return is_requester_side(user, request) or (request.on_behalf and request.requester_id == user.id)
+    return False
+
+
+def can_raise_request(user, household=None, grid=None) -> bool:
+    """May the user raise a request for this household (or, staff only, in this grid)?"""
+    if not _active(user):
+        return False
+    if user.role == "resident":
+        return household is not None and user.household_id == household.id
+    if user.role not in ON_BEHALF_CREATORS:
+        return False
+    if household is not None:
+        return can(user, CHANGE, household)
+    if grid is not None and user.role in ("admin", "community_staff"):
+        return grid.kind == "grid" and grid.retired_at is None and _within(grid.path, area_paths(user))
+    return False
+
+
+def can_be_assigned(assignee, request) -> bool:
+    """May a request be dispatched to this account?"""
+    return assignee is not None and _active(assignee) and assignee.role in ASSIGNEE_ROLES \
+        and _can_read_request(assignee, request)
+
+
+def request_filter(user):
+    """Condition on Request for those the user may read: the same rule as `can`."""
+    if user is None or not _active(user):
+        return false()
+    if user.role == "admin":
+        return true()
+    if user.role == "resident":
+        mine = Request.requester_id == user.id
+        return (Request.household_id == user.household_id) | mine if user.household_id else mine
+    prefixes = area_paths(user)
+    if user.role == "grid_worker":
+        grids = select(Node.id).where(Node.kind == "grid", _path_condition(Node.path, prefixes))
+        return Request.grid_id.in_(grids)
+    if user.role in REQUEST_AREA_READERS:
+        communities = select(Node.id).where(Node.kind == "community", _path_condition(Node.path, prefixes))
+        return Request.community_id.in_(communities)
+    return false()
+
+# --- Open311 keys --------------------------------------------------------------
+
+# Who issues and revokes Open311 API keys, for the areas they serve.
+OPEN311_KEY_MANAGERS = {"admin", "district_officer", "street_officer", "community_staff"}
+# A key files requests into a community, or a street or district (naming a community inside).
+OPEN311_KEY_NODE_KINDS = ("district", "street", "community")
+
+
+def can_issue_open311_key(user, node: Node | None) -> bool:
+    if user is None or not _active(user) or user.role not in OPEN311_KEY_MANAGERS:
+        return False
+    if node is None or node.kind not in OPEN311_KEY_NODE_KINDS or node.retired_at is not None:
+        return False
+    return _within(node.path, area_paths(user))
+
+
+def can_file_open311_request(issuer, community: Node | None) -> bool:
+    """May a request relayed by a key this user issued go to this community?
+    While the issuer is active and the community lies in their area."""
+    return community is not None and community.kind == "community" and can_issue_open311_key(issuer, community)
+
+
+def open311_key_filter(user):
+    """Condition on Open311Key for the keys a user may see and revoke."""
+    if user is None or not _active(user) or user.role not in OPEN311_KEY_MANAGERS:
+        return false()
+    nodes = select(Node.id).where(_path_condition(Node.path, area_paths(user)))
+    return Open311Key.node_id.in_(nodes)
+
+
+def open311_key_covers(key: Open311Key, community: Node | None) -> bool:
+    """May requests of this key go to (and be read from) this community? A
+    live community inside the key's area."""
+    return (community is not None and community.kind == "community" and community.retired_at is None
+            and key.node is not None and community.path.startswith(key.node.path))

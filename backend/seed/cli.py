@@ -59,6 +59,9 @@ def _print_summary(summary, seconds: float) -> None:
         history = f"over the past {work['weeks']} weeks" if work["weeks"] else "(no history at this scale)"
         click.echo(f"  field work {history}: {work['visits']:,} visits, {work['patrol_reports']:,} patrol reports; "
                    f"{work['open_tasks']:,} open visit tasks, {work['overdue_tasks']:,} overdue")
+    if work and "requests" in work:
+        click.echo(f"  requests: {work['requests']} in the first communities, {work['departments']} partner "
+                   "departments")
     shown = plan.communities[:4]
     click.echo("  invitation codes: " + ", ".join(f"{c.name} {summary.invite_codes[c.name]}" for c in shown))
     click.echo("")

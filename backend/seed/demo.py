@@ -692,8 +692,9 @@ def has_data() -> bool:
 
 
 def wipe() -> None:
-    """Empty every table; keep the built-in care tags, drop the rest."""
-    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name != "care_tags"]
+    """Empty every table; keep the request categories and the built-in care tags, drop the rest."""
+    kept = ("care_tags", "request_categories")  # seeded by the migrations
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in kept]
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
     else:
@@ -746,6 +747,9 @@ def build(plan: Plan, echo=None) -> Summary:
 
     weeks = FIELDWORK_WEEKS if plan.households <= FIELDWORK_HISTORY_LIMIT else 0
     field_counts = fieldwork.populate(plan.seed, weeks=weeks, echo=echo)
+    from backend.requests import demo as requests_demo
+
+    field_counts.update(requests_demo.populate(plan.seed))
     return Summary(plan=plan, seconds=time.perf_counter() - started, counts=counts,
                    tag_counts=dict(sorted(builder.tag_counts.items())),
                    person_tag_counts=dict(sorted(builder.person_tag_counts.items())), accounts=users,

@@ -1,0 +1,1 @@
+"""Ratings of requests (and later activities, services, projects)."""

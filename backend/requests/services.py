@@ -1,0 +1,478 @@
+"""The rules of requests (接诉即办): raising one, the state machine, who sees what.
+
+Services flush and never commit: the caller (a page, the JSON API, the sync push,
+the sweep) commits. Every step appends a RequestEvent. `now` (naive UTC) may be
+passed to freeze the clock (tests, the demo seed)."""
+
+import math
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from backend.auth import policy
+from backend.auth.models import User
+from backend.common import new_id, utcnow
+from backend.errors import Conflict, Invalid, NotAllowedNow, Refused
+from backend.org.models import Node
+from backend.registry import sensitive
+from backend.registry.models import Household, Resident
+from backend.requests import deadlines
+from backend.requests.models import OPEN_STATES, STATUSES, Department, Request, RequestCategory, RequestEvent
+from backend.requests.schemas import request_action, request_create
+
+# action -> (states it is allowed from, the state it leads to (None: unchanged), event kind)
+TRANSITIONS = {
+    "accept": (("submitted", "reopened"), "accepted", "accepted"),
+    "dispatch": (("accepted", "returned", "reopened", "dispatched", "in_progress"), "dispatched", "dispatched"),
+    "start": (("dispatched",), "in_progress", "started"),
+    "reply": ((*OPEN_STATES, "resolved"), None, "replied"),
+    "note": (STATUSES, None, "noted"),
+    "return": (("dispatched", "in_progress"), "returned", "returned"),
+    "escalate": (("accepted", "dispatched", "in_progress", "returned", "reopened", "escalated"), "escalated",
+                 "escalated"),
+    "respond": (("escalated",), "in_progress", "responded"),
+    "resolve": (("accepted", "dispatched", "in_progress"), "resolved", "resolved"),
+    "rate": (("resolved",), "closed", "rated"),
+    "reopen": (("resolved", "closed"), "reopened", "reopened"),
+    "merge": (OPEN_STATES, "merged", "merged"),
+    "withdraw": (("submitted", "accepted", "dispatched", "returned"), "withdrawn", "withdrawn"),
+}
+ACTIONS = tuple(TRANSITIONS)
+# The data each action accepts (the sync push and the API check names against this).
+ACTION_FIELDS = {
+    "accept": ("message",), "dispatch": ("assignee_id", "department_id", "message"), "start": ("message",),
+    "reply": ("message",), "note": ("message",), "return": ("message",), "escalate": ("message",),
+    "respond": ("message", "department_id"), "resolve": ("message", "photos"), "rate": ("score", "comment"),
+    "reopen": ("message",), "merge": ("duplicate_of_id", "message"), "withdraw": ("message",),
+}
+# Actions whose message is required.
+MESSAGE_REQUIRED = {"reply", "note", "return", "escalate", "respond", "resolve", "reopen"}
+# Events only staff see.
+INTERNAL_EVENTS = {"noted", "returned", "overdue"}
+NEXT_LEVEL = {"community": "street", "street": "district"}
+DEFAULT_CHANNEL = {"resident": "app", "grid_worker": "field", "station_operator": "station",
+                   "community_staff": "staff", "admin": "staff"}
+STATUS_NAMES = {
+    "submitted": _l("submitted"), "accepted": _l("accepted"), "dispatched": _l("dispatched"),
+    "in_progress": _l("in progress"), "returned": _l("returned"), "escalated": _l("escalated"),
+    "reopened": _l("reopened"), "resolved": _l("resolved"), "closed": _l("closed"), "withdrawn": _l("withdrawn"),
+    "merged": _l("merged"),
+}
+
+# The built-in categories' names, for translation (the table holds the English msgid).
+CATEGORY_NAMES = {
+    "Environment and sanitation": _l("Environment and sanitation"),
+    "Facilities and repairs": _l("Facilities and repairs"),
+    "Neighbour disputes": _l("Neighbour disputes"), "Elderly care": _l("Elderly care"),
+    "Safety hazards": _l("Safety hazards"), "Public services": _l("Public services"), "Other": _l("Other"),
+}
+
+
+def category_label(category) -> str:
+    """A category's name in the current language (staff-added names are shown as they are)."""
+    name = category.name if category is not None else ""
+    return str(CATEGORY_NAMES.get(name, name))
+
+
+def categories(session, active_only: bool = True) -> list[RequestCategory]:
+    query = select(RequestCategory).order_by(RequestCategory.sort_order, RequestCategory.code)
+    if active_only:
+        query = query.where(RequestCategory.active.is_(True))
+    return list(session.scalars(query))
+
+
+# --- raising a request -------------------------------------------------------------
+
+def create_request(session, actor, data: dict, now=None) -> Request:
+    """Raise a request: a resident for their household, or staff and workers on
+    behalf of a resident (with their consent). Flushes; the caller commits."""
+    now = now or utcnow()
+    if actor is None or actor.role not in policy.ON_BEHALF_CREATORS | {"resident"}:
+        raise Refused()
+    try:
+        clean = request_create.load(data)
+    except ValidationError as exc:
+        raise Invalid(exc.messages) from None
+    record_id = str(clean["id"]) if clean.get("id") else new_id()
+    if session.get(Request, record_id) is not None:
+        raise Conflict(_("A request with this id exists already."), {"id": [_("Already used.")]})
+    category = session.get(RequestCategory, clean["category"])
+    if category is None or not category.active:
+        raise Invalid({"category": [_l("Unknown category.")]})
+    household, resident, grid = _placement(session, actor, clean)
+    channel = clean.get("channel") or DEFAULT_CHANNEL.get(actor.role, "staff")
+    if actor.role == "resident":
+        if clean["on_behalf"]:
+            raise Invalid({"on_behalf": [_l("Residents raise requests for themselves.")]})
+        if channel != "app":
+            raise Invalid({"channel": [_l("Residents raise requests in the app.")]})
+    else:
+        if not clean["on_behalf"]:
+            raise Invalid({"on_behalf": [_l("Staff raise requests on behalf of a resident: set on_behalf.")]})
+        if not clean["consent"]:
+            raise Invalid({"consent": [_l("Note that the resident agreed to this request being raised for "
+                                          "them.")]})
+        if channel == "app":
+            raise Invalid({"channel": [_l("The app channel is the resident's own.")]})
+    name = (clean.get("requester_name") or "").strip()
+    if not name:
+        name = resident.name if resident is not None else (
+            actor.display_name if actor.role == "resident" else (household.head_name if household else ""))
+    request = Request(
+        id=record_id, community_id=grid.parent_id, grid_id=grid.id,
+        household_id=household.id if household else None, category=category.code,
+        description=clean["description"].strip(), photos=clean["photos"], photo_times=clean.get("photo_times"),
+        location=clean.get("location"), address=(clean.get("address") or "").strip() or
+        (household.address if household else None),
+        status="submitted", level="community", holder_node_id=grid.parent_id, requester_id=actor.id,
+        on_behalf=actor.role != "resident", resident_id=resident.id if resident else None,
+        consent=bool(clean["consent"]) or actor.role == "resident", requester_name=name[:50],
+        requester_phone_enc=sensitive.encrypt((clean.get("requester_phone") or "").strip() or None),
+        channel=channel, overdue=False, escalations=0, created_at=now, updated_at=now)
+    if not request.description:
+        raise Invalid({"description": [_l("Say what the request is about.")]})
+    deadlines.start_accept_clock(session, request, now)
+    session.add(request)
+    session.flush()
+    _event(session, request, actor, "submitted", "", now, data={"to_status": "submitted", "channel": channel,
+                                                                "on_behalf": request.on_behalf})
+    return request
+
+
+def _placement(session, actor, clean):
+    """(household, resident, grid) the new request belongs to, checked against the actor's reach."""
+    household = resident = grid = None
+    if clean.get("resident_id"):
+        resident = session.get(Resident, clean["resident_id"])
+        if resident is None or resident.retired_at is not None or not policy.can(actor, policy.READ, resident):
+            raise Invalid({"resident_id": [_l("No such resident in your area.")]})
+        household = resident.household
+        if clean.get("household_id") and clean["household_id"] != household.id:
+            raise Invalid({"resident_id": [_l("This resident does not live in that household.")]})
+    elif clean.get("household_id"):
+        household = session.get(Household, clean["household_id"])
+        if household is None or not policy.can(actor, policy.READ, household):
+            raise Invalid({"household_id": [_l("No such household in your area.")]})
+    elif actor.role == "resident":
+        household = actor.household
+        if household is None:
+            raise Invalid({"household_id": [_l("Your account is not linked to a household yet.")]})
+    if household is not None:
+        if household.retired_at is not None:
+            raise Invalid({"household_id": [_l("This household is retired.")]})
+        if not policy.can_raise_request(actor, household=household):
+            raise Refused()
+        grid = household.grid
+        if clean.get("grid_id") and clean["grid_id"] != grid.id:
+            raise Invalid({"grid_id": [_l("The household lies in another grid.")]})
+        return household, resident, grid
+    if clean.get("grid_id"):
+        grid = session.get(Node, clean["grid_id"])
+        if grid is None or grid.kind != "grid" or not policy.can(actor, policy.READ, grid):
+            raise Invalid({"grid_id": [_l("No such grid in your area.")]})
+        if not policy.can_raise_request(actor, grid=grid):
+            raise Invalid({"household_id": [_l("Name the resident or the household the request is for.")]})
+        return None, None, grid
+    raise Invalid({"household_id": [_l("Name the resident or the household the request is for.")]})
+
+
+def create_open311_request(session, issuer, community, data: dict, now=None) -> Request:
+    """Raise a request that came in through Open311 (backend/open311): a person
+    without a Linli account, relayed by an application whose API key `issuer`
+    issued for an area holding `community`. The community holds it; no grid,
+    household or requester account (nobody rates or withdraws it in Linli);
+    consent is the person's own filing. `data`: category, description,
+    location, address, requester_name, requester_phone. Flushes; the caller
+    commits. (Added for Open311, beside create_request, which stays unchanged.)"""
+    now = now or utcnow()
+    if not policy.can_file_open311_request(issuer, community):
+        raise Refused()
+    try:
+        clean = request_create.load(data)
+    except ValidationError as exc:
+        raise Invalid(exc.messages) from None
+    category = session.get(RequestCategory, clean["category"])
+    if category is None or not category.active:
+        raise Invalid({"category": [_l("Unknown category.")]})
+    request = Request(
+        id=new_id(), community_id=community.id, grid_id=None, household_id=None, category=category.code,
+        description=clean["description"].strip(), photos=[], location=clean.get("location"),
+        address=(clean.get("address") or "").strip() or None, status="submitted", level="community",
+        holder_node_id=community.id, requester_id=None, on_behalf=False, resident_id=None, consent=True,
+        requester_name=(clean.get("requester_name") or "").strip()[:50],
+        requester_phone_enc=sensitive.encrypt((clean.get("requester_phone") or "").strip() or None),
+        channel="open311", overdue=False, escalations=0, created_at=now, updated_at=now)
+    if not request.description:
+        raise Invalid({"description": [_l("Say what the request is about.")]})
+    deadlines.start_accept_clock(session, request, now)
+    session.add(request)
+    session.flush()
+    _event(session, request, None, "submitted", "", now, data={"to_status": "submitted", "channel": "open311",
+                                                               "on_behalf": False})
+    return request
+
+
+# --- the state machine -------------------------------------------------------------
+
+def allowed_by_state(request, action: str, now=None) -> bool:
+    states = TRANSITIONS.get(action, ((), None, None))[0]
+    if request.status not in states:
+        return False
+    if action == "escalate" and request.level not in NEXT_LEVEL:
+        return False
+    if action == "reopen":
+        return request.resolved_at is not None and (now or utcnow()) <= request.resolved_at + timedelta(
+            days=deadlines.REOPEN_DAYS)
+    return True
+
+
+def ACTIONS_FOR(user, request, now=None) -> list[str]:  # the name the contract gives it
+    """The actions this user may take on this request now (for pages and buttons)."""
+    return [action for action in ACTIONS
+            if allowed_by_state(request, action, now) and policy.can_act_on_request(user, request, action)]
+
+
+def _state_refusal(session, request, action, now) -> NotAllowedNow:
+    status = str(STATUS_NAMES.get(request.status, request.status))
+    if action == "rate" and request.status == "reopened":
+        reopened = session.scalar(select(RequestEvent.created_at).where(
+            RequestEvent.request_id == request.id, RequestEvent.kind == "reopened")
+            .order_by(RequestEvent.created_at.desc()).limit(1))
+        when = reopened.strftime("%Y-%m-%d") if reopened else ""
+        return NotAllowedNow(_("This request is no longer resolved: it was reopened on %(date)s and is being "
+                               "handled again. Rate it once it is resolved again.", date=when))
+    if action == "rate" and request.status == "closed":
+        return NotAllowedNow(_("This request is closed already; it cannot be rated again."))
+    if action == "reopen" and request.status in ("resolved", "closed"):
+        return NotAllowedNow(_("A request can be reopened only within %(days)d days of being resolved.",
+                               days=deadlines.REOPEN_DAYS))
+    if action == "escalate" and request.level not in NEXT_LEVEL:
+        return NotAllowedNow(_("The district holds this request already; it cannot go higher."))
+    return NotAllowedNow(_("Not allowed while the request is %(status)s.", status=status))
+
+
+def _clean_action(action, data) -> dict:
+    allowed = set(ACTION_FIELDS[action])
+    unknown = sorted(set(data or {}) - allowed)
+    if unknown:
+        raise Invalid({name: [_l("Unknown field.")] for name in unknown})
+    try:
+        clean = request_action.load(dict(data or {}))
+    except ValidationError as exc:
+        raise Invalid(exc.messages) from None
+    clean["message"] = (clean.get("message") or "").strip()
+    if action in MESSAGE_REQUIRED and not clean["message"]:
+        raise Invalid({"message": [_l("A message is required.")]})
+    return clean
+
+
+def transition(session, actor, request, action: str, data: dict | None = None, now=None) -> RequestEvent:
+    """Do `action` to `request` as `actor`; returns the event it appended. Refused (403)
+    for role or place, Invalid (422) for bad data, NotAllowedNow (409) for the state.
+    Flushes; the caller commits."""
+    now = now or utcnow()
+    if action not in TRANSITIONS:
+        raise Invalid({"action": [_l("Unknown action.")]})
+    if action == "rate":
+        from backend.ratings import services as ratings
+
+        data = data or {}
+        if set(data) - {"score", "comment"}:
+            raise Invalid({name: [_l("Unknown field.")] for name in sorted(set(data) - {"score", "comment"})})
+        ratings.rate(session, actor, "request", request.id, data.get("score"), data.get("comment"), now=now)
+        return session.scalar(select(RequestEvent).where(RequestEvent.request_id == request.id,
+                                                         RequestEvent.kind == "rated")
+                              .order_by(RequestEvent.version.desc()).limit(1))
+    clean = _clean_action(action, data)
+    _check(session, actor, request, action, now)
+    return _apply(session, actor, request, action, clean, now)
+
+
+def _check(session, actor, request, action, now) -> None:
+    if not policy.can(actor, policy.READ, request) or not policy.can_act_on_request(actor, request, action):
+        raise Refused()
+    if not allowed_by_state(request, action, now):
+        raise _state_refusal(session, request, action, now)
+
+
+def apply_rating(session, actor, request, score: int, comment: str, rating_id: str, now) -> RequestEvent:
+    """The `rate` step of the state machine, for backend.ratings.services.rate (the one way to rate)."""
+    _check(session, actor, request, "rate", now)
+    return _apply(session, actor, request, "rate", {"message": comment or "", "score": score,
+                                                    "rating_id": rating_id}, now)
+
+
+def _apply(session, actor, request, action, clean, now) -> RequestEvent:
+    _states, to_status, kind = TRANSITIONS[action]
+    from_status = request.status
+    data = {"from_status": from_status, "to_status": to_status or from_status}
+    if action == "accept":
+        request.accepted_at = now
+        deadlines.start_resolve_clock(session, request, now)
+    elif action == "dispatch":
+        assignee, department = _dispatch_target(session, request, clean)
+        request.assignee_id = assignee.id if assignee else None
+        request.department_id = department.id if department else None
+        data.update(assignee_id=request.assignee_id, assignee_name=assignee.display_name if assignee else None,
+                    department_id=request.department_id, department_name=department.name if department else None)
+    elif action == "return":
+        data.update(assignee_id=request.assignee_id, department_id=request.department_id)
+        request.assignee_id = request.department_id = None
+    elif action == "escalate":
+        _escalate(session, request, now)
+        data.update(level=request.level, holder_node_id=request.holder_node_id)
+    elif action == "respond":
+        if clean.get("department_id"):
+            department = _department(session, request, clean["department_id"], "department_id")
+            request.department_id = department.id
+            data.update(department_id=department.id, department_name=department.name)
+        data.update(level=request.level)
+    elif action == "resolve":
+        request.resolved_at = now
+    elif action == "rate":
+        request.closed_at = now
+        data.update(score=clean["score"], rating_id=clean["rating_id"])
+    elif action == "reopen":
+        request.resolved_at = request.closed_at = None
+        request.resolve_due_at = None
+        deadlines.start_accept_clock(session, request, now)
+    elif action == "merge":
+        target = _merge_target(session, request, clean.get("duplicate_of_id"))
+        request.duplicate_of_id = target.id
+        request.closed_at = now
+        data.update(duplicate_of_id=target.id)
+    elif action == "withdraw":
+        request.closed_at = now
+    if to_status:
+        request.status = to_status
+    request.updated_at = now
+    photos = clean.get("photos") or []
+    return _event(session, request, actor, kind, clean.get("message") or "", now, data=data, photos=photos)
+
+
+def _dispatch_target(session, request, clean):
+    assignee_id, department_id = clean.get("assignee_id"), clean.get("department_id")
+    if bool(assignee_id) == bool(department_id):
+        raise Invalid({"assignee_id": [_l("Name either an assignee or a department.")]})
+    if assignee_id:
+        assignee = session.get(User, assignee_id)
+        if not policy.can_be_assigned(assignee, request):
+            raise Invalid({"assignee_id": [_l("Dispatch to a grid worker or community staff who covers this "
+                                              "request.")]})
+        return assignee, None
+    return None, _department(session, request, department_id, "department_id")
+
+
+def _department(session, request, department_id, field):
+    department = session.get(Department, department_id)
+    holder = request.holder
+    if department is None or not department.active or department.node is None or holder is None \
+            or not holder.path.startswith(department.node.path):
+        raise Invalid({field: [_l("No such department serving this request's area.")]})
+    return department
+
+
+def _merge_target(session, request, target_id):
+    target = session.get(Request, target_id) if target_id else None
+    if target is None or target.id == request.id or target.community_id != request.community_id \
+            or not target.is_open:
+        raise Invalid({"duplicate_of_id": [_l("Name another open request of the same community.")]})
+    return target
+
+
+def _escalate(session, request, now) -> None:
+    parent = request.holder.parent if request.holder is not None else None
+    request.level = NEXT_LEVEL[request.level]
+    request.holder_node_id = parent.id
+    request.holder = parent
+    request.assignee_id = request.department_id = None
+    request.escalations = (request.escalations or 0) + 1
+    deadlines.start_accept_clock(session, request, now)
+    deadlines.start_resolve_clock(session, request, now)
+
+
+def _event(session, request, actor, kind, message, now, data=None, photos=None) -> RequestEvent:
+    event = RequestEvent(
+        id=new_id(), request_id=request.id, community_id=request.community_id, grid_id=request.grid_id,
+        household_id=request.household_id, kind=kind, message=message, actor_id=actor.id if actor else None,
+        actor_name=actor.display_name if actor else "", public=kind not in INTERNAL_EVENTS, data=data or {},
+        photos=photos or [], created_at=now)
+    session.add(event)
+    session.flush()  # one flush per event: versions follow the order of the steps
+    return event
+
+
+# --- the sweep's steps (backend/requests/deadlines.py) ------------------------------
+
+def mark_overdue(session, request, stage: str, due, now) -> RequestEvent:
+    request.overdue = True
+    request.overdue_stage = stage
+    request.updated_at = now
+    return _event(session, request, None, "overdue", "", now,
+                  data={"stage": stage, "due_at": due.isoformat(), "level": request.level})
+
+
+def auto_escalate(session, request, now) -> RequestEvent:
+    from_status, from_level = request.status, request.level
+    _escalate(session, request, now)
+    request.status = "escalated"
+    request.updated_at = now
+    return _event(session, request, None, "auto_escalated", "", now,
+                  data={"from_status": from_status, "to_status": "escalated", "from_level": from_level,
+                        "level": request.level, "holder_node_id": request.holder_node_id})
+
+
+def auto_close(session, request, now) -> RequestEvent:
+    request.status = "closed"
+    request.closed_at = request.updated_at = now
+    return _event(session, request, None, "closed", "", now,
+                  data={"from_status": "resolved", "to_status": "closed", "reason": "not_rated"})
+
+
+# --- reading -------------------------------------------------------------------------
+
+def visible_requests(session, user):
+    """A select() of the requests the user may read (add filters and order to it)."""
+    return select(Request).where(policy.request_filter(user))
+
+
+def timeline(session, user, request) -> list[RequestEvent]:
+    """The request's events the user may see, oldest first."""
+    query = select(RequestEvent).where(RequestEvent.request_id == request.id)
+    if user.role == "resident":
+        query = query.where(RequestEvent.public.is_(True))
+    return list(session.scalars(query.order_by(RequestEvent.created_at, RequestEvent.version)))
+
+
+def requester_phone(request) -> str | None:
+    """The contact phone in clear: the caller checks `policy.can(user, "reveal", request)` and audits."""
+    return sensitive.decrypt(request.requester_phone_enc)
+
+
+def _metres(a: dict, b: dict) -> float:
+    lat1, lng1, lat2, lng2 = map(math.radians, (a["lat"], a["lng"], b["lat"], b["lng"]))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    return 2 * 6371000 * math.asin(math.sqrt(h))
+
+
+def nearby_duplicates(session, request, radius_m: int = 300, limit: int = 5) -> list[tuple[Request, int]]:
+    """Open requests of the same category and community within `radius_m` metres of this
+    one, nearest first, as (request, metres). None without a location."""
+    here = request.location
+    if not here or here.get("lat") is None:
+        return []
+    query = select(Request).where(Request.community_id == request.community_id, Request.category == request.category,
+                                  Request.status.in_(OPEN_STATES), Request.id != request.id)
+    found = []
+    for other in session.scalars(query):
+        there = other.location
+        if not there or there.get("lat") is None:
+            continue
+        distance = _metres(here, there)
+        if distance <= radius_m:
+            found.append((other, round(distance)))
+    found.sort(key=lambda pair: (pair[1], pair[0].created_at))
+    return found[:limit]

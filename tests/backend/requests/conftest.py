@@ -1,0 +1,43 @@
+from datetime import datetime, timedelta
+
+import pytest
+
+from backend.extensions import db
+from backend.requests import services
+from backend.requests.models import Department
+
+# Friday 27 November 2026, 10:00 in Shanghai (naive UTC, as stored).
+NOW = datetime(2026, 11, 27, 2, 0)
+
+
+def raise_request(world, actor=None, now=NOW, **data):
+    actor = actor or world.resident1
+    payload = {"category": "environment", "description": "垃圾桶满了"} | data
+    if actor.role != "resident":
+        payload = {"household_id": world.H1.id, "on_behalf": True, "consent": True} | payload
+    request = services.create_request(db.session, actor, payload, now=now)
+    db.session.commit()
+    return request
+
+
+def in_state(world, status, *, level="community", assignee=None, resolved_days_ago=1, **data):
+    """A request of resident1's household put straight into `status` (the state machine is tested elsewhere)."""
+    request = raise_request(world, **data)
+    request.status = status
+    request.level = level
+    request.holder_node_id = {"community": world.C1.id, "street": world.S1.id, "district": world.D.id}[level]
+    request.assignee_id = assignee.id if assignee else None
+    if status in ("resolved", "closed"):
+        request.resolved_at = NOW - timedelta(days=resolved_days_ago)
+    db.session.commit()
+    db.session.refresh(request)
+    return request
+
+
+@pytest.fixture
+def departments(world):
+    street = Department(node_id=world.S1.id, name="城管执法中队", contact="010-1")
+    other = Department(node_id=world.S2.id, name="西街道维修所", contact="010-2")
+    db.session.add_all([street, other])
+    db.session.commit()
+    return {"S1": street, "S2": other}

@@ -1,0 +1,87 @@
+"""Time limits on a frozen clock: working days, overdue flags, automatic escalation."""
+
+from datetime import datetime, timedelta
+
+from backend.extensions import db
+from backend.requests import deadlines, services
+from backend.requests.models import RequestEvent, TimeLimit
+from tests.backend.requests.conftest import NOW, raise_request
+
+
+def _kinds(request):
+    return [e.kind for e in db.session.scalars(db.select(RequestEvent).where(RequestEvent.request_id == request.id)
+                                               .order_by(RequestEvent.version))]
+
+
+def test_due_times_count_working_days(world, ctx):
+    assert NOW.weekday() == 4  # a Friday (10:00 in Shanghai)
+    request = raise_request(world, category="environment")  # 2 hours to accept, 3 working days to resolve
+    assert request.accept_due_at == NOW + timedelta(hours=2)
+    services.transition(db.session, world.staff1, request, "accept", {}, now=NOW)
+    assert request.resolve_due_at == datetime(2026, 12, 2, 2, 0)  # Mon, Tue, Wed: Wednesday 10:00
+    saturday = datetime(2026, 11, 28, 2, 0)
+    assert deadlines.add_working_days(saturday, 1) == datetime(2026, 11, 30, 2, 0)  # the Monday
+
+
+def test_a_community_overrides_a_category(world):
+    db.session.add(TimeLimit(community_id=world.C1.id, category_code="environment", accept_hours=8, resolve_days=1))
+    db.session.commit()
+    request = raise_request(world, category="environment")
+    assert request.accept_due_at == NOW + timedelta(hours=8)
+    other = raise_request(world, category="safety")  # category default: 1 hour
+    assert other.accept_due_at == NOW + timedelta(hours=1)
+
+
+def test_sweep_flags_and_escalates_once(world):
+    request = raise_request(world, category="environment")
+    assert deadlines.sweep(db.session, NOW + timedelta(hours=1))["overdue"] == 0
+    assert not request.overdue
+    later = NOW + timedelta(hours=3)
+    counts = deadlines.sweep(db.session, later)
+    db.session.commit()
+    assert counts == {"overdue": 1, "auto_escalated": 1, "closed": 0}
+    assert request.overdue and request.overdue_stage == "accept"
+    assert (request.status, request.level, request.holder_node_id) == ("escalated", "street", world.S1.id)
+    assert request.accept_due_at == later + timedelta(hours=2) and request.escalations == 1
+    assert deadlines.sweep(db.session, later + timedelta(minutes=5))["overdue"] == 0  # idempotent
+    assert _kinds(request) == ["submitted", "overdue", "auto_escalated"]
+    overdue = db.session.scalar(db.select(RequestEvent).where(RequestEvent.kind == "overdue"))
+    assert not overdue.public and overdue.created_at == later
+    # The street misses its limit too: up to the district; the district is only flagged, once.
+    deadlines.sweep(db.session, later + timedelta(hours=3))
+    assert (request.level, request.holder_node_id) == ("district", world.D.id)
+    at_district = later + timedelta(hours=6)
+    assert deadlines.sweep(db.session, at_district) == {"overdue": 1, "auto_escalated": 0, "closed": 0}
+    assert deadlines.sweep(db.session, at_district + timedelta(days=1))["overdue"] == 0
+    assert request.level == "district" and _kinds(request).count("overdue") == 3
+
+
+def test_the_resolve_stage_has_its_own_limit(world):
+    request = raise_request(world, category="environment")
+    services.transition(db.session, world.staff1, request, "accept", {}, now=NOW + timedelta(hours=1))
+    assert deadlines.sweep(db.session, NOW + timedelta(days=3))["overdue"] == 0  # the weekend does not count
+    deadlines.sweep(db.session, NOW + timedelta(days=6))
+    assert request.overdue_stage == "resolve" and request.level == "street" and request.status == "escalated"
+
+
+def test_late_requests_are_counted_without_the_sweep(world):
+    request = raise_request(world)
+    assert not deadlines.is_late(request, NOW + timedelta(hours=1))
+    assert deadlines.is_late(request, NOW + timedelta(hours=3))
+
+
+def test_resolved_requests_nobody_rates_close_after_seven_days(world):
+    request = raise_request(world)
+    for actor, action, data in [(world.staff1, "accept", {}), (world.staff1, "resolve", {"message": "好了"})]:
+        services.transition(db.session, actor, request, action, data, now=NOW)
+    assert deadlines.sweep(db.session, NOW + timedelta(days=6))["closed"] == 0
+    assert deadlines.sweep(db.session, NOW + timedelta(days=8))["closed"] == 1
+    assert request.status == "closed" and _kinds(request)[-1] == "closed"
+    assert deadlines.sweep(db.session, NOW + timedelta(days=9))["closed"] == 0
+
+
+def test_the_sweep_command_runs(world, app):
+    raise_request(world)
+    result = app.test_cli_runner().invoke(args=["requests-sweep"])
+    assert result.exit_code == 0, result.output
+    assert "escalated automatically" in result.output
