@@ -25,4 +25,10 @@ rm -f /tmp/linli-seed.$$
 echo
 echo "Linli is running at http://$HOST:$PORT/  — sign in as staff1 / demo-pass-2026 (accounts: README.md)"
 echo
-exec .venv/bin/gunicorn --bind "$HOST:$PORT" --workers "$WORKERS" --access-logfile - wsgi:app
+.venv/bin/gunicorn --bind "$HOST:$PORT" --workers "$WORKERS" --access-logfile - wsgi:app &
+GUNICORN=$!
+# Requests' time limits: what cron does in production (README), every five minutes while Linli runs.
+( while sleep 300; do .venv/bin/flask --app wsgi requests-sweep >/dev/null 2>&1 || true; done ) &
+SWEEPER=$!
+trap 'kill "$SWEEPER" "$GUNICORN" 2>/dev/null || true' INT TERM EXIT
+wait "$GUNICORN"
