@@ -444,6 +444,33 @@ def request_filter(user):
         return Request.community_id.in_(communities)
     return false()
 
+# The office pages of requests (inbox, request pages): the roles that read requests
+# of whole communities. Grid workers handle theirs in the field app.
+REQUEST_OFFICE_ROLES = ("admin", "district_officer", "street_officer", "community_staff", "station_operator")
+# Who sets a community's time limits and keeps its reply templates: its staff and the offices above.
+REQUEST_SETTINGS_KEEPERS = {"admin", "district_officer", "street_officer", "community_staff"}
+# Who adds and retires partner departments (of the streets, districts and communities in their area).
+DEPARTMENT_KEEPERS = {"admin", "district_officer", "street_officer"}
+DEPARTMENT_NODE_KINDS = ("district", "street", "community")
+
+
+def can_use_request_office(user) -> bool:
+    return _active(user) and user.role in REQUEST_OFFICE_ROLES
+
+
+def can_keep_request_settings(user, community: Node | None) -> bool:
+    """May the user set this community's time limits and keep its reply templates?"""
+    return _active(user) and user.role in REQUEST_SETTINGS_KEEPERS and community is not None \
+        and community.kind == "community" and community.retired_at is None \
+        and _within(community.path, area_paths(user))
+
+
+def can_keep_department(user, node: Node | None) -> bool:
+    """May the user add or retire a partner department serving this node?"""
+    return _active(user) and user.role in DEPARTMENT_KEEPERS and node is not None \
+        and node.kind in DEPARTMENT_NODE_KINDS and node.retired_at is None and _within(node.path, area_paths(user))
+
+
 # --- Open311 keys --------------------------------------------------------------
 
 # Who issues and revokes Open311 API keys, for the areas they serve.
