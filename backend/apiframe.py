@@ -72,11 +72,17 @@ _NUMBER_FOLD = bytes(48 if 48 <= b <= 57 else 58 if b in b":,[- \t\r\n" else b f
 _LONG_NUMBER = b":" + b"0" * 19
 
 
+def _has_long_number(raw: bytes) -> bool:
+    """A run of 19 digits that may be a number: after one of `:,[-`, white
+    space, or at the very start (a body that is a number alone)."""
+    return _LONG_NUMBER in raw.translate(_NUMBER_FOLD) or _LONG_NUMBER in (b":" + raw[:19]).translate(_NUMBER_FOLD)
+
+
 def _decode(raw: bytes, suspect: bool):
     """Parse strict UTF-8 JSON as `json.loads` does. orjson parses the plain
     body a device sends several times faster; anything it might read
     differently, or refuse, goes to the standard library, which decides."""
-    if not suspect and _LONG_NUMBER not in raw.translate(_NUMBER_FOLD):
+    if not suspect and not _has_long_number(raw):
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:

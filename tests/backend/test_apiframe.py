@@ -32,6 +32,8 @@ def decode(raw: bytes):
     b'{"base_version": 123456789012345678901234567890}',  # wider than 64 bits: an int, not a float
     b'{"a": [1, -98765432109876543210]}',
     b'{"n": 18446744073709551616}',
+    b"18446744073709551616",  # a number alone, nothing before it
+    b"-18446744073709551616",
     b'{"a": NaN, "b": Infinity, "c": -Infinity}',
     b'{"a": 1e400}',
     b'{"a": 1, "a": 2}',
