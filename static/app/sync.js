@@ -2,12 +2,14 @@
 // hash), then the outbox in order (batches of at most 500, split on 413;
 // only acknowledged mutations leave it), then pull until has_more is false.
 import { COLLECTIONS, db, deviceId, getMeta, setMeta } from "./db.js";
+import { lang } from "./i18n.js";
 
 export const SCHEMA_VERSION = 1;
 export const MAX_BATCH = 500;
 const PULL_LIMIT = 500;
 const BASE_DELAY = 30_000;
 const MAX_DELAY = 600_000;
+const CATEGORIES_EVERY = 6 * 3600_000;
 
 export class AuthError extends Error {}
 export class UpgradeError extends Error {}
@@ -190,6 +192,20 @@ async function pull() {
   }
 }
 
+// What requests may be about: a small read-only list (GET /api/v1/request-categories), kept in
+// meta for raising requests offline and refreshed every few hours. Not part of the sync protocol.
+async function refreshCategories() {
+  const at = await getMeta("request_categories_at");
+  if (at && Date.now() - at < CATEGORIES_EVERY && (await getMeta("request_categories"))?.length) return;
+  const response = await api("/api/v1/request-categories", { headers: { "Accept-Language": lang } });
+  if (!response.ok) return; // keep the list the device has
+  const body = await response.json();
+  if (Array.isArray(body.items) && body.items.length) {
+    await setMeta("request_categories", body.items.map(({ code, name }) => ({ code, name })));
+    await setMeta("request_categories_at", Date.now());
+  }
+}
+
 let current = null;
 let timer = null;
 let delay = BASE_DELAY;
@@ -223,6 +239,7 @@ export function sync() {
       await pushOutbox();
       emit("changed");
       await pull();
+      await refreshCategories();
       await setMeta("last_sync_at", new Date().toISOString());
       await setMeta("last_error", null);
       delay = BASE_DELAY;
