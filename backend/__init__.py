@@ -96,6 +96,7 @@ def _import_models() -> None:
     # Every model module, so metadata (and Alembic) sees every table.
     from backend.audit import models as _audit  # noqa: F401
     from backend.auth import models as _auth  # noqa: F401
+    from backend.open311 import models as _open311  # noqa: F401
     from backend.org import models as _org  # noqa: F401
     from backend.patrols import models as _patrols  # noqa: F401
     from backend.ratings import models as _ratings  # noqa: F401
@@ -140,6 +141,7 @@ def _configure_login(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from backend.auth.api import bp as auth_api
+    from backend.open311.api import bp as open311_api
     from backend.openapi import bp as openapi_bp
     from backend.org.api import bp as org_api
     from backend.patrols.api import bp as patrols_api
@@ -149,8 +151,8 @@ def _register_blueprints(app: Flask) -> None:
     from frontend import register as register_frontend
     from sync.api import bp as sync_api
 
-    for bp in (auth_api, org_api, registry_api, visits_api, patrols_api, requests_api, sync_api):
-        csrf.exempt(bp)  # bearer tokens, no cookies
+    for bp in (auth_api, org_api, registry_api, visits_api, patrols_api, requests_api, sync_api, open311_api):
+        csrf.exempt(bp)  # bearer tokens or api keys, no cookies
         app.register_blueprint(bp)
     app.register_blueprint(openapi_bp)
     register_frontend(app)

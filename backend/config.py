@@ -61,4 +61,8 @@ class Config:
     SIGNIN_MAX_FAILURES_PER_ADDRESS = 20
 
     PAGE_SIZE = 25
+    # Open311: requests one api_key may file an hour; texts for discovery.json.
+    OPEN311_POSTS_PER_HOUR = int(os.environ.get("LINLI_OPEN311_POSTS_PER_HOUR", "60"))
+    OPEN311_CONTACT = os.environ.get("LINLI_OPEN311_CONTACT", "")
+    OPEN311_KEY_SERVICE = os.environ.get("LINLI_OPEN311_KEY_SERVICE", "")
     TRUST_PROXY = _flag("LINLI_TRUST_PROXY", False)

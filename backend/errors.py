@@ -78,6 +78,17 @@ def wants_problem_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
+def wants_open311() -> bool:
+    """/open311/ answers errors in the GeoReport v2 shape, JSON or XML by extension."""
+    return request.path.startswith("/open311/")
+
+
+def _open311_error(status: int, description: str, headers: dict | None = None):
+    from backend.open311.formats import error_response
+
+    return error_response(status, description, headers=headers)
+
+
 def register(app):
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
@@ -86,16 +97,20 @@ def register(app):
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):
         errors = getattr(exc, "errors", None)
+        if wants_open311():
+            return _open311_error(400 if exc.status == 422 else exc.status, _error_detail(exc))
         if wants_problem_json():
             return problem(exc.status, exc.title, _error_detail(exc), errors)
         return render_template("error.html", status=exc.status, message=_error_detail(exc)), exc.status
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        headers = {}
+        if exc.code == 405 and exc.valid_methods:
+            headers["Allow"] = ", ".join(exc.valid_methods)
+        if wants_open311():
+            return _open311_error(exc.code or 500, exc.description or exc.name, headers)
         if wants_problem_json():
-            headers = {}
-            if exc.code == 405 and exc.valid_methods:
-                headers["Allow"] = ", ".join(exc.valid_methods)
             return problem(exc.code or 500, exc.name, exc.description or exc.name, headers=headers)
         if exc.code == 400 and "CSRF" in (exc.description or ""):
             return render_template("error.html", status=400,
@@ -109,6 +124,8 @@ def register(app):
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         current_app.logger.exception("unhandled error")
+        if wants_open311():
+            return _open311_error(500, "The server failed; the error was logged.")
         if wants_problem_json():
             return problem(500, "Internal Server Error", "The server failed; the error was logged.")
         return render_template("error.html", status=500, message=_("Something went wrong on our side.")), 500

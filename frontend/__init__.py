@@ -7,11 +7,13 @@ def register(app) -> None:
     from frontend.conflicts.views import bp as conflicts
     from frontend.fieldwork.views import bp as fieldwork
     from frontend.home import bp as home
+    from frontend.open311.views import bp as open311
     from frontend.org.views import bp as org
     from frontend.pwa.views import bp as pwa
     from frontend.registry.views import bp as registry
+    from frontend.requests.views import bp as requests_pages
 
-    for bp in (home, auth, org, registry, accounts, conflicts, pwa, fieldwork):
+    for bp in (home, auth, org, registry, accounts, conflicts, pwa, fieldwork, open311, requests_pages):
         app.register_blueprint(bp)
 
     from frontend.labels import register as register_labels

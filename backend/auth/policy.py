@@ -15,6 +15,7 @@ Verbs:
 from sqlalchemy import false, or_, select, true
 
 from backend.auth.models import Device, User, user_scopes
+from backend.open311.models import Open311Key
 from backend.org.models import Node
 from backend.patrols.models import PatrolReport
 from backend.ratings.models import Rating
@@ -129,6 +130,9 @@ def can(user, verb: str, record) -> bool:
         if verb not in (READ, MANAGE):
             return False
         return record.user_id == user.id or can(user, MANAGE, record.user)
+    if isinstance(record, Open311Key):
+        return verb in (READ, MANAGE) and user.role in OPEN311_KEY_MANAGERS and record.node is not None \
+            and _within(record.node.path, area_paths(user))
     return False
 
 
@@ -439,3 +443,66 @@ def request_filter(user):
         communities = select(Node.id).where(Node.kind == "community", _path_condition(Node.path, prefixes))
         return Request.community_id.in_(communities)
     return false()
+
+# The office pages of requests (inbox, request pages): the roles that read requests
+# of whole communities. Grid workers handle theirs in the field app.
+REQUEST_OFFICE_ROLES = ("admin", "district_officer", "street_officer", "community_staff", "station_operator")
+# Who sets a community's time limits and keeps its reply templates: its staff and the offices above.
+REQUEST_SETTINGS_KEEPERS = {"admin", "district_officer", "street_officer", "community_staff"}
+# Who adds and retires partner departments (of the streets, districts and communities in their area).
+DEPARTMENT_KEEPERS = {"admin", "district_officer", "street_officer"}
+DEPARTMENT_NODE_KINDS = ("district", "street", "community")
+
+
+def can_use_request_office(user) -> bool:
+    return _active(user) and user.role in REQUEST_OFFICE_ROLES
+
+
+def can_keep_request_settings(user, community: Node | None) -> bool:
+    """May the user set this community's time limits and keep its reply templates?"""
+    return _active(user) and user.role in REQUEST_SETTINGS_KEEPERS and community is not None \
+        and community.kind == "community" and community.retired_at is None \
+        and _within(community.path, area_paths(user))
+
+
+def can_keep_department(user, node: Node | None) -> bool:
+    """May the user add or retire a partner department serving this node?"""
+    return _active(user) and user.role in DEPARTMENT_KEEPERS and node is not None \
+        and node.kind in DEPARTMENT_NODE_KINDS and node.retired_at is None and _within(node.path, area_paths(user))
+
+
+# --- Open311 keys --------------------------------------------------------------
+
+# Who issues and revokes Open311 API keys, for the areas they serve.
+OPEN311_KEY_MANAGERS = {"admin", "district_officer", "street_officer", "community_staff"}
+# A key files requests into a community, or a street or district (naming a community inside).
+OPEN311_KEY_NODE_KINDS = ("district", "street", "community")
+
+
+def can_issue_open311_key(user, node: Node | None) -> bool:
+    if user is None or not _active(user) or user.role not in OPEN311_KEY_MANAGERS:
+        return False
+    if node is None or node.kind not in OPEN311_KEY_NODE_KINDS or node.retired_at is not None:
+        return False
+    return _within(node.path, area_paths(user))
+
+
+def can_file_open311_request(issuer, community: Node | None) -> bool:
+    """May a request relayed by a key this user issued go to this community?
+    While the issuer is active and the community lies in their area."""
+    return community is not None and community.kind == "community" and can_issue_open311_key(issuer, community)
+
+
+def open311_key_filter(user):
+    """Condition on Open311Key for the keys a user may see and revoke."""
+    if user is None or not _active(user) or user.role not in OPEN311_KEY_MANAGERS:
+        return false()
+    nodes = select(Node.id).where(_path_condition(Node.path, area_paths(user)))
+    return Open311Key.node_id.in_(nodes)
+
+
+def open311_key_covers(key: Open311Key, community: Node | None) -> bool:
+    """May requests of this key go to (and be read from) this community? A
+    live community inside the key's area."""
+    return (community is not None and community.kind == "community" and community.retired_at is None
+            and key.node is not None and community.path.startswith(key.node.path))

@@ -16,7 +16,7 @@ from backend.org.models import Node
 from backend.ratings import services as ratings
 from backend.registry.models import Household
 from backend.requests import deadlines, services
-from backend.requests.models import Department, Request
+from backend.requests.models import Department, ReplyTemplate, Request
 
 DEPARTMENTS = (("城管执法中队", "值班电话 010-6000 1101"), ("市政设施维修所", "报修电话 010-6000 1102"),
                ("派出所社区警务室", "值班电话 010-6000 1110"))
@@ -54,6 +54,26 @@ STORIES = [
 ]
 
 
+# Reply templates every community starts with (staff edit them on /requests/reply-templates).
+REPLY_TEMPLATES = (
+    ("已受理", "您好，您反映的问题已收到并受理，我们会尽快安排人员处理，请保持电话畅通。"),
+    ("已派单", "您好，您的诉求已派给网格员，预计一个工作日内上门查看，届时会与您联系。"),
+    ("转部门", "您好，该问题属于相关职能部门职责，社区已协调转交，部门处理后会及时答复您。"),
+    ("已办结", "您好，您反映的问题已处理完毕，如仍有问题可在七天内申请重新办理，欢迎对我们的工作进行评价。"),
+)
+
+
+def _reply_templates(now) -> int:
+    rows = []
+    for community_id in db.session.scalars(select(Node.id).where(Node.kind == "community", Node.retired_at.is_(None))):
+        rows += [{"id": str(uuid.uuid4()), "community_id": community_id, "title": title, "body": body,
+                  "sort_order": (index + 1) * 10, "created_by_id": None, "created_at": now}
+                 for index, (title, body) in enumerate(REPLY_TEMPLATES)]
+    if rows:
+        db.session.execute(ReplyTemplate.__table__.insert(), rows)
+    return len(rows)
+
+
 def _user(username):
     return db.session.scalar(select(User).where(User.username == username))
 
@@ -83,6 +103,7 @@ def populate(seed: int, now=None, communities: int = 3) -> dict:
     now = now or utcnow()
     rng = random.Random(f"requests:{seed}")
     departments = _departments(now)
+    _reply_templates(now)
     resident1 = _user("resident1")
     made = 0
     places = list(db.session.scalars(select(Node).where(Node.kind == "community").order_by(Node.code)))[:communities]

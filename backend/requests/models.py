@@ -147,3 +147,19 @@ class RequestEvent(Versioned, db.Model):
     request = relationship(Request, backref="events")
     grid = relationship("Node", foreign_keys=[grid_id])
     community = relationship("Node", foreign_keys=[community_id])
+
+
+class ReplyTemplate(db.Model):
+    """A ready answer staff pick in the reply form (kept per community; not replicated)."""
+
+    __tablename__ = "request_reply_templates"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    community_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"), index=True)
+    title: Mapped[str] = mapped_column(String(60))
+    body: Mapped[str] = mapped_column(Text)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    created_at = mapped_column(db.DateTime, default=utcnow, nullable=False)
+
+    community = relationship("Node")

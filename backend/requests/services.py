@@ -20,7 +20,16 @@ from backend.org.models import Node
 from backend.registry import sensitive
 from backend.registry.models import Household, Resident
 from backend.requests import deadlines
-from backend.requests.models import OPEN_STATES, STATUSES, Department, Request, RequestCategory, RequestEvent
+from backend.requests.models import (
+    OPEN_STATES,
+    STATUSES,
+    Department,
+    ReplyTemplate,
+    Request,
+    RequestCategory,
+    RequestEvent,
+    TimeLimit,
+)
 from backend.requests.schemas import request_action, request_create
 
 # action -> (states it is allowed from, the state it leads to (None: unchanged), event kind)
@@ -177,6 +186,42 @@ def _placement(session, actor, clean):
             raise Invalid({"household_id": [_l("Name the resident or the household the request is for.")]})
         return None, None, grid
     raise Invalid({"household_id": [_l("Name the resident or the household the request is for.")]})
+
+
+def create_open311_request(session, issuer, community, data: dict, now=None) -> Request:
+    """Raise a request that came in through Open311 (backend/open311): a person
+    without a Linli account, relayed by an application whose API key `issuer`
+    issued for an area holding `community`. The community holds it; no grid,
+    household or requester account (nobody rates or withdraws it in Linli);
+    consent is the person's own filing. `data`: category, description,
+    location, address, requester_name, requester_phone. Flushes; the caller
+    commits. (Added for Open311, beside create_request, which stays unchanged.)"""
+    now = now or utcnow()
+    if not policy.can_file_open311_request(issuer, community):
+        raise Refused()
+    try:
+        clean = request_create.load(data)
+    except ValidationError as exc:
+        raise Invalid(exc.messages) from None
+    category = session.get(RequestCategory, clean["category"])
+    if category is None or not category.active:
+        raise Invalid({"category": [_l("Unknown category.")]})
+    request = Request(
+        id=new_id(), community_id=community.id, grid_id=None, household_id=None, category=category.code,
+        description=clean["description"].strip(), photos=[], location=clean.get("location"),
+        address=(clean.get("address") or "").strip() or None, status="submitted", level="community",
+        holder_node_id=community.id, requester_id=None, on_behalf=False, resident_id=None, consent=True,
+        requester_name=(clean.get("requester_name") or "").strip()[:50],
+        requester_phone_enc=sensitive.encrypt((clean.get("requester_phone") or "").strip() or None),
+        channel="open311", overdue=False, escalations=0, created_at=now, updated_at=now)
+    if not request.description:
+        raise Invalid({"description": [_l("Say what the request is about.")]})
+    deadlines.start_accept_clock(session, request, now)
+    session.add(request)
+    session.flush()
+    _event(session, request, None, "submitted", "", now, data={"to_status": "submitted", "channel": "open311",
+                                                               "on_behalf": False})
+    return request
 
 
 # --- the state machine -------------------------------------------------------------
@@ -440,3 +485,138 @@ def nearby_duplicates(session, request, radius_m: int = 300, limit: int = 5) -> 
             found.append((other, round(distance)))
     found.sort(key=lambda pair: (pair[1], pair[0].created_at))
     return found[:limit]
+
+
+# --- the office: the requester's phone, time limits, departments, reply templates ----
+
+def reveal_requester_phone(session, actor, request, address: str | None = None) -> str:
+    """The requester's phone in clear for those who may (policy REVEAL); the look is
+    audited like every sensitive field. The caller commits."""
+    from backend.audit import services as audit
+
+    if not policy.can(actor, policy.REVEAL, request):
+        raise Refused()
+    audit.record(actor, "reveal", "request", request.id, {"field": "requester_phone"}, address)
+    return requester_phone(request) or ""
+
+
+TIME_LIMIT_BOUNDS = {"accept_hours": (1, 720), "resolve_days": (1, 60)}
+
+
+def time_limits_of(session, community) -> list[tuple[RequestCategory, TimeLimit | None]]:
+    """Every active category with the community's own limits for it (None: the defaults apply)."""
+    overrides = {t.category_code: t for t in session.scalars(select(TimeLimit).where(
+        TimeLimit.community_id == community.id))}
+    return [(category, overrides.get(category.code)) for category in categories(session)]
+
+
+def save_time_limits(session, actor, community, form: dict) -> int:
+    """Set a community's time limits from fields `accept_hours_<code>` and `resolve_days_<code>`
+    (whole numbers; both empty: the category's defaults). New limits apply to the clocks started
+    from now on. Returns how many categories have limits of their own. Flushes."""
+    if not policy.can_keep_request_settings(actor, community):
+        raise Refused()
+    errors, wanted = {}, {}
+    for category, _override in time_limits_of(session, community):
+        values = {}
+        for name, (low, high) in TIME_LIMIT_BOUNDS.items():
+            key = f"{name}_{category.code}"
+            raw = str(form.get(key) or "").strip()
+            if not raw:
+                values[name] = None
+                continue
+            try:
+                number = int(raw)
+            except ValueError:
+                errors[key] = [_l("A whole number.")]
+                continue
+            if not low <= number <= high:
+                errors[key] = [_("Between %(low)d and %(high)d.", low=low, high=high)]
+                continue
+            values[name] = number
+        wanted[category] = values
+    if errors:
+        raise Invalid(errors)
+    own = 0
+    for category, values in wanted.items():
+        override = session.scalar(select(TimeLimit).where(TimeLimit.community_id == community.id,
+                                                          TimeLimit.category_code == category.code))
+        if values.get("accept_hours") is None and values.get("resolve_days") is None:
+            if override is not None:
+                session.delete(override)
+            continue
+        if override is None:
+            override = TimeLimit(community_id=community.id, category_code=category.code)
+            session.add(override)
+        override.accept_hours = values.get("accept_hours") or category.accept_hours
+        override.resolve_days = values.get("resolve_days") or category.resolve_days
+        own += 1
+    session.flush()
+    return own
+
+
+def add_department(session, actor, node, name: str, contact: str = "") -> Department:
+    """A partner department serving `node` (a street, district or community). Flushes."""
+    if not policy.can_keep_department(actor, node):
+        raise Refused()
+    name, contact = (name or "").strip(), (contact or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = [_l("Give the department's name.")]
+    elif len(name) > 100:
+        errors["name"] = [_("At most %(n)d characters.", n=100)]
+    if len(contact) > 200:
+        errors["contact"] = [_("At most %(n)d characters.", n=200)]
+    if errors:
+        raise Invalid(errors)
+    department = Department(id=new_id(), node_id=node.id, name=name, contact=contact, active=True,
+                            created_at=utcnow())
+    session.add(department)
+    session.flush()
+    return department
+
+
+def retire_department(session, actor, department) -> None:
+    """No more dispatches to it; requests it already holds keep it. Flushes."""
+    if not policy.can_keep_department(actor, department.node):
+        raise Refused()
+    department.active = False
+    session.flush()
+
+
+def reply_templates(session, community_id: str | None) -> list:
+    if not community_id:
+        return []
+    return list(session.scalars(select(ReplyTemplate).where(ReplyTemplate.community_id == community_id)
+                                .order_by(ReplyTemplate.sort_order, ReplyTemplate.title, ReplyTemplate.id)))
+
+
+def add_reply_template(session, actor, community, title: str, body: str):
+    """A ready answer for the community's reply forms. Flushes."""
+    if not policy.can_keep_request_settings(actor, community):
+        raise Refused()
+    title, body = (title or "").strip(), (body or "").strip()
+    errors = {}
+    if not title:
+        errors["title"] = [_l("Give the template a short title.")]
+    elif len(title) > 60:
+        errors["title"] = [_("At most %(n)d characters.", n=60)]
+    if not body:
+        errors["body"] = [_l("Write the reply.")]
+    elif len(body) > 2000:
+        errors["body"] = [_("At most %(n)d characters.", n=2000)]
+    if errors:
+        raise Invalid(errors)
+    count = len(reply_templates(session, community.id))
+    template = ReplyTemplate(id=new_id(), community_id=community.id, title=title, body=body,
+                             sort_order=(count + 1) * 10, created_by_id=actor.id, created_at=utcnow())
+    session.add(template)
+    session.flush()
+    return template
+
+
+def delete_reply_template(session, actor, template) -> None:
+    if not policy.can_keep_request_settings(actor, template.community):
+        raise Refused()
+    session.delete(template)
+    session.flush()
