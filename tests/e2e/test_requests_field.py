@@ -1,7 +1,9 @@
 """Issue 5 in the field app, in real Chromium against the real server: a resident
-raises a request with no signal and follows it to a rating; a grid worker raises
-one for a resident (with consent) and works their own assignment; a rating that
-arrives after staff reopened the request is refused and the app says why."""
+raises a request with no signal and follows it to a rating while the office
+accepts, dispatches, replies and resolves in its inbox pages; a grid worker
+raises one for a resident (with consent) and works their own assignment; a
+rating that arrives after the office reopened the request is refused and the
+app says why."""
 
 import re
 
@@ -12,6 +14,7 @@ from sqlalchemy import select
 from backend.extensions import db
 from tests.e2e.test_field_app import (
     H1_ADDRESS,
+    PASSWORD,
     controlled,
     count,
     image,
@@ -47,8 +50,46 @@ def user(username):
     return db.session.scalars(select(User).where(User.username == username)).one()
 
 
+@pytest.fixture
+def office(browser, live_server, world):
+    """staff1 at a desk, signed in to the office pages."""
+    context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.problems = []
+    page.on("console", lambda msg: page.problems.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.goto("/sign-in")
+    page.get_by_label("用户名").fill("staff1")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page).not_to_have_url(re.compile("/sign-in"))
+    yield page
+    assert page.problems == []
+    context.close()
+
+
+def in_the_inbox(office, description):
+    """Open the request from the inbox's list, as staff do."""
+    office.goto("/requests")
+    office.locator("#request-table").get_by_role("link", name=re.compile(description[:10])).click()
+    expect(office.locator("#request-details")).to_contain_text(description)
+
+
+def office_does(office, action, message=None, assignee=None, then=None):
+    form = office.locator(f"#action-{action}")
+    if assignee:
+        choice = form.locator("#f-dispatch-assignee option", has_text=assignee)
+        form.locator("#f-dispatch-assignee").select_option(choice.get_attribute("value"))
+    if message:
+        form.locator(f"#f-{action}-message").fill(message)
+    form.locator(f"#do-{action}").click()
+    if then:
+        expect(office.locator("#request-status")).to_have_attribute("data-status", then)
+    if message:
+        expect(office.locator("#request-timeline")).to_contain_text(message)
+
+
 def staff_step(action, request_id, data=None, username="staff1"):
-    """What the office does in its inbox, through the same state machine."""
+    """A step done outside the pages, through the same state machine (for setting a scene)."""
     from backend.requests import services
     from backend.requests.models import Request
 
@@ -80,7 +121,7 @@ def resident_offline(phone):
     return page
 
 
-def test_a_resident_raises_a_request_offline_follows_it_and_rates_it(phone, world):
+def test_a_resident_raises_a_request_offline_follows_it_and_rates_it(phone, office, world):
     from backend.ratings.models import Rating
     from backend.requests.models import Request, RequestEvent
     from sync.models import Attachment, AttachmentRef
@@ -131,12 +172,14 @@ def test_a_resident_raises_a_request_offline_follows_it_and_rates_it(phone, worl
     assert b"LinliTestCam" not in stored.data and max(stored.width, stored.height) == 1600
     expect(item).not_to_contain_text("待发送")
 
-    # The office accepts, dispatches and replies (an internal note stays with staff).
+    # The office accepts, dispatches and replies in its pages (an internal note stays with staff).
     request_id = record.id
-    staff_step("accept", request_id)
-    staff_step("dispatch", request_id, {"assignee_id": w.worker1})
-    staff_step("note", request_id, {"message": "内部：物业电工周四有空"})
-    staff_step("reply", request_id, {"message": "已安排电工本周四上门更换灯泡"})
+    in_the_inbox(office, "楼道灯坏了一个星期，晚上看不见台阶")
+    office_does(office, "accept", then="accepted")
+    office_does(office, "dispatch", assignee="worker1", then="dispatched")
+    office_does(office, "note", "内部：物业电工周四有空")
+    office_does(office, "reply", "已安排电工本周四上门更换灯泡")
+    assert the_request().assignee_id == w.worker1
     sync_now(page)
     expect(item).to_contain_text("已派单")
     item.get_by_role("link").click()
@@ -148,7 +191,7 @@ def test_a_resident_raises_a_request_offline_follows_it_and_rates_it(phone, worl
     expect(page.locator("#rate-form")).to_have_count(0)  # not resolved yet
 
     # Resolved: the open page shows it after the next sync, and the resident rates it.
-    staff_step("resolve", request_id, {"message": "灯泡已更换"}, username="worker1")
+    office_does(office, "resolve", "灯泡已更换", then="resolved")
     sync_now(page)
     expect(page.locator("main .badge.status")).to_have_text("已办结")
     expect(timeline).to_contain_text("灯泡已更换")
@@ -168,7 +211,7 @@ def test_a_resident_raises_a_request_offline_follows_it_and_rates_it(phone, worl
     assert phone.problems == []
 
 
-def test_a_grid_worker_raises_one_for_a_resident_offline_and_works_an_assignment(phone, world):
+def test_a_grid_worker_raises_one_for_a_resident_offline_and_works_an_assignment(phone, office, world):
     from backend.requests.models import Request
 
     w = ids(world, "H1", "R1b", "worker1")
@@ -202,8 +245,10 @@ def test_a_grid_worker_raises_one_for_a_resident_offline_and_works_an_assignment
         True, True, w.R1b, w.H1, w.worker1, "field", "张秀英")
 
     # The office dispatches it to this worker, who starts and resolves it with no signal.
-    staff_step("accept", record.id)
-    staff_step("dispatch", record.id, {"assignee_id": w.worker1, "message": "请本周内上门了解"})
+    in_the_inbox(office, "张秀英老人希望社区协助申请助餐服务")
+    expect(office.locator("#request-details")).to_contain_text("张秀英")
+    office_does(office, "accept", then="accepted")
+    office_does(office, "dispatch", "请本周内上门了解", assignee="worker1", then="dispatched")
     sync_now(page)
     mine = page.locator("#assigned-list li")
     expect(mine).to_have_count(1)
@@ -227,7 +272,7 @@ def test_a_grid_worker_raises_one_for_a_resident_offline_and_works_an_assignment
     assert phone.problems == []
 
 
-def test_a_rating_after_the_office_reopened_the_request_shows_the_reason(phone, world):
+def test_a_rating_after_the_office_reopened_the_request_shows_the_reason(phone, office, world):
     from backend.ratings.models import Rating
     from backend.requests import services
 
@@ -246,7 +291,8 @@ def test_a_rating_after_the_office_reopened_the_request_shows_the_reason(phone, 
     expect(page.locator("#my-rating")).to_contain_text("1 星")
     waiting(page, 1)
     # Meanwhile the office finds the fix did not hold and reopens it.
-    staff_step("reopen", request_id, {"message": "复查发现仍未清运干净"})
+    office.goto(f"/requests/{request_id}")  # resolved ones leave the inbox's default list
+    office_does(office, "reopen", "复查发现仍未清运干净", then="reopened")
     phone.set_offline(False)
     synced(page)
     assert count(Rating) == 0
