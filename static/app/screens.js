@@ -109,10 +109,28 @@ export async function householdsScreen(root, params) {
   setTimeout(() => searchIndex(), 200); // join the residents' names before the first keystroke
 }
 
+// A photo taken on another device (a resident's, or the office's when it resolved a
+// request): fetched once while online and kept with the device's own photos.
+async function fetchPhoto(sha) {
+  const token = await store.getMeta("token");
+  if (!token || !navigator.onLine || !/^[0-9a-f]{64}$/.test(sha)) return null;
+  try {
+    const response = await fetch(`/api/v1/attachments/${sha}`, { headers: { Authorization: `Bearer ${token}` },
+                                                                 credentials: "omit" });
+    if (!response.ok) return null;
+    const blob = await response.blob();
+    const photo = { sha256: sha, blob, type: blob.type, uploaded: true, fetched: true };
+    await (await store.db()).put("photos", photo);
+    return photo;
+  } catch {
+    return null;
+  }
+}
+
 export function photoStrip(hashes) {
   const strip = h("div", { class: "photos" });
   for (const sha of hashes || []) {
-    store.get("photos", sha).then((p) => {
+    store.get("photos", sha).then((p) => p || fetchPhoto(sha)).then((p) => {
       if (p?.blob) strip.append(h("img", { src: URL.createObjectURL(p.blob), alt: t.photos, class: "thumb" }));
     });
   }

@@ -206,6 +206,26 @@ async function refreshCategories() {
   }
 }
 
+// Photos of requests and their steps taken elsewhere (the resident's own, the office's at
+// resolving), fetched so a request's page shows them offline; a few per sync.
+const PREFETCH_PHOTOS = 20;
+
+async function prefetchPhotos() {
+  const d = await db();
+  const have = new Set(await d.getAllKeys("photos"));
+  const wanted = new Set();
+  for (const name of ["requests", "request_events"]) {
+    for (const record of await d.getAll(name)) for (const sha of record.photos || []) if (!have.has(sha)) wanted.add(sha);
+  }
+  for (const sha of [...wanted].slice(0, PREFETCH_PHOTOS)) {
+    if (!/^[0-9a-f]{64}$/.test(sha)) continue;
+    const response = await api(`/api/v1/attachments/${sha}`);
+    if (!response.ok) continue;
+    const blob = await response.blob();
+    await d.put("photos", { sha256: sha, blob, type: blob.type, uploaded: true, fetched: true });
+  }
+}
+
 let current = null;
 let timer = null;
 let delay = BASE_DELAY;
@@ -240,6 +260,7 @@ export function sync() {
       emit("changed");
       await pull();
       await refreshCategories();
+      await prefetchPhotos();
       await setMeta("last_sync_at", new Date().toISOString());
       await setMeta("last_error", null);
       delay = BASE_DELAY;

@@ -305,3 +305,52 @@ def test_a_rating_after_the_office_reopened_the_request_shows_the_reason(phone, 
     page.get_by_role("button", name="知道了").click()
     expect(page.get_by_role("alert")).to_have_count(0)
     assert phone.problems == []
+
+
+def test_a_resident_reopens_one_and_withdraws_another_offline(phone, office, world):
+    import hashlib
+
+    from backend.requests import services
+    from sync import attachments
+
+    photo = image((640, 480), (10, 120, 60), "JPEG")
+    sha = hashlib.sha256(photo).hexdigest()
+    db.session.remove()
+    resident = user("resident1")
+    attachments.store(db.session, resident, sha, photo, "image/jpeg")
+    fixed = services.create_request(db.session, resident, {
+        "category": "facilities", "description": "单元门禁坏了", "photos": [sha]})
+    mistaken = services.create_request(db.session, resident, {
+        "category": "other", "description": "点错了，不需要办理"})
+    db.session.commit()
+    fixed_id, mistaken_id = fixed.id, mistaken.id
+    staff_step("accept", fixed_id)
+    staff_step("resolve", fixed_id, {"message": "门禁已修好"})
+
+    page = resident_offline(phone)
+    expect(page.locator("#request-list li")).to_have_count(2)
+    page.locator(f"#request-list li[data-id='{fixed_id}'] a").click()
+    expect(page.locator("main img.thumb")).to_have_count(1)  # the photo from the server, kept for offline
+    page.get_by_label("还有什么问题").fill("只修好了两天，又坏了")
+    page.get_by_role("button", name="重新打开").click()
+    expect(page.locator(".flash")).to_have_text("已要求重新办理，待发送。")
+    expect(page.locator("#timeline .pending")).to_contain_text("只修好了两天，又坏了")
+    expect(page.locator("#reopen-form")).to_have_count(0)
+    page.get_by_role("navigation").get_by_role("link", name="我的诉求").click()
+    page.locator(f"#request-list li[data-id='{mistaken_id}'] a").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="撤回诉求").click()
+    expect(page.locator(".flash")).to_have_text("撤回已保存，待发送。")
+    waiting(page, 2)
+
+    phone.set_offline(False)
+    synced(page)
+    expect(page.locator("main .badge.status")).to_have_text("已撤回")
+    from backend.requests.models import Request
+
+    db.session.remove()
+    assert db.session.get(Request, fixed_id).status == "reopened"
+    assert db.session.get(Request, mistaken_id).status == "withdrawn"
+    office.goto(f"/requests/{fixed_id}")
+    expect(office.locator("#request-timeline")).to_contain_text("只修好了两天，又坏了")
+    assert phone.problems == []
