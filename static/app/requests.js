@@ -59,13 +59,23 @@ async function requestList(id, records, pending) {
   return h("ul", { class: "list requests", id }, records.map((r, i) => requestItem(r, names[i], pending)));
 }
 
+// Requests or steps the server refused: said on the list too, so a vanished request is never a mystery.
+function refusedNotice(rejections) {
+  const refused = rejections.filter((x) => x.kind === "requests" || x.kind === "ratings");
+  if (!refused.length) return null;
+  return h("p", { class: "flash error", role: "alert", id: "refused-notice" }, `${t.refusedCount(refused.length)} `,
+    h("a", { href: refused.length === 1 && (refused[0].kind === "ratings" || refused[0].mutation?.op === "action")
+      ? `#/request/${refused[0].mutation.data?.target_id || refused[0].mutation.record_id}` : "#/sync", text: t.seeWhy }));
+}
+
 export async function requestsScreen(root) {
   const user = await me();
-  const [records, outbox] = await Promise.all([store.all("requests"), store.all("outbox")]);
+  const [records, outbox, rejections] = await Promise.all([store.all("requests"), store.all("outbox"),
+                                                           store.all("rejections")]);
   const pending = new Set(outbox.map((m) => m.data?.target_id || m.record_id));
   records.sort(newestFirst);
   if (isResident(user)) {
-    append(root, flashBox(), h("h1", { text: t.myRequests }),
+    append(root, flashBox(), refusedNotice(rejections), h("h1", { text: t.myRequests }),
       h("div", { class: "actions" }, h("a", { href: "#/request/new", class: "button primary big", text: t.raiseRequest })),
       records.length ? await requestList("request-list", records, pending) : h("p", { class: "hint", text: t.noRequests }));
     return;
@@ -73,7 +83,7 @@ export async function requestsScreen(root) {
   const mine = records.filter((r) => r.assignee_id === user.id && OPEN.has(r.status));
   const open = records.filter((r) => !mine.includes(r) && (OPEN.has(r.status) || r.status === "resolved"));
   const finished = records.filter((r) => !mine.includes(r) && !open.includes(r));
-  append(root, flashBox(), h("h1", { text: t.requests }),
+  append(root, flashBox(), refusedNotice(rejections), h("h1", { text: t.requests }),
     ON_BEHALF_ROLES.has(user.role)
       ? h("div", { class: "actions" }, h("a", { href: "#/request/new", class: "button primary", text: t.raiseForResident }))
       : null,
@@ -300,25 +310,10 @@ function handleForm(r) {
             h("div", { class: "actions" }, buttons))];
 }
 
-export async function requestScreen(root, id) {
-  const user = await me();
-  const r = await store.get("requests", id);
-  if (!r) {
-    append(root, flashBox(), h("p", { text: t.unknownRequest }),
-      h("a", { href: "#/requests", class: "button", text: t.back }));
-    return;
-  }
-  const [events, ratings, outbox, rejections] = await Promise.all([
-    store.byIndex("request_events", "request_id", id), store.byIndex("ratings", "target_id", id),
-    store.outboxFor(id), store.all("rejections")]);
-  events.sort((a, b) => (a.created_at || "").localeCompare(b.created_at || "") || (a._v || 0) - (b._v || 0));
+// What the server refused about this request (its creation, a step, a rating), with its reason.
+function rejectionNotices(rejections, id) {
   const mine = rejections.filter((x) => x.mutation?.record_id === id || x.mutation?.data?.target_id === id);
-  const myRating = ratings.find((x) => x.rater_id === user.id);
-  const pendingSteps = outbox.filter((m) => m.op === "action" || m.collection === "ratings");
-  const waitingFor = new Set(pendingSteps.map((m) => (m.collection === "ratings" ? "rate" : m.action)));
-  const resident = isResident(user);
-
-  const notices = mine.reverse().map((x) => h("div", { class: "flash error notice", role: "alert" },
+  return mine.reverse().map((x) => h("div", { class: "flash error notice", role: "alert" },
     h("strong", { text: `${t.notAccepted}：${x.kind === "ratings" ? t.rejectedRating
       : x.mutation?.op === "action" ? t.actionNames[x.mutation.action] || x.mutation.action : t.newRequest}` }),
     h("p", { class: "reason", text: reason(x.error) }),
@@ -327,6 +322,25 @@ export async function requestScreen(root, id) {
       app.onChange();
       go(`#/request/${id}`);
     } })));
+}
+
+export async function requestScreen(root, id) {
+  const user = await me();
+  const [r, rejections] = await Promise.all([store.get("requests", id), store.all("rejections")]);
+  const notices = rejectionNotices(rejections, id);
+  if (!r) {
+    append(root, flashBox(), notices, h("p", { text: t.unknownRequest }),
+      h("a", { href: "#/requests", class: "button", text: t.back }));
+    return;
+  }
+  const [events, ratings, outbox] = await Promise.all([
+    store.byIndex("request_events", "request_id", id), store.byIndex("ratings", "target_id", id),
+    store.outboxFor(id)]);
+  events.sort((a, b) => (a.created_at || "").localeCompare(b.created_at || "") || (a._v || 0) - (b._v || 0));
+  const myRating = ratings.find((x) => x.rater_id === user.id);
+  const pendingSteps = outbox.filter((m) => m.op === "action" || m.collection === "ratings");
+  const waitingFor = new Set(pendingSteps.map((m) => (m.collection === "ratings" ? "rate" : m.action)));
+  const resident = isResident(user);
 
   const actions = [];
   if (resident) {

@@ -302,8 +302,15 @@ def test_a_rating_after_the_office_reopened_the_request_shows_the_reason(phone, 
     expect(page.locator("main .badge.status")).to_have_text("已重新打开")
     expect(page.locator("#my-rating")).to_have_count(0)
     expect(page.locator("#timeline")).to_contain_text("复查发现仍未清运干净")
+    # The list says so too, and leads back to the reason.
+    page.get_by_role("navigation").get_by_role("link", name="我的诉求").click()
+    expect(page.locator("#refused-notice")).to_contain_text("1 条诉求或操作未被接受")
+    page.get_by_role("link", name="查看原因").click()
+    expect(page.get_by_role("alert")).to_contain_text("被重新打开")
     page.get_by_role("button", name="知道了").click()
     expect(page.get_by_role("alert")).to_have_count(0)
+    page.get_by_role("navigation").get_by_role("link", name="我的诉求").click()
+    expect(page.locator("#refused-notice")).to_have_count(0)
     assert phone.problems == []
 
 
