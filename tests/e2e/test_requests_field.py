@@ -98,6 +98,14 @@ def staff_step(action, request_id, data=None, username="staff1"):
     db.session.commit()
 
 
+def eventually(page, condition, timeout_ms=20000):
+    for _ in range(timeout_ms // 100):
+        if condition():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("timed out")
+
+
 def the_request():
     from backend.requests.models import Request
 
@@ -199,6 +207,7 @@ def test_a_resident_raises_a_request_offline_follows_it_and_rates_it(phone, offi
     page.get_by_label("评价内容（可不填）").fill("很及时，谢谢")
     page.get_by_role("button", name="提交评价").click()
     expect(page.locator("#my-rating")).to_contain_text("5 星")
+    eventually(page, lambda: count(Rating) == 1)  # online: it is sent at once
     synced(page)
     rating = db.session.scalars(select(Rating)).one()
     assert (rating.target_id, rating.score, rating.comment, rating.rater_id) == (
@@ -360,4 +369,28 @@ def test_a_resident_reopens_one_and_withdraws_another_offline(phone, office, wor
     assert db.session.get(Request, mistaken_id).status == "withdrawn"
     office.goto(f"/requests/{fixed_id}")
     expect(office.locator("#request-timeline")).to_contain_text("只修好了两天，又坏了")
+    assert phone.problems == []
+
+
+def test_a_station_operator_raises_one_for_a_villager(phone, world):
+    h3 = world.H3.id
+    page = open_app(phone)
+    sign_in(page, "station1")
+    page.get_by_role("link", name=re.compile("柳树村5组12号")).click()
+    page.get_by_role("link", name="代居民反映问题").click()
+    expect(page.get_by_label("为哪一户反映")).to_have_value(h3)
+    page.get_by_label("哪位居民").select_option(label="刘小明")
+    page.get_by_label("类别").select_option("safety")
+    page.get_by_label("情况描述").fill("村口水塘没有护栏，孩子放学经过")
+    page.get_by_label("居民已同意由我代为反映此问题").check()
+    page.get_by_role("button", name="提交", exact=True).click()
+    expect(page.locator("#on-behalf")).to_be_visible()
+    expect(page.locator("main .badge.waiting")).to_have_count(0, timeout=20000)  # sent and pulled back
+    synced(page)
+    record = the_request()
+    assert (record.channel, record.on_behalf, record.consent, record.household_id, record.requester_name) == (
+        "station", True, True, h3, "刘小明")
+    page.get_by_role("navigation").get_by_role("link", name="诉求").click()
+    expect(page.locator("#request-list li")).to_contain_text("村口水塘没有护栏")
+    expect(page.locator("#request-list li")).to_contain_text("已提交")
     assert phone.problems == []
