@@ -2,24 +2,40 @@
 // and the notices (rejections, conflicts) shown to the worker.
 import { openDB } from "/static/vendor/idb.js";
 
-export const COLLECTIONS = ["households", "residents", "visit_tasks", "visits", "patrol_reports"];
+export const COLLECTIONS = ["households", "residents", "visit_tasks", "visits", "patrol_reports", "requests",
+                            "request_events", "ratings"];
 const DB_NAME = "linli-field";
+const DB_VERSION = 2;
+// The stores each version added, and the index each store is searched by.
+const STORES = {
+  1: { households: null, residents: "household_id", visit_tasks: "household_id", visits: "household_id",
+       patrol_reports: null },
+  2: { requests: "household_id", request_events: "request_id", ratings: "target_id" },
+};
 
 let dbPromise = null;
 
 export function db() {
   if (!dbPromise) {
-    dbPromise = openDB(DB_NAME, 1, {
-      upgrade(d) {
-        for (const name of COLLECTIONS) {
-          const store = d.createObjectStore(name, { keyPath: "id" });
-          if (name !== "households" && name !== "patrol_reports") store.createIndex("household_id", "household_id");
+    dbPromise = openDB(DB_NAME, DB_VERSION, {
+      upgrade(d, oldVersion, _newVersion, tx) {
+        for (let version = oldVersion + 1; version <= DB_VERSION; version++) {
+          for (const [name, index] of Object.entries(STORES[version])) {
+            const store = d.createObjectStore(name, { keyPath: "id" });
+            if (index) store.createIndex(index, index);
+          }
         }
-        d.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
-        d.createObjectStore("meta");
-        d.createObjectStore("photos", { keyPath: "sha256" });
-        d.createObjectStore("rejections", { keyPath: "seq", autoIncrement: true });
-        d.createObjectStore("conflicts", { keyPath: "seq", autoIncrement: true });
+        if (oldVersion < 1) {
+          d.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
+          d.createObjectStore("meta");
+          d.createObjectStore("photos", { keyPath: "sha256" });
+          d.createObjectStore("rejections", { keyPath: "seq", autoIncrement: true });
+          d.createObjectStore("conflicts", { keyPath: "seq", autoIncrement: true });
+        } else if (oldVersion < 2) {
+          // The previous version skipped the requests' changes while its cursor moved past them:
+          // pull from the start once (records are kept; the highest version wins).
+          tx.objectStore("meta").delete("cursor");
+        }
       },
       blocking() {
         // A newer version of the app wants to upgrade the schema: let it.
@@ -72,8 +88,8 @@ export async function deviceId() {
   return id;
 }
 
-function mutation(collection, recordId, op, data, baseVersion = null) {
-  return { id: uuid(), collection, record_id: recordId, op, action: null, base_version: baseVersion, data,
+function mutation(collection, recordId, op, data, baseVersion = null, action = null) {
+  return { id: uuid(), collection, record_id: recordId, op, action, base_version: baseVersion, data,
            client_time: isoLocal() };
 }
 
@@ -104,6 +120,50 @@ export async function recordPatrol(report, photos) {
   tx.objectStore("patrol_reports").put({ id: report.id, ...data, _local: true });
   tx.objectStore("outbox").add(mutation("patrol_reports", report.id, "create", data));
   await tx.done;
+}
+
+// A request raised on the device: shown at once (status "submitted", marked waiting), sent once.
+export async function recordRequest(request, photos, local = {}) {
+  const d = await db();
+  const tx = d.transaction(["requests", "photos", "outbox"], "readwrite");
+  const data = { category: request.category, description: request.description, photos: photos.map((p) => p.sha256),
+                 photo_times: request.photo_times, location: request.location, address: request.address || null };
+  for (const key of ["household_id", "resident_id", "on_behalf", "consent", "requester_name"]) {
+    if (request[key] !== undefined && request[key] !== null) data[key] = request[key];
+  }
+  for (const p of photos) tx.objectStore("photos").put({ ...p, uploaded: false });
+  tx.objectStore("requests").put({ id: request.id, ...data, status: "submitted", created_at: request.created_at,
+                                   updated_at: request.created_at, ...local, _local: true });
+  tx.objectStore("outbox").add(mutation("requests", request.id, "create", data));
+  await tx.done;
+}
+
+// A step on a request (withdraw, reopen, start, reply, resolve, return): the server's state
+// machine decides when it arrives; until then the request shows it as waiting.
+export async function requestAction(requestId, action, data) {
+  const d = await db();
+  const tx = d.transaction(["outbox"], "readwrite");
+  tx.objectStore("outbox").add(mutation("requests", requestId, "action", data, null, action));
+  await tx.done;
+}
+
+// A rating (append-only `ratings` create): kept locally, marked waiting, until the server takes or refuses it.
+export async function recordRating(rating) {
+  const d = await db();
+  const tx = d.transaction(["ratings", "outbox"], "readwrite");
+  const data = { target_type: "request", target_id: rating.target_id, score: rating.score, comment: rating.comment };
+  tx.objectStore("ratings").put({ id: rating.id, ...data, rater_id: rating.rater_id, created_at: rating.created_at,
+                                  _local: true });
+  tx.objectStore("outbox").add(mutation("ratings", rating.id, "create", data));
+  await tx.done;
+}
+
+export async function outboxFor(recordId) {
+  return (await all("outbox")).filter((m) => m.record_id === recordId || m.data?.target_id === recordId);
+}
+
+export async function byIndex(store, index, key) {
+  return (await db()).getAllFromIndex(store, index, key);
 }
 
 export async function editHousehold(id, changes) {

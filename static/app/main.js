@@ -2,6 +2,7 @@
 // worker and its clean updates.
 import * as store from "./db.js";
 import { lang, t } from "./i18n.js";
+import * as requests from "./requests.js";
 import * as screens from "./screens.js";
 import { events, running, state, sync } from "./sync.js";
 import { clear, formatTime, h } from "./ui.js";
@@ -13,6 +14,8 @@ const textEl = document.getElementById("status-text");
 const lastEl = document.getElementById("status-last");
 const syncButton = document.getElementById("sync-now");
 let registration = null;
+// The screens a resident has: their requests, sync and settings.
+const RESIDENT_PATHS = /^\/(requests|request\/[^/]+|sync|settings)$/;
 let rendering = Promise.resolve();
 
 document.documentElement.lang = lang;
@@ -43,18 +46,25 @@ async function updateStatus() {
   syncButton.disabled = state.running;
 }
 
-function renderNav(signedIn) {
+// Residents see their own requests; workers their households, tasks, patrols and the area's requests.
+function renderNav(signedIn, user) {
   nav.hidden = !signedIn;
-  if (!signedIn || nav.childElementCount) return;
-  const links = [["#/households", t.households], ["#/tasks", t.tasks], ["#/patrol", t.patrol],
-                 ["#/sync", t.syncPage], ["#/settings", t.settings]];
-  nav.append(...links.map(([href, label]) => h("a", { href, text: label })));
+  const role = signedIn ? user?.role || "" : "";
+  if (!signedIn || nav.dataset.role === role) return;
+  nav.dataset.role = role;
+  const links = requests.isResident(user)
+    ? [["#/requests", t.myRequests], ["#/request/new", t.newRequest], ["#/sync", t.syncPage], ["#/settings", t.settings]]
+    : [["#/households", t.households], ["#/tasks", t.tasks], ["#/requests", t.requests], ["#/patrol", t.patrol],
+       ["#/sync", t.syncPage], ["#/settings", t.settings]];
+  clear(nav).append(...links.map(([href, label]) => h("a", { href, text: label })));
 }
 
 function markCurrent() {
   const path = location.hash.split("?")[0];
   for (const a of nav.querySelectorAll("a")) {
-    const on = path.startsWith(a.getAttribute("href")) || (a.getAttribute("href") === "#/households" && path.startsWith("#/h/"));
+    const href = a.getAttribute("href");
+    const on = path === href || (href === "#/households" && path.startsWith("#/h/")) ||
+      (href === "#/requests" && path.startsWith("#/request/") && path !== "#/request/new");
     if (on) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
@@ -63,13 +73,22 @@ function markCurrent() {
 async function route() {
   const meta = await store.allMeta();
   const signedIn = !!meta.token;
-  const [path, query] = (location.hash.slice(1) || "/households").split("?");
+  const resident = requests.isResident(meta.user);
+  const home = resident ? "/requests" : "/households";
+  let [path, query] = (location.hash.slice(1) || home).split("?");
+  if (path === "/" || path === "/sign-in" || (resident && !RESIDENT_PATHS.test(path))) path = home;
   const params = new URLSearchParams(query || "");
-  renderNav(signedIn);
+  renderNav(signedIn, meta.user);
   const view = h("div", { class: "view" });
   if (!signedIn) {
     await screens.signInScreen(view, { expired: !!meta.user && state.needsSignIn });
-  } else if (path === "/households" || path === "/" || path === "/sign-in") {
+  } else if (path === "/requests") {
+    await requests.requestsScreen(view);
+  } else if (path === "/request/new") {
+    await requests.newRequestScreen(view, params);
+  } else if (path.startsWith("/request/")) {
+    await requests.requestScreen(view, path.split("/")[2]);
+  } else if (path === "/households") {
     await screens.householdsScreen(view, params);
   } else if (/^\/h\/[^/]+\/edit$/.test(path)) {
     await screens.editHouseholdScreen(view, path.split("/")[2]);
@@ -98,10 +117,19 @@ function render() {
   return rendering;
 }
 
-// Data changed under a screen that is not a form: show the new data.
+// A form that may be redrawn while nothing has been typed, ticked or chosen in it (a request's steps).
+function untouched(form) {
+  return form.dataset.refresh === "idle" && Array.from(form.elements).every((el) =>
+    (el.type === "checkbox" || el.type === "radio" ? !el.checked
+      : el.type === "file" ? !el.files?.length : !("value" in el) || el.tagName === "BUTTON" || !el.value));
+}
+
+// Data changed under a screen that is not a form being filled in: show the new data.
 function refreshIfIdle() {
   const active = document.activeElement;
-  const editing = root.querySelector("form:not([role=search])") || (active && root.contains(active) && active.matches("input"));
+  const forms = Array.from(root.querySelectorAll("form:not([role=search])"));
+  const editing = forms.some((form) => !untouched(form)) ||
+    (active && root.contains(active) && active.matches("input, textarea"));
   if (!editing) render();
 }
 
@@ -166,7 +194,13 @@ screens.app.onChange = () => updateStatus();
 screens.app.sync = () => sync();
 screens.app.signedIn = async () => {
   state.needsSignIn = false;
-  location.hash = "#/households";
+  const user = await store.getMeta("user");
+  if (requests.isResident(user) && (await store.getMeta("large_text")) === undefined) {
+    // Residents are often elderly: large text unless they turned it off.
+    await store.setMeta("large_text", true);
+    document.documentElement.classList.add("large");
+  }
+  location.hash = requests.isResident(user) ? "#/requests" : "#/households";
   await render();
   await sync();
 };

@@ -7,11 +7,11 @@ import { append, checkbox, clear, field, formatTime, h } from "./ui.js";
 export const app = { flash: null, onChange: () => {}, sync: () => {}, signedIn: () => {} };
 
 // A message shown on the screen the action leads to, for as long as the worker stays there.
-function say(message) {
+export function say(message) {
   app.flash = { text: message, hash: null };
 }
 
-function flashBox() {
+export function flashBox() {
   if (!app.flash || app.flash.hash !== location.hash) return null;
   return h("p", { class: "flash", role: "status", text: app.flash.text });
 }
@@ -20,7 +20,7 @@ export function forgetFlash() {
   if (app.flash && app.flash.hash !== null && app.flash.hash !== location.hash) app.flash = null;
 }
 
-function go(hash) {
+export function go(hash) {
   if (app.flash && app.flash.hash === null) app.flash.hash = hash;
   if (location.hash === hash) window.dispatchEvent(new HashChangeEvent("hashchange"));
   else location.hash = hash;
@@ -30,7 +30,7 @@ function tagBadges(tags) {
   return (tags || []).map((code) => h("span", { class: "badge tag", text: t.tags[code] || code }));
 }
 
-function waitingBadge() {
+export function waitingBadge() {
   return h("span", { class: "badge waiting", text: t.waitingBadge });
 }
 
@@ -109,10 +109,28 @@ export async function householdsScreen(root, params) {
   setTimeout(() => searchIndex(), 200); // join the residents' names before the first keystroke
 }
 
-function photoStrip(hashes) {
+// A photo taken on another device (a resident's, or the office's when it resolved a
+// request): fetched once while online and kept with the device's own photos.
+async function fetchPhoto(sha) {
+  const token = await store.getMeta("token");
+  if (!token || !navigator.onLine || !/^[0-9a-f]{64}$/.test(sha)) return null;
+  try {
+    const response = await fetch(`/api/v1/attachments/${sha}`, { headers: { Authorization: `Bearer ${token}` },
+                                                                 credentials: "omit" });
+    if (!response.ok) return null;
+    const blob = await response.blob();
+    const photo = { sha256: sha, blob, type: blob.type, uploaded: true, fetched: true };
+    await (await store.db()).put("photos", photo);
+    return photo;
+  } catch {
+    return null;
+  }
+}
+
+export function photoStrip(hashes) {
   const strip = h("div", { class: "photos" });
   for (const sha of hashes || []) {
-    store.get("photos", sha).then((p) => {
+    store.get("photos", sha).then((p) => p || fetchPhoto(sha)).then((p) => {
       if (p?.blob) strip.append(h("img", { src: URL.createObjectURL(p.blob), alt: t.photos, class: "thumb" }));
     });
   }
@@ -147,7 +165,8 @@ export async function householdScreen(root, id) {
     hh.notes ? h("p", { class: "notes", id: "household-notes", text: hh.notes }) : null,
     h("div", { class: "actions" },
       h("a", { href: `#/visit?h=${id}`, class: "button primary", text: t.recordVisit }),
-      h("a", { href: `#/h/${id}/edit`, class: "button", text: t.editHousehold })),
+      h("a", { href: `#/h/${id}/edit`, class: "button", text: t.editHousehold }),
+      h("a", { href: `#/request/new?h=${id}`, class: "button", text: t.raiseForResident })),
     h("h2", { text: t.residents }),
     h("ul", { class: "list plain" }, residents.map((r) => h("li", {}, h("span", { text: r.name }), " ",
       tagBadges(r.care_tags)))),
@@ -205,7 +224,7 @@ function localDateTimeValue(date = new Date()) {
   return `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())}T${p(date.getHours())}:${p(date.getMinutes())}`;
 }
 
-function locate() {
+export function locate() {
   return new Promise((resolve) => {
     if (!navigator.geolocation) return resolve(null);
     const timer = setTimeout(() => resolve(null), 8000);
@@ -217,11 +236,11 @@ function locate() {
   });
 }
 
-function photoInput() {
+export function photoInput() {
   return h("input", { type: "file", name: "photos", accept: "image/*", capture: "environment", multiple: true });
 }
 
-async function photosOf(input, status) {
+export async function photosOf(input, status) {
   const files = Array.from(input.files || []);
   if (!files.length) return [];
   status.textContent = t.processingPhotos;
@@ -331,7 +350,7 @@ export async function patrolScreen(root) {
       : h("p", { class: "hint", text: t.noReports }));
 }
 
-function reason(error) {
+export function reason(error) {
   const parts = [error?.detail || error?.title || ""];
   for (const [name, messages] of Object.entries(error?.errors || {})) {
     parts.push(`${name}: ${[].concat(messages).join(" ")}`);
@@ -339,13 +358,20 @@ function reason(error) {
   return parts.filter(Boolean).join(" ");
 }
 
-async function describe(kind, record) {
+function describeRequestRejection(record, mutation) {
+  if (mutation?.op === "action") return t.rejectedAction(t.actionNames[mutation.action] || mutation.action);
+  return t.rejectedRequest(t.requestCategories[record?.category] || record?.category || "");
+}
+
+async function describe(kind, record, mutation = null) {
   if (kind === "visits") {
     const hh = record?.household_id ? await store.get("households", record.household_id) : null;
     return t.rejectedVisit(hh?.address || record?._address || t.unknownHousehold);
   }
   if (kind === "patrol_reports") return t.rejectedPatrol;
   if (kind === "households") return t.rejectedHousehold(record?.address || t.unknownHousehold);
+  if (kind === "requests") return describeRequestRejection(record, mutation);
+  if (kind === "ratings") return t.rejectedRating;
   return t.rejectedOther;
 }
 
@@ -354,7 +380,7 @@ export async function syncScreen(root) {
   const dismiss = (storeName, seq) => h("button", { type: "button", class: "small", text: t.dismiss,
     onclick: async () => { await (await store.db()).delete(storeName, seq); app.onChange(); go("#/sync"); } });
   const rejectedItems = await Promise.all(rejections.reverse().map(async (r) => h("li", { class: "card rejected" },
-    h("span", { class: "title", text: await describe(r.kind, r.record) }),
+    h("span", { class: "title", text: await describe(r.kind, r.record, r.mutation) }),
     h("span", { class: "sub", text: formatTime(r.at, lang) }),
     h("p", { class: "reason", text: reason(r.error) }), dismiss("rejections", r.seq))));
   const conflictItems = await Promise.all(conflicts.reverse().map(async (c) => {

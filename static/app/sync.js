@@ -2,12 +2,14 @@
 // hash), then the outbox in order (batches of at most 500, split on 413;
 // only acknowledged mutations leave it), then pull until has_more is false.
 import { COLLECTIONS, db, deviceId, getMeta, setMeta } from "./db.js";
+import { lang } from "./i18n.js";
 
 export const SCHEMA_VERSION = 1;
 export const MAX_BATCH = 500;
 const PULL_LIMIT = 500;
 const BASE_DELAY = 30_000;
 const MAX_DELAY = 600_000;
+const CATEGORIES_EVERY = 6 * 3600_000;
 
 export class AuthError extends Error {}
 export class UpgradeError extends Error {}
@@ -190,6 +192,40 @@ async function pull() {
   }
 }
 
+// What requests may be about: a small read-only list (GET /api/v1/request-categories), kept in
+// meta for raising requests offline and refreshed every few hours. Not part of the sync protocol.
+async function refreshCategories() {
+  const at = await getMeta("request_categories_at");
+  if (at && Date.now() - at < CATEGORIES_EVERY && (await getMeta("request_categories"))?.length) return;
+  const response = await api("/api/v1/request-categories", { headers: { "Accept-Language": lang } });
+  if (!response.ok) return; // keep the list the device has
+  const body = await response.json();
+  if (Array.isArray(body.items) && body.items.length) {
+    await setMeta("request_categories", body.items.map(({ code, name }) => ({ code, name })));
+    await setMeta("request_categories_at", Date.now());
+  }
+}
+
+// Photos of requests and their steps taken elsewhere (the resident's own, the office's at
+// resolving), fetched so a request's page shows them offline; a few per sync.
+const PREFETCH_PHOTOS = 20;
+
+async function prefetchPhotos() {
+  const d = await db();
+  const have = new Set(await d.getAllKeys("photos"));
+  const wanted = new Set();
+  for (const name of ["requests", "request_events"]) {
+    for (const record of await d.getAll(name)) for (const sha of record.photos || []) if (!have.has(sha)) wanted.add(sha);
+  }
+  for (const sha of [...wanted].slice(0, PREFETCH_PHOTOS)) {
+    if (!/^[0-9a-f]{64}$/.test(sha)) continue;
+    const response = await api(`/api/v1/attachments/${sha}`);
+    if (!response.ok) continue;
+    const blob = await response.blob();
+    await d.put("photos", { sha256: sha, blob, type: blob.type, uploaded: true, fetched: true });
+  }
+}
+
 let current = null;
 let timer = null;
 let delay = BASE_DELAY;
@@ -223,6 +259,8 @@ export function sync() {
       await pushOutbox();
       emit("changed");
       await pull();
+      await refreshCategories();
+      await prefetchPhotos();
       await setMeta("last_sync_at", new Date().toISOString());
       await setMeta("last_error", null);
       delay = BASE_DELAY;
