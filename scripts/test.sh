@@ -26,8 +26,21 @@ fi
 echo "== ruff"
 .venv/bin/ruff check .
 
+# The two databases side by side: each run has its own database (a file, or a
+# throwaway PostgreSQL database) and its own ports, and the machine two cores.
+# Each run's output is printed when it ends; the command fails if either fails.
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+echo "== tests on SQLite and on PostgreSQL, side by side"
+LINLI_TEST_DB=sqlite .venv/bin/pytest -p no:cacheprovider "$@" >"$logs/sqlite" 2>&1 &
+sqlite=$!
+LINLI_TEST_DB=postgres .venv/bin/pytest -p no:cacheprovider "$@" >"$logs/postgres" 2>&1 &
+postgres=$!
+failed=0
+wait "$sqlite" || failed=1
 echo "== tests on SQLite"
-LINLI_TEST_DB=sqlite .venv/bin/pytest "$@"
-
+cat "$logs/sqlite"
+wait "$postgres" || failed=1
 echo "== tests on PostgreSQL"
-LINLI_TEST_DB=postgres .venv/bin/pytest "$@"
+cat "$logs/postgres"
+exit "$failed"

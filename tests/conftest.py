@@ -85,8 +85,8 @@ def app(database_url, tmp_path_factory):
 def _clean_tables(request):
     """Each test starts from empty tables (built-in care tags kept)."""
     yield
-    if "app" not in request.fixturenames:
-        return
+    if "app" not in request.fixturenames or request.node.get_closest_marker("shared_database"):
+        return  # a module-scoped fixture owns (and empties) a shared database
     with request.getfixturevalue("app").app_context():
         empty_database()
 

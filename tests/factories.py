@@ -73,12 +73,11 @@ def empty_database() -> None:
     db.session.remove()
     kept = ("care_tags", "request_categories")  # seeded by the migrations
     tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name not in kept]
+    # DELETE, children first, on both databases: PostgreSQL's TRUNCATE of forty
+    # small tables costs a tenth of a second a test (a new file for each).
     with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f'DELETE FROM "{table}"'))
+        for table in tables:
+            conn.execute(text(f'DELETE FROM "{table}"'))
         conn.execute(text("DELETE FROM care_tags WHERE builtin = :f"), {"f": False})
 
 
