@@ -28,19 +28,29 @@ echo "== ruff"
 
 # The two databases side by side: each run has its own database (a file, or a
 # throwaway PostgreSQL database) and its own ports, and the machine two cores.
-# Each run's output is printed when it ends; the command fails if either fails.
+# What measures timing against a real browser, a real gunicorn or racing
+# threads (tests/e2e, tests/faults, the concurrent writers and pullers) then
+# runs on an otherwise idle machine, one database after the other.
+# Each run's output is printed when it ends; the command fails if any fails.
+ALONE=(tests/e2e tests/faults tests/sync/test_never_skipping.py::test_concurrent_writers_and_pullers_all_converge)
+SKIP_ALONE=(--ignore=tests/e2e --ignore=tests/faults
+            --deselect=tests/sync/test_never_skipping.py::test_concurrent_writers_and_pullers_all_converge)
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
-echo "== tests on SQLite and on PostgreSQL, side by side"
-LINLI_TEST_DB=sqlite .venv/bin/pytest -p no:cacheprovider "$@" >"$logs/sqlite" 2>&1 &
-sqlite=$!
-LINLI_TEST_DB=postgres .venv/bin/pytest -p no:cacheprovider "$@" >"$logs/postgres" 2>&1 &
-postgres=$!
 failed=0
-wait "$sqlite" || failed=1
-echo "== tests on SQLite"
-cat "$logs/sqlite"
-wait "$postgres" || failed=1
-echo "== tests on PostgreSQL"
-cat "$logs/postgres"
+ok() { [ "$1" = 0 ] || [ "$1" = 5 ]; }  # 5: a filter left nothing to run here
+echo "== tests on SQLite and on PostgreSQL, side by side"
+LINLI_TEST_DB=sqlite .venv/bin/pytest -p no:cacheprovider "${SKIP_ALONE[@]}" "$@" >"$logs/sqlite" 2>&1 &
+sqlite=$!
+LINLI_TEST_DB=postgres .venv/bin/pytest -p no:cacheprovider "${SKIP_ALONE[@]}" "$@" >"$logs/postgres" 2>&1 &
+postgres=$!
+status=0; wait "$sqlite" || status=$?
+echo "== tests on SQLite"; cat "$logs/sqlite"; ok "$status" || failed=1
+status=0; wait "$postgres" || status=$?
+echo "== tests on PostgreSQL"; cat "$logs/postgres"; ok "$status" || failed=1
+for db in sqlite postgres; do
+  echo "== browser, fault and race tests on $db, alone"
+  status=0; LINLI_TEST_DB=$db .venv/bin/pytest -p no:cacheprovider "$@" "${ALONE[@]}" || status=$?
+  ok "$status" || failed=1
+done
 exit "$failed"
