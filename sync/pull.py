@@ -200,7 +200,6 @@ def touch_device(session, device, seen_at=None) -> None:
     `seen_at`: the device's last_pull_at as the pull read it, if it did."""
     from datetime import timedelta
 
-    from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError, OperationalError
 
     from sync.models import SyncDevice
@@ -213,10 +212,11 @@ def touch_device(session, device, seen_at=None) -> None:
     if state is not None and state.last_pull_at and now - state.last_pull_at < timedelta(minutes=1):
         session.rollback()
         return
-    sqlite = session.get_bind().dialect.name == "sqlite"
+    if session.get_bind().dialect.name == "sqlite":
+        session.rollback()  # end the reads; the note goes through a connection of its own
+        _note_pull_sqlite(session.get_bind(), device.id, state is None, now)
+        return
     try:
-        if sqlite:
-            session.execute(text("PRAGMA busy_timeout = 0"))
         if state is None:
             session.add(SyncDevice(device_pk=device.id, pushes=0, last_pull_at=now))
         else:
@@ -224,7 +224,27 @@ def touch_device(session, device, seen_at=None) -> None:
         session.commit()
     except (OperationalError, IntegrityError):
         session.rollback()
-    finally:
-        if sqlite:
-            session.execute(text("PRAGMA busy_timeout = 30000"))
-            session.commit()
+
+
+def _note_pull_sqlite(engine, device_pk, new: bool, now) -> None:
+    """On SQLite, note the pull without waiting for the write lock: on one
+    connection, held from the moment its busy timeout drops to zero until it
+    is back at 30 s, so no connection returns to the pool unable to wait."""
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from sync.models import SyncDevice
+
+    table = SyncDevice.__table__
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA busy_timeout = 0")
+        try:
+            if new:
+                conn.execute(table.insert().values(device_pk=device_pk, pushes=0, last_pull_at=now))
+            else:
+                conn.execute(table.update().where(table.c.device_pk == device_pk).values(last_pull_at=now))
+            conn.commit()
+        except (OperationalError, IntegrityError):
+            conn.rollback()  # busy, or another pull of this device noted it first: the pull has its answer
+        finally:
+            conn.exec_driver_sql("PRAGMA busy_timeout = 30000")
+            conn.commit()
