@@ -10,6 +10,10 @@ from backend.schema import Strict
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 MAX_PHOTOS = 9
+# The plain spelling of a moment a device sends (2026-11-27T09:30:00+08:00,
+# …00.5Z): what the sync engine's fast paths read without marshmallow.
+PLAIN_TIME = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})"
+PLAIN_TIME_RE = re.compile(PLAIN_TIME)  # with fullmatch
 
 
 class Location(Strict):

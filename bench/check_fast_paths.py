@@ -83,6 +83,17 @@ def visit_data():
                   "photos": mostly(st.lists(st.one_of(sha, st.just("b" * 64)), max_size=12), fields["photos"]),
                   "location": mostly(st.one_of(st.none(), good_location), location),
                   "task_id": mostly(st.one_of(st.none(), st.uuids().map(str), st.just("")), fields["task_id"])})
+    def with_photo_times(data):
+        """The capture times of (some of) its photos, or times that do not fit."""
+        photos = data.get("photos") if isinstance(data.get("photos"), list) else []
+        shas = [p for p in photos if isinstance(p, str)] or ["c" * 64]
+        times = st.dictionaries(st.sampled_from(shas), mostly(good_time.map(lambda d: d.isoformat()), moment),
+                                max_size=10)
+        extra = st.one_of(st.none(), st.just({}), times, times, st.dictionaries(sha, st.text(max_size=30), max_size=2),
+                          odd)
+        return extra.map(lambda value: data if value is None else {**data, "photo_times": value})
+
+    valid = valid.flatmap(with_photo_times)
     data_strategy = st.fixed_dictionaries(
         {"household_id": fields["household_id"], "visited_at": fields["visited_at"]},
         optional={**{k: v for k, v in fields.items() if k not in ("household_id", "visited_at")},

@@ -86,6 +86,13 @@ class Applier:
     def prefetch(self, session, mutations, context) -> None:
         """Load in a few queries what the batch's mutations will look up one by one."""
 
+    def prepare(self, session, user, mutations, context) -> None:
+        """For a batch of appends alone (nothing in it changes what another
+        mutation reads): check the batch's creates at once, leaving in
+        context["prepared"] (by mutation id) the rows certainly valid.
+        The others are validated one by one, which words their errors."""
+        self.prefetch(session, mutations, context)
+
 
 # --- editable: households and residents ---------------------------------------------
 
@@ -288,7 +295,9 @@ class AppendApplier(Applier):
                 mutation.record_id in existing if existing is not None
                 else session.get(self.collection.model, mutation.record_id) is not None):
             raise Rejected(409, "Conflict", _("A record with this id exists already."))
-        row = type(self).validate(user, mutation.record_id, mutation.data, context[self.cache_key])
+        row = context["prepared"].pop(mutation.id, None)
+        if row is None:
+            row = type(self).validate(user, mutation.record_id, mutation.data, context[self.cache_key])
         result = {"status": "applied", "version": None}
         queued.append((row, result))
         queued_ids.add(mutation.record_id)
@@ -316,6 +325,14 @@ class VisitApplier(AppendApplier):
         cache = context[self.cache_key]
         for household in households:
             cache.setdefault(household.id, household)
+
+    def prepare(self, session, user, mutations, context):
+        entries = [(m.id, m.record_id, m.data) for m in mutations
+                   if m.collection == self.collection.name and m.op == "create"]
+        context["prepared"].update(visits.validate_many(user, entries))
+        left = [m for m in mutations if m.collection == self.collection.name and m.id not in context["prepared"]]
+        if left:
+            self.prefetch(session, left, context)
 
     def after_appends(self, session, rows):
         visits.complete_tasks(rows)

@@ -272,10 +272,17 @@ def apply_batch(session, user, device, batch: Batch) -> list[dict]:
     stored: list[dict] = []
     seen: dict[str, tuple[str, dict]] = {}
     appends: dict[str, list] = {}
-    context = {"households": {}, "grids": {}, "existing": _existing_appends(session, batch.mutations, known)}
+    context = {"households": {}, "grids": {}, "prepared": {},
+               "existing": _existing_appends(session, batch.mutations, known)}
     fresh = [m for m in batch.mutations if m.id not in known]
+    # A batch of appends alone (a day's visits) is checked as a whole: none
+    # of its mutations changes what another one reads.
+    appends_only = not any(APPLIERS[m.collection].writes for m in fresh)
     for name in {m.collection for m in fresh}:
-        APPLIERS[name].prefetch(session, fresh, context)
+        if appends_only:
+            APPLIERS[name].prepare(session, user, fresh, context)
+        else:
+            APPLIERS[name].prefetch(session, fresh, context)
     info, user_id, device_pk, device_id, now = session.info, user.id, device.id, device.device_id, utcnow()
     for mutation in batch.mutations:
         prior = known.get(mutation.id)

@@ -174,7 +174,21 @@ def _can_household(user, verb, household: Household, resident: bool = False) -> 
         return False
     if user.role == "resident":
         return verb == READ and user.household_id == household.id
-    grid_path = household.grid.path if household.grid is not None else ""
+    return _can_household_at(user, verb, household.id, household.grid.path if household.grid is not None else "")
+
+
+def can_household_at(user, verb: str, household_id: str, grid_path: str | None) -> bool:
+    """`can(user, verb, household)` for a household known by its id and its
+    grid's path, not loaded: the sync engine asks it of hundreds of households
+    a push, read in one query."""
+    if user is None or not getattr(user, "is_active", False) or getattr(user, "status", "") != "active":
+        return False
+    if user.role == "resident":
+        return verb == READ and user.household_id == household_id
+    return _can_household_at(user, verb, household_id, grid_path or "")
+
+
+def _can_household_at(user, verb, household_id, grid_path) -> bool:
     if not _within(grid_path, area_paths(user)):
         return False
     if verb == READ:

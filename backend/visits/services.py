@@ -1,11 +1,10 @@
 """Rules of visits: who may record one, and how a visit completes its task."""
 
-import math
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import msgspec
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
@@ -17,93 +16,106 @@ from backend.auth.models import User, user_scopes
 from backend.common import utcnow
 from backend.errors import Invalid, Refused
 from backend.extensions import db
-from backend.fieldwork import MAX_PHOTOS, SHA256
+from backend.fieldwork import MAX_PHOTOS
 from backend.org.models import Node
 from backend.registry.models import CareTag, Household, Resident, household_care_tags, resident_care_tags
 from backend.visits.models import Visit, VisitRule, VisitTask
-from backend.visits.schemas import visit_create
-
-_FIELDS = frozenset(visit_create.fields)
-_LOCATION_FIELDS = frozenset({"lat", "lng", "accuracy"})
+from backend.visits.schemas import PlainVisit, visit_create
 
 
-def _number(value, low, high):
-    """A Float field's value, or None when the schema should decide."""
-    if type(value) not in (int, float) or not low <= value <= high or not math.isfinite(value):
-        return None
-    return float(value)
-
-
-_PLAIN_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})")
-
-
-def _quick_time(value) -> datetime | None:
-    """What the schema's AwareDateTime gives for the plain spelling a device
-    sends (2026-11-27T09:30:00+08:00): naive UTC. None at the first doubt."""
-    if type(value) is not str or not _PLAIN_TIME.fullmatch(value):
-        return None
+def _moment(text: str, horizon: datetime) -> datetime | None:
+    """What the schema's AwareDateTime gives for a plain spelling (PlainVisit
+    checked it): naive UTC. None when the schema should decide."""
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC).replace(tzinfo=None)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).replace(tzinfo=None)
     except (ValueError, OverflowError):
         return None
-    if moment.year < 2000 or moment > datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1):
+    if moment.year < 2000 or moment > horizon:
         return None
     return moment
 
 
-def _quick_load(data: dict) -> dict | None:
+def _clean(plain: PlainVisit, horizon: datetime) -> dict | None:
+    """`visit_create.load` of what PlainVisit accepted; None when the schema should decide."""
+    photos = plain.photos
+    if photos:
+        photos = list(dict.fromkeys(photos))
+        if len(photos) > MAX_PHOTOS:
+            return None
+    times = plain.photo_times
+    if times:
+        if not times.keys() <= set(plain.photos):
+            return None
+        for text in times.values():
+            if _moment(text, datetime.max) is None:
+                return None
+    visited_at = _moment(plain.visited_at, horizon)
+    if visited_at is None:
+        return None
+    location = plain.location
+    if location is not None:
+        location = {"lat": location.lat, "lng": location.lng, "accuracy": location.accuracy}
+    return {"household_id": plain.household_id, "visited_at": visited_at, "notes": plain.notes,
+            "findings": plain.findings, "follow_up": plain.follow_up, "photos": photos, "photo_times": times,
+            "location": location, "task_id": plain.task_id}
+
+
+def _horizon() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1)
+
+
+def _quick_load(data) -> dict | None:
     """`visit_create.load(data)` for the plain, valid input a device sends, at
     a fraction of its cost; None at the first doubt, and the schema decides
     (and words the errors)."""
-    if type(data) is not dict or not data.keys() <= _FIELDS or data.get("photo_times"):
+    try:
+        plain = msgspec.convert(data, PlainVisit)
+    except msgspec.ValidationError:
         return None
-    household_id = data.get("household_id")
-    if type(household_id) is not str or not 1 <= len(household_id) <= 36 or "visited_at" not in data:
-        return None
-    notes = data.get("notes", "")
-    if type(notes) is not str or len(notes) > 5000:
-        return None
-    findings = data.get("findings", [])
-    if type(findings) is not list or len(findings) > 20 or \
-            not all(type(f) is str and 1 <= len(f) <= 64 for f in findings):
-        return None
-    follow_up = data.get("follow_up", False)
-    if type(follow_up) is not bool:
-        return None
-    photos = data.get("photos", [])
-    if type(photos) is not list or not all(type(p) is str and SHA256.match(p) for p in photos):
-        return None
-    photos = list(dict.fromkeys(photos))
-    if len(photos) > MAX_PHOTOS:
-        return None
-    location = data.get("location")
-    if location is not None:
-        if type(location) is not dict or not location.keys() <= _LOCATION_FIELDS:
-            return None
-        lat, lng = _number(location.get("lat"), -90, 90), _number(location.get("lng"), -180, 180)
-        accuracy = location.get("accuracy")
-        if accuracy is not None:
-            accuracy = _number(accuracy, 0, 100000)
-            if accuracy is None:
-                return None
-        if lat is None or lng is None:
-            return None
-        location = {"lat": lat, "lng": lng, "accuracy": accuracy}
-    task_id = data.get("task_id")
-    if task_id is not None and (type(task_id) is not str or len(task_id) > 36):
-        return None
-    visited_at = _quick_time(data["visited_at"])
-    if visited_at is None:
-        return None
-    return {"household_id": household_id, "visited_at": visited_at, "notes": notes, "findings": list(findings),
-            "follow_up": follow_up, "photos": photos, "photo_times": None, "location": location, "task_id": task_id}
+    return _clean(plain, _horizon())
+
+
+def _quick_load_many(datas: list) -> list:
+    """`_quick_load` of each, checked in one call when all are plain."""
+    try:
+        plains = msgspec.convert(datas, list[PlainVisit])
+    except msgspec.ValidationError:
+        return [_quick_load(data) for data in datas]
+    horizon = _horizon()
+    return [_clean(plain, horizon) for plain in plains]
+
+
+def validate_many(actor, entries: list[tuple]) -> dict:
+    """`validate_new` for a batch of (key, record_id, data), in a few queries:
+    {key: row} for each one that is plainly valid, with a household in the
+    actor's reach. The others are left out, for `validate_new` to word why."""
+    cleans = _quick_load_many([data for _key, _record_id, data in entries])
+    wanted = {clean["household_id"] for clean in cleans if clean is not None}
+    if not wanted:
+        return {}
+    places = {row[0]: row for row in db.session.execute(
+        select(Household.id, Household.grid_id, Household.community_id, Household.retired_at, Node.path)
+        .outerjoin(Node, Node.id == Household.grid_id).where(Household.id.in_(list(wanted))))}
+    allowed = {household_id for household_id, _grid, _community, retired_at, path in places.values()
+               if retired_at is None and policy.can_household_at(actor, policy.READ, household_id, path)
+               and policy.can_household_at(actor, policy.CHANGE, household_id, path)}
+    actor_id, now = actor.id, utcnow()
+    rows = {}
+    for (key, record_id, _data), clean in zip(entries, cleans, strict=True):
+        if clean is None or clean["household_id"] not in allowed:
+            continue
+        household_id, grid_id, community_id, _retired, _path = places[clean["household_id"]]
+        clean.update(id=record_id, household_id=household_id, grid_id=grid_id, community_id=community_id,
+                     author_id=actor_id, created_at=now)
+        rows[key] = clean
+    return rows
 
 
 def validate_new(actor, record_id: str, data: dict, households: dict | None = None) -> dict:
     """The row of a new visit, checked: fields, the household in the actor's
     reach, the task (if named) of that household. `households` caches look-ups
     (and the policy's answers) for a batch."""
-    clean = _quick_load(data)
+    clean = _quick_load(data) if type(data) is dict else None
     if clean is None:
         try:
             clean = visit_create.load(data)
