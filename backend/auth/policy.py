@@ -177,19 +177,22 @@ def _can_household(user, verb, household: Household, resident: bool = False) -> 
     return _can_household_at(user, verb, household.id, household.grid.path if household.grid is not None else "")
 
 
-def can_household_at(user, verb: str, household_id: str, grid_path: str | None) -> bool:
-    """`can(user, verb, household)` for a household known by its id and its
-    grid's path, not loaded: the sync engine asks it of hundreds of households
-    a push, read in one query."""
+def households_allowed(user, verb: str, households) -> set[str]:
+    """The ids among (household id, its grid's path) pairs for which
+    `can(user, verb, household)` holds, without loading the households: the
+    sync engine asks it of hundreds of households a push, read in one query."""
     if user is None or not getattr(user, "is_active", False) or getattr(user, "status", "") != "active":
-        return False
+        return set()
     if user.role == "resident":
-        return verb == READ and user.household_id == household_id
-    return _can_household_at(user, verb, household_id, grid_path or "")
+        return {household_id for household_id, _path in households
+                if verb == READ and user.household_id == household_id}
+    prefixes = area_paths(user)
+    return {household_id for household_id, path in households
+            if _can_household_at(user, verb, household_id, path or "", prefixes)}
 
 
-def _can_household_at(user, verb, household_id, grid_path) -> bool:
-    if not _within(grid_path, area_paths(user)):
+def _can_household_at(user, verb, household_id, grid_path, prefixes=None) -> bool:
+    if not _within(grid_path, area_paths(user) if prefixes is None else prefixes):
         return False
     if verb == READ:
         return user.role in REGISTRY_READERS

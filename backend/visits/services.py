@@ -96,9 +96,10 @@ def validate_many(actor, entries: list[tuple]) -> dict:
     places = {row[0]: row for row in db.session.execute(
         select(Household.id, Household.grid_id, Household.community_id, Household.retired_at, Node.path)
         .outerjoin(Node, Node.id == Household.grid_id).where(Household.id.in_(list(wanted))))}
-    allowed = {household_id for household_id, _grid, _community, retired_at, path in places.values()
-               if retired_at is None and policy.can_household_at(actor, policy.READ, household_id, path)
-               and policy.can_household_at(actor, policy.CHANGE, household_id, path)}
+    live = [(household_id, path) for household_id, _grid, _community, retired_at, path in places.values()
+            if retired_at is None]
+    allowed = policy.households_allowed(actor, policy.READ, live) & \
+        policy.households_allowed(actor, policy.CHANGE, live)
     actor_id, now = actor.id, utcnow()
     rows = {}
     for (key, record_id, _data), clean in zip(entries, cleans, strict=True):

@@ -1,6 +1,8 @@
 """The push's fast paths give exactly what the careful paths give, or step
-aside: `_plain_mutation` against `_parse_mutation`, `_quick_load` against the
-visit schema (bench/check_fast_paths.py runs the same with 20,000 inputs)."""
+aside: `_plain_mutation` against `_parse_mutation` (and the batch's check in
+one call against one by one), `_quick_load` against the visit schema
+(bench/check_fast_paths.py runs the same with 20,000 inputs), and
+`validate_many` against `validate_new` for every role and household."""
 
 import sys
 import uuid
@@ -10,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
-from sync.push import _parse_mutation, _plain_mutation
+from sync.push import _parse_mutation, _plain_mutation, _plain_mutations
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from check_fast_paths import _same, visit_data
@@ -83,3 +85,27 @@ def test_quick_load_agrees_with_the_visit_schema(app, data):
         except ValidationError as exc:
             raise AssertionError(f"the fast path accepted what the schema refuses: {data!r}: {exc.messages}") from None
         assert _same(quick, expected), (data, quick, expected)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(raws=st.lists(mutations(), max_size=6), plain_first=st.integers(0, 3))
+def test_the_batch_check_agrees_with_one_by_one(app, raws, plain_first):
+    raw = {"id": str(uuid.uuid4()), "record_id": str(uuid.uuid4()), "collection": "visits", "op": "create",
+           "client_time": "2026-11-20T09:17:00+08:00",
+           "data": {"household_id": "h", "visited_at": "2026-11-20T09:14:00Z"}}
+    raws = [dict(raw, id=str(uuid.uuid4())) for _ in range(plain_first)] + raws
+    with app.app_context():
+        assert _plain_mutations(raws) == [_plain_mutation(index, raw) for index, raw in enumerate(raws)]
+
+
+def test_a_batch_of_plain_visits_is_checked_in_one_call(app):
+    raws = [{"id": str(uuid.uuid4()), "record_id": str(uuid.uuid4()), "collection": "visits", "op": "create",
+             "client_time": "2026-11-20T09:17:00+08:00", "base_version": None,
+             "data": {"household_id": "h", "visited_at": "2026-11-20T09:14:00Z"}} for _ in range(3)]
+    with app.app_context():
+        parsed = _plain_mutations(raws)
+        assert [m.index for m in parsed] == [0, 1, 2]
+        assert all(m.client_time.endswith("01:17:00.000000Z") for m in parsed)
+        raws[1]["op"] = "upsert"  # one odd mutation: the others still pass, it is left to the careful parse
+        parsed = _plain_mutations(raws)
+        assert parsed[1] is None and parsed[0] is not None and parsed[2] is not None
