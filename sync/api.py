@@ -64,8 +64,9 @@ def push_view():
         raise ApiError(422, "Validation failed", "This token belongs to another device.",
                        errors={"device_id": ["Does not match the device of the token."]})
     user, device = g.user, g.device
-    # Let the auth look-ups' transaction end, then do the whole push in one.
-    db.session.commit()
+    # The whole push is one transaction, begun by its first write (the device's
+    # row lock); the auth look-ups before it only read, and ending them with a
+    # commit would only expire the user and device the push reads again.
     for attempt in range(4):
         try:
             results = push.apply_batch(db.session, user, device, batch)
