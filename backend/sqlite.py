@@ -1,5 +1,6 @@
 """SQLite connection settings: WAL (readers never block the writer), foreign
-keys, and a generous busy timeout so a writer queues for the lock.
+keys, a generous busy timeout so a writer queues for the lock, and a WAL
+checkpointed every 10,000 pages.
 
 pysqlite's default transaction handling is kept on purpose: reads outside a
 write run in autocommit, and a transaction begins at its first write, which
@@ -30,4 +31,9 @@ def install() -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Checkpoint the WAL into the database every ~40 MB instead of ~4 MB: a
+        # push of 500 visits dirties ~1.5 MB of pages (most of them the same
+        # household-index pages, push after push), so a checkpoint came every
+        # few pushes, copying and syncing those pages again each time.
+        cursor.execute("PRAGMA wal_autocheckpoint=10000")
         cursor.close()

@@ -8,7 +8,7 @@ import msgspec
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from backend.audit import services as audit
 from backend.auth import policy
@@ -95,7 +95,8 @@ def validate_many(actor, entries: list[tuple]) -> dict:
         return {}
     places = {row[0]: row for row in db.session.execute(
         select(Household.id, Household.grid_id, Household.community_id, Household.retired_at, Node.path)
-        .outerjoin(Node, Node.id == Household.grid_id).where(Household.id.in_(list(wanted))))}
+        .outerjoin(Node, Node.id == Household.grid_id).where(Household.id.in_(bindparam("ids", expanding=True))),
+        {"ids": list(wanted)})}
     live = [(household_id, path) for household_id, _grid, _community, retired_at, path in places.values()
             if retired_at is None]
     allowed = policy.households_allowed(actor, policy.READ, live) & \
