@@ -14,6 +14,10 @@ from sqlalchemy import JSON, Boolean, Date, DateTime
 
 def _json(value) -> str:
     # As sqlalchemy.JSON stores it (none_as_null=False): None is JSON null.
+    if value is None:
+        return "null"
+    if value == []:  # most visits carry no photo
+        return "[]"
     return orjson.dumps(value).decode()
 
 

@@ -187,8 +187,15 @@ def households_allowed(user, verb: str, households) -> set[str]:
         return {household_id for household_id, _path in households
                 if verb == READ and user.household_id == household_id}
     prefixes = area_paths(user)
-    return {household_id for household_id, path in households
-            if _can_household_at(user, verb, household_id, path or "", prefixes)}
+    by_path: dict = {}  # the answer depends on the grid alone: asked once per grid
+    allowed = set()
+    for household_id, path in households:
+        decision = by_path.get(path)
+        if decision is None:
+            decision = by_path[path] = _can_household_at(user, verb, household_id, path or "", prefixes)
+        if decision:
+            allowed.add(household_id)
+    return allowed
 
 
 def _can_household_at(user, verb, household_id, grid_path, prefixes=None) -> bool:

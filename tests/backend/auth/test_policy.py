@@ -132,3 +132,15 @@ def test_query_filters_match_can_read(shared_world, name):
     assert by_filter == {x.id for x in households if policy.can(who, "read", x)}, "household_filter"
     by_filter = set(db.session.scalars(select(User.username).where(policy.user_filter(who))))
     assert by_filter == {x.username for x in users if policy.can(who, "read", x)}, "user_filter"
+
+
+def test_households_allowed_agrees_with_can(shared_world):
+    """The batch question the sync engine asks gives, for every account and
+    verb, exactly the households `can` allows one by one."""
+    world, _devices, extras = shared_world
+    households = list(db.session.scalars(select(Household)))
+    pairs = [(h.id, h.grid.path if h.grid is not None else None) for h in households]
+    for who in [*world.users.values(), *extras.values()]:
+        for verb in VERBS.values():
+            expected = {h.id for h in households if policy.can(who, verb, h)}
+            assert policy.households_allowed(who, verb, pairs) == expected, (who.username, verb)
