@@ -93,12 +93,13 @@ def validate_many(actor, entries: list[tuple]) -> dict:
     wanted = {clean["household_id"] for clean in cleans if clean is not None}
     if not wanted:
         return {}
+    # Live households only: a retired one is left to validate_new, which says so.
     places = {row[0]: row for row in db.session.execute(
-        select(Household.id, Household.grid_id, Household.community_id, Household.retired_at, Node.path)
-        .outerjoin(Node, Node.id == Household.grid_id).where(Household.id.in_(bindparam("ids", expanding=True))),
+        select(Household.id, Household.grid_id, Household.community_id, Node.path)
+        .outerjoin(Node, Node.id == Household.grid_id)
+        .where(Household.id.in_(bindparam("ids", expanding=True)), Household.retired_at.is_(None)),
         {"ids": list(wanted)})}
-    live = [(household_id, path) for household_id, _grid, _community, retired_at, path in places.values()
-            if retired_at is None]
+    live = [(household_id, path) for household_id, _grid, _community, path in places.values()]
     allowed = policy.households_allowed(actor, policy.READ, live) & \
         policy.households_allowed(actor, policy.CHANGE, live)
     actor_id, now = actor.id, utcnow()
@@ -106,7 +107,7 @@ def validate_many(actor, entries: list[tuple]) -> dict:
     for (key, record_id, _data), clean in zip(entries, cleans, strict=True):
         if clean is None or clean["household_id"] not in allowed:
             continue
-        household_id, grid_id, community_id, _retired, _path = places[clean["household_id"]]
+        household_id, grid_id, community_id, _path = places[clean["household_id"]]
         clean.update(id=record_id, household_id=household_id, grid_id=grid_id, community_id=community_id,
                      author_id=actor_id, created_at=now)
         rows[key] = clean
