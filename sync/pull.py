@@ -7,7 +7,7 @@ commits later always has a higher version. Nothing is ever skipped."""
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import Integer, bindparam, or_, select
 
 from backend.common import utcnow
 from sync import cursor as cursors
@@ -92,30 +92,27 @@ def _stream(session, part, since, upto, budget, sensitive_ok, parts):
     sources = []  # (versions fetched, items, truncated)
     # SQLite hands JSON columns over as text: decode them a page at a time.
     raw_json = session.get_bind().dialect.name == "sqlite"
+    params = {"space": part.space, "key": part.key, "since": since, "upto": upto, "row_limit": budget + 1}
     for collection in REGISTRY:
         if not collection.serves(part.kind):
             continue
-        table = collection.table
-        query = (select(*collection.pull_columns(raw_json))
-                 .where(collection.partition_condition(part.kind, part.space, part.key),
-                        table.c.version > since, table.c.version <= upto)
-                 .order_by(table.c.version).limit(budget + 1))
-        rows = session.execute(query).all()
+        rows = session.execute(collection.pull_query(part.kind, raw_json), params).all()
         truncated = len(rows) > budget
         rows = rows[:budget]
         deleted = collection.deleted_flags(rows)
-        live = [r for r, dead in zip(rows, deleted, strict=True) if not dead]
-        wires = iter(collection.to_wire(live, session, sensitive_ok, raw_json))  # in the order of `live`
         name = collection.name
-        items = []
-        for row, dead in zip(rows, deleted, strict=True):
-            record_id, version = row[0], row[1]  # pull_columns: id, version, …
-            if dead:
-                item = {"collection": name, "id": record_id, "version": version, "deleted": True, "reason": "retired"}
-            else:
-                item = {"collection": name, "id": record_id, "version": version, "deleted": False,
-                        "data": next(wires)}
-            items.append((version, item))
+        # pull_columns: id, version, …
+        if not any(deleted):
+            wires = collection.to_wire(rows, session, sensitive_ok, raw_json)
+            items = [(row[1], {"collection": name, "id": row[0], "version": row[1], "deleted": False, "data": data})
+                     for row, data in zip(rows, wires, strict=True)]
+        else:
+            live = [r for r, dead in zip(rows, deleted, strict=True) if not dead]
+            wires = iter(collection.to_wire(live, session, sensitive_ok, raw_json))  # in the order of `live`
+            items = [(row[1], {"collection": name, "id": row[0], "version": row[1], "deleted": True,
+                               "reason": "retired"} if dead else
+                      {"collection": name, "id": row[0], "version": row[1], "deleted": False, "data": next(wires)})
+                     for row, dead in zip(rows, deleted, strict=True)]
         sources.append(([pair[0] for pair in items], items, truncated))
     sources.append(_tombstones(session, part, since, upto, budget, parts))
     # Everything at or below the horizon was fetched from every source.
@@ -128,17 +125,32 @@ def _stream(session, part, since, upto, budget, sensitive_ok, parts):
     return items, horizon
 
 
+def _tombstone_query(kind: str):
+    """The tombstones of partitions of this kind, with the parameters of
+    Collection.pull_query; built once (see there)."""
+    query = _TOMBSTONE_QUERIES.get(kind)
+    if query is None:
+        names = [c.name for c in REGISTRY if c.serves(kind)]
+        space, key = bindparam("space"), bindparam("key")
+        condition = (Tombstone.space_id == space) & Tombstone.collection.in_(names)
+        if kind == "grid":
+            condition &= Tombstone.grid_id == key
+        elif kind == "household":
+            condition &= or_(Tombstone.household_id == key,
+                             (Tombstone.collection == "households") & (Tombstone.record_id == key))
+        query = _TOMBSTONE_QUERIES[kind] = (
+            select(Tombstone).where(condition, Tombstone.version > bindparam("since"),
+                                    Tombstone.version <= bindparam("upto"))
+            .order_by(Tombstone.version).limit(bindparam("row_limit", type_=Integer)))
+    return query
+
+
+_TOMBSTONE_QUERIES: dict = {}
+
+
 def _tombstones(session, part, since, upto, budget, parts):
-    names = [c.name for c in REGISTRY if c.serves(part.kind)]
-    condition = (Tombstone.space_id == part.space) & Tombstone.collection.in_(names)
-    if part.kind == "grid":
-        condition &= Tombstone.grid_id == part.key
-    elif part.kind == "household":
-        condition &= or_(Tombstone.household_id == part.key,
-                         (Tombstone.collection == "households") & (Tombstone.record_id == part.key))
-    query = (select(Tombstone).where(condition, Tombstone.version > since, Tombstone.version <= upto)
-             .order_by(Tombstone.version).limit(budget + 1))
-    found = session.scalars(query).all()
+    params = {"space": part.space, "key": part.key, "since": since, "upto": upto, "row_limit": budget + 1}
+    found = session.scalars(_tombstone_query(part.kind), params).all()
     truncated = len(found) > budget
     found = found[:budget]
     visible = _visible_ids(session, [(t.collection, t.record_id) for t in found], parts)
