@@ -2,8 +2,10 @@
 of a column's stored JSON texts (through orjson where it reads the same)
 against json.loads of each text, `_iso` against the copy it replaced, and
 wire records of rows read with JSON as stored text, by the prebuilt query,
-against the records' attributes as the ORM loads them."""
+against the records' attributes as the ORM loads them. And the pause of the
+cyclic garbage collector during a pull leaves it as it found it."""
 
+import gc
 import json
 import math
 import uuid
@@ -170,3 +172,38 @@ def test_the_prebuilt_query_keeps_to_its_partition_and_range(world):
     assert ids("grid", h1.grid_id, 0, 2**62, limit=1) == [("H1", h1_versions[0])]
     assert ids("household", h1.id, 0, 2**62) == [("H1", v) for v in h1_versions]
     assert [n for n, _v in ids("all", None, 0, 2**62)] == ["H1", "H2", "H1"]  # H5: another community
+
+
+def test_a_pull_leaves_the_cycle_collector_as_it_found_it(world, device):
+    phone = device("worker1")
+    assert gc.isenabled()
+    phone.pull()
+    assert gc.isenabled() and phone.records
+    gc.disable()
+    try:
+        phone.pull()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_overlapping_pulls_resume_the_collector_after_the_last():
+    from sync.pull import _CyclePause
+
+    pause, other = _CyclePause(), _CyclePause()
+    with pause:
+        assert not gc.isenabled()
+        with pause:
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), pause:
+        raise RuntimeError("a pull that fails")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with other:
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
