@@ -149,10 +149,21 @@ def _stream(session, part, since, upto, budget, sensitive_ok, parts):
                      for row, dead in zip(rows, deleted, strict=True)]
         sources.append(([pair[0] for pair in items], items, truncated))
     sources.append(_tombstones(session, part, since, upto, budget, parts))
+    return _merge(sources, upto, budget)
+
+
+def _merge(sources, upto, budget):
+    """The changes of all sources, by version, up to `budget` of them, and the
+    version through which that is everything. Each source is (versions
+    fetched, [(version, change)] by version, truncated)."""
     # Everything at or below the horizon was fetched from every source.
     horizon = min([versions[-1] for versions, _items, truncated in sources if truncated], default=upto)
-    items = sorted((pair for _v, source_items, _t in sources for pair in source_items if pair[0] <= horizon),
-                   key=lambda pair: pair[0])
+    filled = [source_items for _v, source_items, _t in sources if source_items]
+    if len(filled) == 1 and filled[0][-1][0] <= horizon:
+        items = filled[0]  # one source, by version already (ORDER BY version): what the sort gives
+    else:
+        items = sorted((pair for source_items in filled for pair in source_items if pair[0] <= horizon),
+                       key=lambda pair: pair[0])
     if len(items) > budget:
         items = items[:budget]
         horizon = items[-1][0]
