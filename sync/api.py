@@ -112,14 +112,17 @@ def pull_view():
     if not 1 <= limit <= 1000:
         raise ApiError(400, "Bad Request", "limit must be between 1 and 1000.", errors={"limit": ["1 to 1000."]})
     user, device = g.user, g.device
-    result = pull.pull(db.session, user, request.args.get("cursor") or None, limit)
-    state = db.session.get(SyncDevice, device.id)
-    acknowledged = {"device_id": device.device_id, "last_mutation_id": state.last_mutation_id if state else None}
-    seen_at = state.last_pull_at if state else None
-    db.session.commit()  # end the reads before writing
-    pull.touch_device(db.session, device, seen_at)
-    return _json({"changes": result.changes, "cursor": result.cursor, "has_more": result.has_more,
-                  "reset": result.reset, "acknowledged": acknowledged})
+    with pull.cycle_collection_paused:
+        result = pull.pull(db.session, user, request.args.get("cursor") or None, limit)
+        state = db.session.get(SyncDevice, device.id)
+        acknowledged = {"device_id": device.device_id,
+                        "last_mutation_id": state.last_mutation_id if state else None}
+        seen_at = state.last_pull_at if state else None
+        db.session.commit()  # end the reads before writing
+        pull.touch_device(db.session, device, seen_at)
+        response = _json({"changes": result.changes, "cursor": result.cursor, "has_more": result.has_more,
+                          "reset": result.reset, "acknowledged": acknowledged})
+    return response
 
 
 def _json(body: dict) -> Response:

@@ -74,3 +74,26 @@ def test_any_json_reads_as_the_standard_library_reads_it(value, compact, ascii_o
     except UnicodeDecodeError:
         return  # lone surrogates spelled raw are not UTF-8: refused either way
     assert _same(decode(raw), expected)
+
+
+@pytest.mark.parametrize("accept, compressed", [("gzip", True), ("gzip, deflate, br", True), ("", False),
+                                                ("identity", False)])
+def test_larger_answers_are_gzipped_for_clients_that_accept_it(app, accept, compressed):
+    import gzip
+
+    from flask import Response
+
+    from backend.apiframe import gzip_if_accepted
+
+    body = json.dumps({"changes": [{"id": i, "notes": "老人身体状况良好" * (i % 3)} for i in range(400)]},
+                      ensure_ascii=False).encode()
+    with app.test_request_context("/api/v1/sync/pull", headers={"Accept-Encoding": accept}):
+        response = gzip_if_accepted(Response(body, mimetype="application/json"))
+        small = gzip_if_accepted(Response(b'{"changes": []}', mimetype="application/json"))
+    assert small.get_data() == b'{"changes": []}' and "Content-Encoding" not in small.headers
+    if not compressed:
+        assert response.get_data() == body and "Content-Encoding" not in response.headers
+        return
+    assert response.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in response.headers["Vary"]
+    assert len(response.get_data()) < len(body) / 4
+    assert gzip.decompress(response.get_data()) == body  # any gzip reader inflates it
