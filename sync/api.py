@@ -14,6 +14,7 @@ from backend.extensions import db
 from sync import attachments, pull, push
 from sync import scope as scopes
 from sync.collections import REGISTRY
+from sync.collector import cycle_collection_paused
 from sync.models import Attachment, SyncDevice
 
 bp = Blueprint("sync_api", __name__, url_prefix="/api/v1")
@@ -46,6 +47,11 @@ def push_view():
         422: {description: The push is malformed; nothing was applied}
         426: {description: The client's schema_version is too old; update before pushing}
     """
+    with cycle_collection_paused:
+        return _push()
+
+
+def _push():
     body = json_body(limit=push.MAX_BYTES)
     mutations = body.get("mutations")
     if isinstance(mutations, list) and len(mutations) > push.MAX_MUTATIONS:
@@ -112,7 +118,7 @@ def pull_view():
     if not 1 <= limit <= 1000:
         raise ApiError(400, "Bad Request", "limit must be between 1 and 1000.", errors={"limit": ["1 to 1000."]})
     user, device = g.user, g.device
-    with pull.cycle_collection_paused:
+    with cycle_collection_paused:
         result = pull.pull(db.session, user, request.args.get("cursor") or None, limit)
         state = db.session.get(SyncDevice, device.id)
         acknowledged = {"device_id": device.device_id,

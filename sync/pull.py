@@ -5,8 +5,6 @@ of a space commit in version order under the space row lock, so every row at
 or below a version read is already committed and visible, and a row that
 commits later always has a higher version. Nothing is ever skipped."""
 
-import gc
-import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import Integer, bindparam, or_, select
@@ -27,36 +25,6 @@ class PullResult:
     reset: bool = False
 
 
-class _CyclePause:
-    """`with cycle_collection_paused:` holds off Python's cyclic garbage
-    collector while a pull page is built and encoded. A page is some 10,000
-    new dicts and lists with no reference cycle among them (reference counting
-    frees every one); making them set off a dozen collections a page that
-    could find nothing, 1 to 2 ms of a page of 15. The collector is back as
-    soon as the last pull under way in the process is done (threaded workers
-    may overlap), and collects then whatever cycles were made meanwhile. It
-    stays off if it was off already."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._holders = 0
-        self._resume = False
-
-    def __enter__(self):
-        with self._lock:
-            if self._holders == 0:
-                self._resume = gc.isenabled()
-                gc.disable()
-            self._holders += 1
-
-    def __exit__(self, *_exc):
-        with self._lock:
-            self._holders -= 1
-            if self._holders == 0 and self._resume:
-                gc.enable()
-
-
-cycle_collection_paused = _CyclePause()
 
 
 def pull(session, user, cursor: str | None, limit: int) -> PullResult:

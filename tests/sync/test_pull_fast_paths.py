@@ -188,9 +188,9 @@ def test_a_pull_leaves_the_cycle_collector_as_it_found_it(world, device):
 
 
 def test_overlapping_pulls_resume_the_collector_after_the_last():
-    from sync.pull import _CyclePause
+    from sync.collector import CyclePause
 
-    pause, other = _CyclePause(), _CyclePause()
+    pause, other = CyclePause(), CyclePause()
     with pause:
         assert not gc.isenabled()
         with pause:
