@@ -3,8 +3,11 @@
 import gc
 
 from backend import create_app
+from backend.sqlite import start_checkpointer
 
 app = create_app()
+# On SQLite, the WAL is copied into the database between requests, by a thread.
+checkpointer = start_checkpointer(app)
 
 # Everything loaded so far (Flask, SQLAlchemy's metadata and compiled caches,
 # the translations) lives as long as the worker: move it out of the garbage

@@ -1,0 +1,41 @@
+"""The serving process's WAL checkpointer copies committed pages into the
+database file from its own thread, so no writer has to."""
+
+import sqlite3
+import time
+
+from backend.sqlite import Checkpointer
+
+
+def _writer(path):
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA wal_autocheckpoint=0")  # this writer never checkpoints itself
+    return connection
+
+
+def test_committed_pages_reach_the_database_file_without_the_writer(tmp_path):
+    path = str(tmp_path / "linli.sqlite3")
+    writer = _writer(path)
+    writer.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    writer.execute("BEGIN")
+    writer.executemany("INSERT INTO notes (body) VALUES (?)", [("记录" * 200,) for _ in range(2000)])
+    writer.execute("COMMIT")
+    database = tmp_path / "linli.sqlite3"
+    before = database.stat().st_size
+    assert (tmp_path / "linli.sqlite3-wal").stat().st_size > 1_000_000  # it is all in the WAL still
+    checkpointer = Checkpointer(path, every=0.05).start()
+    try:
+        deadline = time.monotonic() + 20
+        while database.stat().st_size <= before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert database.stat().st_size > before + 1_000_000
+        assert checkpointer.turns >= 1
+        # Everything committed is in the database file: a reader that ignores the WAL sees it.
+        writer.close()
+        copy = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+        assert copy.execute("SELECT count(*) FROM notes").fetchone() == (2000,)
+        copy.close()
+    finally:
+        checkpointer.stop()
+    assert not checkpointer._thread.is_alive()
