@@ -3,7 +3,7 @@
 The push's appends and its exactly-once records are the hot path of a sync
 (hundreds of rows a request). SQLAlchemy's per-row parameter processing costs
 more there than the database's own work, so these rows are converted once,
-column by column, exactly as the column types would store them, and inserted
+column by column, as the column types would store them (JSON compactly), and inserted
 with the driver's executemany."""
 
 from datetime import date, datetime
@@ -69,10 +69,13 @@ def insert_rows(session, table, rows: list[dict]) -> None:
     # Column by column: one comprehension per column beats a generator per row.
     values = []
     for column in columns:
-        convert = _converter(column, sqlite)
-        name = column.name
-        if convert is _same:
-            values.append([row.get(name) for row in rows])
-        else:
-            values.append([convert(row.get(name)) for row in rows])
+        convert, name = _converter(column, sqlite), column.name
+        column_values = [row.get(name) for row in rows]
+        if convert is not _same:
+            first = column_values[0]
+            if all(value is first for value in column_values):  # a batch's created_at, a null column
+                column_values = [convert(first)] * len(rows)
+            else:
+                column_values = [convert(value) for value in column_values]
+        values.append(column_values)
     session.connection().exec_driver_sql(statement, list(zip(*values, strict=True)))
