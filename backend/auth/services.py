@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import joinedload
 
 from backend.audit import services as audit
 from backend.auth import policy
@@ -105,7 +106,9 @@ def device_for_token(token: str, address: str | None = None) -> Device | None:
     """The live device of a bearer token, sliding its expiry forward."""
     if not token or len(token) > 200:
         return None
-    device = db.session.scalar(select(Device).where(Device.token_hash == _token_hash(token)))
+    # The account comes in the same query: every API call reads it next.
+    device = db.session.scalar(select(Device).options(joinedload(Device.user))
+                               .where(Device.token_hash == _token_hash(token)))
     now = utcnow()
     if device is None or device.revoked_at is not None or device.expires_at <= now:
         return None

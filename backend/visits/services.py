@@ -94,12 +94,13 @@ def validate_many(actor, entries: list[tuple]) -> dict:
     if not wanted:
         return {}
     # Live households only: a retired one is left to validate_new, which says so.
-    places = {row[0]: row for row in db.session.execute(
-        select(Household.id, Household.grid_id, Household.community_id, Node.path)
-        .outerjoin(Node, Node.id == Household.grid_id)
+    places = {row[0]: tuple(row) for row in db.session.execute(
+        select(Household.id, Household.grid_id, Household.community_id)
         .where(Household.id.in_(bindparam("ids", expanding=True)), Household.retired_at.is_(None)),
         {"ids": list(wanted)})}
-    live = [(household_id, path) for household_id, _grid, _community, path in places.values()]
+    grid_ids = list({grid_id for _id, grid_id, _community in places.values() if grid_id})
+    paths = dict(db.session.execute(select(Node.id, Node.path).where(Node.id.in_(grid_ids))).all()) if grid_ids else {}
+    live = [(household_id, paths.get(grid_id)) for household_id, grid_id, _community in places.values()]
     allowed = policy.households_allowed(actor, policy.READ, live) & \
         policy.households_allowed(actor, policy.CHANGE, live)
     actor_id, now = actor.id, utcnow()
@@ -107,7 +108,7 @@ def validate_many(actor, entries: list[tuple]) -> dict:
     for (key, record_id, _data), clean in zip(entries, cleans, strict=True):
         if clean is None or clean["household_id"] not in allowed:
             continue
-        household_id, grid_id, community_id, _path = places[clean["household_id"]]
+        household_id, grid_id, community_id = places[clean["household_id"]]
         clean.update(id=record_id, household_id=household_id, grid_id=grid_id, community_id=community_id,
                      author_id=actor_id, created_at=now)
         rows[key] = clean
