@@ -288,24 +288,26 @@ def apply_batch(session, user, device, batch: Batch) -> list[dict]:
     if isinstance(session, scoped_session):
         session = session()  # the session itself: hundreds of calls skip the proxy's look-up
     state = _lock_device(session, device)
-    # Lock the user's spaces in a fixed order before any write: two pushes
-    # never wait on each other's spaces in opposite orders.
-    for space in sorted({p.space for p in scopes.partitions(session, user)}):
-        reserve(session, space, 0)
     ids = [m.id for m in batch.mutations]
     # Hundreds of ids: one expanding parameter, not a literal each to coerce.
     known = {row.id: row for row in session.scalars(
         select(AppliedMutation).where(AppliedMutation.id.in_(bindparam("ids", expanding=True))), {"ids": ids})}
+    fresh = [m for m in batch.mutations if m.id not in known]
+    # A batch of appends alone (a day's visits) is checked as a whole: none
+    # of its mutations changes what another one reads.
+    appends_only = not any(APPLIERS[m.collection].writes for m in fresh)
+    if not appends_only:
+        # Lock the user's spaces in a fixed order before any write: two pushes
+        # never wait on each other's spaces in opposite orders. (Appends alone
+        # lock their spaces when they are written, in that same order.)
+        for space in sorted({p.space for p in scopes.partitions(session, user)}):
+            reserve(session, space, 0)
     results: list[dict] = []
     stored: list[dict] = []
     seen: dict[str, tuple[str, dict]] = {}
     appends: dict[str, list] = {}
     context = {"households": {}, "grids": {}, "prepared": {},
                "existing": _existing_appends(session, batch.mutations, known)}
-    fresh = [m for m in batch.mutations if m.id not in known]
-    # A batch of appends alone (a day's visits) is checked as a whole: none
-    # of its mutations changes what another one reads.
-    appends_only = not any(APPLIERS[m.collection].writes for m in fresh)
     for name in {m.collection for m in fresh}:
         if appends_only:
             APPLIERS[name].prepare(session, user, fresh, context)
@@ -376,18 +378,20 @@ def _replay(mutation, prior, in_batch, user) -> dict:
 
 def _write_appends(session, appends: dict[str, list]) -> None:
     """Stamp and insert the batch's new append-only records in bulk."""
-    for name, entries in appends.items():
-        if not entries:
-            continue
-        collection = REGISTRY[name]
-        by_space: dict[str, list] = {}
+    appends = {name: entries for name, entries in appends.items() if entries}
+    by_space: dict[str, list] = {}
+    for entries in appends.values():
         for row, _result in entries:
             by_space.setdefault(row["community_id"], []).append(row)
-        for space in sorted(by_space):
-            rows = by_space[space]
-            top = reserve(session, space, len(rows))
-            for offset, row in enumerate(rows):
-                row["version"] = top - len(rows) + 1 + offset
+    # The spaces' locks in one order, whatever the collections: two pushes
+    # never wait on each other's spaces in opposite orders.
+    for space in sorted(by_space):
+        rows = by_space[space]
+        top = reserve(session, space, len(rows))
+        for offset, row in enumerate(rows):
+            row["version"] = top - len(rows) + 1 + offset
+    for name, entries in appends.items():
+        collection = REGISTRY[name]
         try:
             with session.begin_nested():
                 insert_rows(session, collection.table, [row for row, _result in entries])
