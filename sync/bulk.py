@@ -7,6 +7,7 @@ column by column, as the column types would store them (JSON compactly), and ins
 with the driver's executemany."""
 
 from datetime import date, datetime
+from operator import itemgetter
 
 import orjson
 from sqlalchemy import JSON, Boolean, Date, DateTime
@@ -66,11 +67,15 @@ def insert_rows(session, table, rows: list[dict]) -> None:
     marker = "?" if sqlite else "%s"
     statement = (f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) "  # noqa: S608 (names from the model)
                  f"VALUES ({', '.join([marker] * len(columns))})")
+    if len(columns) > 1 and len(names) == len(columns) and all(len(row) == len(columns) for row in rows):
+        # Every row has every column's key and no other (the push's rows): read them in C, then turn them.
+        table_values = list(zip(*map(itemgetter(*(c.name for c in columns)), rows), strict=True))
+    else:
+        table_values = [[row.get(c.name) for row in rows] for c in columns]
     # Column by column: one comprehension per column beats a generator per row.
     values = []
-    for column in columns:
-        convert, name = _converter(column, sqlite), column.name
-        column_values = [row.get(name) for row in rows]
+    for column, column_values in zip(columns, table_values, strict=True):
+        convert = _converter(column, sqlite)
         if convert is not _same:
             first = column_values[0]
             if all(value is first for value in column_values):  # a batch's created_at, a null column

@@ -57,12 +57,13 @@ def test_bulk_rows_are_stored_as_sqlalchemy_stores_them(world):
     assert loaded[ours[1]["id"]].location is None and loaded[ours[1]["id"]].photos == []
 
 
-def test_dates_and_a_column_of_one_value(world):
+def test_dates_a_column_of_one_value_and_a_missing_key(world):
     due = date(2026, 12, 1)
     rows = [{"id": str(uuid.uuid4()), "household_id": world.H1.id, "grid_id": world.G1.id,
              "community_id": world.G1.parent_id, "assignee_id": None, "due_date": due, "status": "open",
              "reason": "elderly_alone", "created_at": datetime(2026, 11, 27, tzinfo=UTC).replace(tzinfo=None),
              "version": n} for n in range(3)]
+    del rows[1]["assignee_id"]  # a missing key is NULL
     insert_rows(db.session, VisitTask.__table__, rows)
     db.session.commit()
     tasks = db.session.scalars(select(VisitTask).where(VisitTask.id.in_([r["id"] for r in rows]))).all()
