@@ -290,10 +290,10 @@ class AppendApplier(Applier):
         name = self.collection.name
         queued = appends.setdefault(name, [])
         queued_ids = context.setdefault("queued", {}).setdefault(name, set())
-        existing = context.get("existing", {}).get(name)
-        if mutation.record_id in queued_ids or (
-                mutation.record_id in existing if existing is not None
-                else session.get(self.collection.model, mutation.record_id) is not None):
+        # A record id used twice in the batch is refused here; one that exists
+        # already is refused by the database when the batch is written (the
+        # push then writes its rows one by one and refuses just that one).
+        if mutation.record_id in queued_ids:
             raise Rejected(409, "Conflict", _("A record with this id exists already."))
         row = context["prepared"].pop(mutation.id, None)
         if row is None:

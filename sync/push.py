@@ -306,8 +306,7 @@ def apply_batch(session, user, device, batch: Batch) -> list[dict]:
     stored: list[dict] = []
     seen: dict[str, tuple[str, dict]] = {}
     appends: dict[str, list] = {}
-    context = {"households": {}, "grids": {}, "prepared": {},
-               "existing": _existing_appends(session, batch.mutations, known)}
+    context = {"households": {}, "grids": {}, "prepared": {}}
     for name in {m.collection for m in fresh}:
         if appends_only:
             APPLIERS[name].prepare(session, user, fresh, context)
@@ -348,21 +347,6 @@ def apply_batch(session, user, device, batch: Batch) -> list[dict]:
     state.last_push_at = now
     state.pushes = (state.pushes or 0) + 1
     return results
-
-
-def _existing_appends(session, mutations, known) -> dict[str, set]:
-    """Ids of the batch's append creates that exist already, one query per
-    collection instead of one look-up per mutation."""
-    wanted: dict[str, set] = {}
-    for mutation in mutations:
-        if mutation.op == "create" and mutation.id not in known and not APPLIERS[mutation.collection].writes:
-            wanted.setdefault(mutation.collection, set()).add(mutation.record_id)
-    found: dict[str, set] = {}
-    for name, ids in wanted.items():
-        table = REGISTRY[name].table
-        found[name] = set(session.scalars(select(table.c.id).where(table.c.id.in_(bindparam("ids", expanding=True))),
-                                          {"ids": list(ids)}))
-    return found
 
 
 def _replay(mutation, prior, in_batch, user) -> dict:

@@ -52,6 +52,26 @@ def test_same_id_with_another_payload_is_refused(world, device):
     assert db.session.get(Visit, mutation["record_id"]).notes == "血压正常"
 
 
+def test_a_record_is_never_created_twice_nor_overwritten(world, device):
+    """Another mutation naming a record id that exists (pushed before, by any
+    device, or earlier in the same batch) is refused; the record stays as it
+    was and the rest of the batch applies."""
+    one, two = device("worker1"), device("staff1")
+    first = one.mutation("visits", "create", data=visit_data(world.H1.id))
+    assert one.push_raw([first]).get_json()["results"][0]["status"] == "applied"
+    again = one.mutation("visits", "create", record_id=first["record_id"], data=visit_data(world.H1.id, notes="覆盖"))
+    fresh = one.mutation("visits", "create", data=visit_data(world.H1.id))
+    twin = one.mutation("visits", "create", record_id=fresh["record_id"], data=visit_data(world.H1.id, notes="双"))
+    results = one.push_raw([again, fresh, twin]).get_json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "applied", "rejected"]
+    assert results[0]["error"]["status"] == 409 and results[2]["error"]["status"] == 409
+    from_staff = two.mutation("visits", "create", record_id=first["record_id"], data=visit_data(world.H1.id))
+    assert two.push_raw([from_staff]).get_json()["results"][0]["error"]["status"] == 409
+    assert count(Visit) == 2
+    assert db.session.get(Visit, first["record_id"]).notes == "血压正常"
+    assert db.session.get(Visit, fresh["record_id"]).notes == "血压正常"
+
+
 def test_another_users_mutation_id_is_refused(world, device):
     one, two = device("worker1"), device("staff1")
     mutation = one.mutation("visits", "create", data=visit_data(world.H1.id))
