@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 import orjson
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -277,17 +277,22 @@ def _flatten(errors, prefix=""):
     return flat
 
 
-def _lock_device(session, device) -> SyncDevice:
+def _lock_device(session, device, now) -> None:
+    """Count the push on the device's row, creating it the first time: the
+    row stays locked until the push commits, so two copies of one batch
+    take turns and the second finds the first's stored results."""
     table = SyncDevice.__table__
     insert_ = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert_(table).values(device_pk=device.id, pushes=0).on_conflict_do_nothing())
-    return session.scalars(select(SyncDevice).where(SyncDevice.device_pk == device.id).with_for_update()).one()
+    session.execute(insert_(table).values(device_pk=device.id, pushes=1, last_push_at=now)
+                    .on_conflict_do_update(index_elements=[table.c.device_pk],
+                                           set_={"pushes": table.c.pushes + 1, "last_push_at": now}))
 
 
 def apply_batch(session, user, device, batch: Batch) -> list[dict]:
     if isinstance(session, scoped_session):
         session = session()  # the session itself: hundreds of calls skip the proxy's look-up
-    state = _lock_device(session, device)
+    now = utcnow()
+    _lock_device(session, device, now)
     ids = [m.id for m in batch.mutations]
     # Hundreds of ids: one expanding parameter, not a literal each to coerce.
     known = {row.id: row for row in session.scalars(
@@ -312,7 +317,7 @@ def apply_batch(session, user, device, batch: Batch) -> list[dict]:
             APPLIERS[name].prepare(session, user, fresh, context)
         else:
             APPLIERS[name].prefetch(session, fresh, context)
-    info, user_id, device_pk, device_id, now = session.info, user.id, device.id, device.device_id, utcnow()
+    info, user_id, device_pk, device_id = session.info, user.id, device.id, device.device_id
     for mutation in batch.mutations:
         prior = known.get(mutation.id)
         if prior is not None or mutation.id in seen:
@@ -343,9 +348,9 @@ def apply_batch(session, user, device, batch: Batch) -> list[dict]:
     _write_appends(session, appends)
     if stored:
         insert_rows(session, AppliedMutation.__table__, stored)
-        state.last_mutation_id = batch.mutations[-1].id
-    state.last_push_at = now
-    state.pushes = (state.pushes or 0) + 1
+        table = SyncDevice.__table__
+        session.execute(update(table).where(table.c.device_pk == device_pk)
+                        .values(last_mutation_id=batch.mutations[-1].id))
     return results
 
 
