@@ -324,8 +324,19 @@ def test_a_new_version_deployed_while_changes_wait_still_pushes_them(phone, worl
     old_build = page.locator("meta[name=linli-build]").get_attribute("content")
     record_visit(page, "更新前记录的走访")
     page.close()
+    # The server refuses pushes until the new version has taken over. (A
+    # Playwright route cannot hold them back: a request a service worker lets
+    # through to the network may bypass the context's routes.)
     updated = []
-    phone.route("**/api/v1/sync/push", lambda route: route.continue_() if updated else route.abort())
+    serve = app.wsgi_app
+
+    def deploying(environ, start_response):
+        if not updated and environ["PATH_INFO"] == "/api/v1/sync/push":
+            start_response("503 Service Unavailable", [("Content-Type", "application/problem+json")])
+            return [b'{"type": "about:blank", "title": "Service Unavailable", "status": 503, "detail": "Deploying."}']
+        return serve(environ, start_response)
+
+    app.wsgi_app = deploying
     previous = app.config["PWA_BUILD"]
     app.config["PWA_BUILD"] = "deploy-" + old_build[:8] + "-2"
     try:
@@ -344,6 +355,7 @@ def test_a_new_version_deployed_while_changes_wait_still_pushes_them(phone, worl
         assert count(Visit) == 1
     finally:
         app.config["PWA_BUILD"] = previous
+        app.wsgi_app = serve
     assert phone.problems == []
 
 
