@@ -34,6 +34,11 @@ def build_spec(app) -> dict:
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Problem", PROBLEM)
+    # The list endpoints' paging, written once: an endpoint's docstring lists `- page` and `- per_page`.
+    spec.components.parameter("page", "query", {"schema": {"type": "integer", "minimum": 1, "default": 1},
+                                                "description": "Page number, from 1."})
+    spec.components.parameter("per_page", "query", {"schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                                                    "description": "Items per page, at most 100."})
     _register_schemas(spec)
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.rule.startswith("/api/"):

@@ -34,8 +34,8 @@ def list_nodes():
         - {in: query, name: under, schema: {type: string}, description: only nodes below this one}
         - {in: query, name: q, schema: {type: string}, description: name or code contains}
         - {in: query, name: include_retired, schema: {type: boolean}}
-        - {in: query, name: page, schema: {type: integer, minimum: 1}}
-        - {in: query, name: per_page, schema: {type: integer, minimum: 1, maximum: 100}}
+        - page
+        - per_page
       responses:
         200:
           content:

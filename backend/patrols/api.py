@@ -42,8 +42,8 @@ def list_reports():
       parameters:
         - {in: query, name: grid_id, schema: {type: string}}
         - {in: query, name: category, schema: {type: string}}
-        - {in: query, name: page, schema: {type: integer, minimum: 1}}
-        - {in: query, name: per_page, schema: {type: integer, minimum: 1, maximum: 100}}
+        - page
+        - per_page
       responses:
         200:
           content:

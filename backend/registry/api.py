@@ -88,8 +88,8 @@ def list_households():
         - {in: query, name: under, schema: {type: string}, description: node id}
         - {in: query, name: tag, schema: {type: string}, description: care tag code}
         - {in: query, name: include_retired, schema: {type: boolean}}
-        - {in: query, name: page, schema: {type: integer, minimum: 1}}
-        - {in: query, name: per_page, schema: {type: integer, minimum: 1, maximum: 100}}
+        - page
+        - per_page
       responses:
         200:
           content:

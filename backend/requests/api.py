@@ -146,8 +146,8 @@ def list_requests():
         - {in: query, name: category, schema: {type: string}}
         - {in: query, name: grid_id, schema: {type: string}}
         - {in: query, name: overdue, schema: {type: boolean}, description: "true: missed a time limit"}
-        - {in: query, name: page, schema: {type: integer, minimum: 1}}
-        - {in: query, name: per_page, schema: {type: integer, minimum: 1, maximum: 100}}
+        - page
+        - per_page
       responses:
         200:
           content:
@@ -257,8 +257,8 @@ def list_ratings():
       security: [{bearer: []}]
       parameters:
         - {in: query, name: target_id, schema: {type: string}}
-        - {in: query, name: page, schema: {type: integer, minimum: 1}}
-        - {in: query, name: per_page, schema: {type: integer, minimum: 1, maximum: 100}}
+        - page
+        - per_page
       responses:
         200:
           content:

@@ -77,8 +77,8 @@ def list_visits():
         - {in: query, name: household_id, schema: {type: string}}
         - {in: query, name: grid_id, schema: {type: string}}
         - {in: query, name: since, schema: {type: string, format: date-time}, description: visited at or after}
-        - {in: query, name: page, schema: {type: integer, minimum: 1}}
-        - {in: query, name: per_page, schema: {type: integer, minimum: 1, maximum: 100}}
+        - page
+        - per_page
       responses:
         200:
           content:
@@ -163,8 +163,8 @@ def list_tasks():
         - {in: query, name: status, schema: {type: string, enum: [open, done, cancelled]}}
         - {in: query, name: household_id, schema: {type: string}}
         - {in: query, name: grid_id, schema: {type: string}}
-        - {in: query, name: page, schema: {type: integer, minimum: 1}}
-        - {in: query, name: per_page, schema: {type: integer, minimum: 1, maximum: 100}}
+        - page
+        - per_page
       responses:
         200:
           content:

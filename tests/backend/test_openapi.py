@@ -39,8 +39,10 @@ def test_document_is_openapi_3(spec):
     assert set(schemas["TokenRequest"]["required"]) == {"username", "password", "device_id"}
     assert {"type", "title", "status", "detail"} <= set(schemas["Problem"]["required"])
     assert "/api/v1/auth/token" in spec["paths"]
+    shared = spec["components"].get("parameters", {})
     for ref in _refs(spec, set()):  # every reference resolves
-        assert ref.startswith("#/components/schemas/") and ref.rsplit("/", 1)[1] in schemas, ref
+        kind, _, name = ref.removeprefix("#/components/").partition("/")
+        assert (kind == "schemas" and name in schemas) or (kind == "parameters" and name in shared), ref
     schemes = spec["components"].get("securitySchemes", {})
     for path, item in spec["paths"].items():
         assert path.startswith("/")
@@ -50,9 +52,11 @@ def test_document_is_openapi_3(spec):
             for code, response in operation["responses"].items():
                 assert code == "default" or re.fullmatch(r"[1-5]\d\d", str(code)), (path, code)
                 assert response.get("description"), (path, method, code)  # required by OpenAPI
-            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            parameters = [shared[p["$ref"].rsplit("/", 1)[1]] if "$ref" in p else p
+                          for p in operation.get("parameters", [])]
+            declared = {p["name"] for p in parameters if p["in"] == "path"}
             assert declared == set(re.findall(r"{(\w+)}", path)), (path, method)
-            assert all(p.get("required") for p in operation.get("parameters", []) if p["in"] == "path")
+            assert all(p.get("required") for p in parameters if p["in"] == "path")
             for requirement in operation.get("security", []):
                 assert set(requirement) <= set(schemes)
 
