@@ -119,4 +119,11 @@ def openapi_json():
 def docs():
     if "LINLI_OPENAPI" not in current_app.extensions:
         current_app.extensions["LINLI_OPENAPI"] = build_spec(current_app)
-    return render_template("api_docs.html", spec=current_app.extensions["LINLI_OPENAPI"])
+    spec = current_app.extensions["LINLI_OPENAPI"]
+    shared = spec.get("components", {}).get("parameters", {})
+
+    def parameter(item: dict) -> dict:
+        """A parameter as the page shows it: a reference to a shared one, resolved."""
+        return shared.get(item["$ref"].rsplit("/", 1)[1], {}) if "$ref" in item else item
+
+    return render_template("api_docs.html", spec=spec, parameter=parameter)

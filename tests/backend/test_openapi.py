@@ -95,6 +95,7 @@ def test_docs_page_lists_every_path(client, spec):
     assert "Exchange a username and password for a device token" in html  # a summary
     assert 'href="#schema-TokenRequest"' in html  # the request schema by name
     assert "Wrong username or password" in html  # a response description
+    assert "<code>per_page</code>" in html and "Items per page, at most 100." in html  # a shared parameter
 
 
 def test_healthz_with_the_database_up(client):
