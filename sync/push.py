@@ -159,11 +159,7 @@ def _plain_mutation(index, raw) -> Mutation | None:
 
 def _finish_plain(index, raw, plain: _Plain) -> Mutation | None:
     name, op, data = plain.collection, plain.op, plain.data
-    allowed = _PLAIN_FIELDS.get((name, op), False)
-    if allowed is False:
-        allowed = _allowed_fields(name, op, None) if REGISTRY.get(name) is not None else None
-        if len(_PLAIN_FIELDS) < 1000:  # collection names come from clients: bound the memo
-            _PLAIN_FIELDS[name, op] = allowed
+    allowed = _allowed_fields(name, op, None) if REGISTRY.get(name) is not None else None
     if allowed is None or type(data) is not dict or not data.keys() <= allowed:
         return None
     try:  # the plain spelling (checked above) is what fromisoformat reads, "Z" included
@@ -174,8 +170,6 @@ def _finish_plain(index, raw, plain: _Plain) -> Mutation | None:
     return Mutation(plain.id, name, plain.record_id, op, None, plain.base_version, data, client_time[:-6] + "Z",
                     hashlib.sha256(canonical).hexdigest(), index)
 
-
-_PLAIN_FIELDS: dict = {}
 
 
 def _parse_mutation(index, raw, errors):

@@ -1,7 +1,6 @@
 """The JSON API frame's body decoder reads every body as the standard library does."""
 
 import json
-import math
 
 import pytest
 from hypothesis import given, settings
@@ -9,19 +8,7 @@ from hypothesis import strategies as st
 
 from backend.apiframe import _SUSPECT_ESCAPE, _decode
 from backend.errors import ApiError
-
-
-def _same(a, b) -> bool:
-    """Equal, with the same types all the way down (1 and 1.0 differ; nan equals nan)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, float) and math.isnan(a):
-        return math.isnan(b)
-    return a == b
+from tests.sameness import same
 
 
 def decode(raw: bytes):
@@ -45,7 +32,7 @@ def decode(raw: bytes):
     '{"notes": "已电话联系", "x": [true, false, null]}'.encode(),
 ])
 def test_tricky_bodies_read_as_the_standard_library_reads_them(raw):
-    assert _same(decode(raw), json.loads(raw.decode()))
+    assert same(decode(raw), json.loads(raw.decode()))
 
 
 @pytest.mark.parametrize("raw", [b'{"a": ', b"\xff\xfe{}", b'\xef\xbb\xbf{"a": 1}', b"[" * 100_000 + b"]" * 100_000,
@@ -73,7 +60,7 @@ def test_any_json_reads_as_the_standard_library_reads_it(value, compact, ascii_o
         expected = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         return  # lone surrogates spelled raw are not UTF-8: refused either way
-    assert _same(decode(raw), expected)
+    assert same(decode(raw), expected)
 
 
 @pytest.mark.parametrize("accept, compressed", [("gzip", True), ("gzip, deflate, br", True), ("", False),

@@ -45,3 +45,12 @@ def page(browser, live_server):
             if "Content Security Policy" in msg.text else None)
     yield page
     context.close()
+
+
+def eventually(page, condition, timeout_ms=20000):
+    """Wait, letting the page run, until `condition()` holds (a check outside the page, in the database say)."""
+    for _ in range(timeout_ms // 100):
+        if condition():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("timed out")

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from backend.extensions import db
+from tests.e2e.conftest import eventually
 from tests.e2e.test_field_app import (
     H1_ADDRESS,
     controlled,
@@ -37,12 +38,6 @@ def problem(route, status, title, detail):
                   body=json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail}))
 
 
-def wait_until(page, condition, timeout_ms=20000):
-    for _ in range(timeout_ms // 100):
-        if condition():
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError("timed out")
 
 
 def household_visits(page, address=H1_ADDRESS):
@@ -135,7 +130,7 @@ def test_a_reset_pull_drops_the_synced_copy_keeps_the_outbox_and_starts_over(pho
     phone.route(PUSH, push)
     # Start a sync (a click on the disabled button of a running one does nothing; that one's pull went
     # through before the route, so click again until a pull is held).
-    wait_until(page, lambda: held or page.evaluate("document.getElementById('sync-now').click()"))
+    eventually(page, lambda: held or page.evaluate("document.getElementById('sync-now').click()"))
     assert cursors[0]  # an incremental pull, from the cursor of the initial sync
     assert pushes == []  # nothing was waiting when this sync pushed
     record_visit(page, "重置期间等待的走访")

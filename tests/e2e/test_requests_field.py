@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from backend.extensions import db
+from tests.e2e.conftest import eventually
 from tests.e2e.test_field_app import (
     H1_ADDRESS,
     PASSWORD,
@@ -98,12 +99,6 @@ def staff_step(action, request_id, data=None, username="staff1"):
     db.session.commit()
 
 
-def eventually(page, condition, timeout_ms=20000):
-    for _ in range(timeout_ms // 100):
-        if condition():
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError("timed out")
 
 
 def the_request():

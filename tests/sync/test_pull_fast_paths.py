@@ -7,7 +7,6 @@ cyclic garbage collector during a pull leaves it as it found it."""
 
 import gc
 import json
-import math
 import uuid
 from datetime import date, datetime, timedelta
 
@@ -18,20 +17,7 @@ from sqlalchemy import select
 
 from sync.collections import VISITS, _decode_column, _iso
 from tests.conftest import DB_KIND
-
-
-def _same(a, b) -> bool:
-    """Equal, with the same types all the way down (1 and 1.0 differ; nan equals nan)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, float) and math.isnan(a):
-        return math.isnan(b)
-    return a == b
-
+from tests.sameness import same
 
 # Text with lone surrogates now and then: json.dumps escapes them (ensure_ascii)
 # or leaves them in the text; orjson refuses both.
@@ -53,7 +39,7 @@ def _check_decode(texts):
     assert [r["n"] for r in records] == list(range(len(texts)))
     for record, text in zip(records, texts, strict=True):
         expected = None if text is None else json.loads(text)
-        assert _same(record["x"], expected), (text, record["x"], expected)
+        assert same(record["x"], expected), (text, record["x"], expected)
 
 
 @settings(max_examples=500, deadline=None)
@@ -143,8 +129,8 @@ def test_pulled_rows_read_as_stored_text_give_the_records(world, visits):
     for record, other, record_id in zip(records, typed, made, strict=True):
         visit = db.session.get(Visit, record_id)
         expected = {wire: _iso_before(getattr(visit, column)) for wire, column in VISITS.wire.items() if column}
-        assert _same(record, expected), (record, expected)
-        assert _same(other, expected), (other, expected)
+        assert same(record, expected), (record, expected)
+        assert same(other, expected), (other, expected)
 
 
 def test_the_prebuilt_query_keeps_to_its_partition_and_range(world):
