@@ -174,7 +174,7 @@ def _can_household(user, verb, household: Household, resident: bool = False) -> 
         return False
     if user.role == "resident":
         return verb == READ and user.household_id == household.id
-    return _can_household_at(user, verb, household.id, household.grid.path if household.grid is not None else "")
+    return _can_household_at(user, verb, household.grid.path if household.grid is not None else "")
 
 
 def households_allowed(user, verb: str, households) -> set[str]:
@@ -192,13 +192,14 @@ def households_allowed(user, verb: str, households) -> set[str]:
     for household_id, path in households:
         decision = by_path.get(path)
         if decision is None:
-            decision = by_path[path] = _can_household_at(user, verb, household_id, path or "", prefixes)
+            decision = by_path[path] = _can_household_at(user, verb, path or "", prefixes)
         if decision:
             allowed.add(household_id)
     return allowed
 
 
-def _can_household_at(user, verb, household_id, grid_path, prefixes=None) -> bool:
+def _can_household_at(user, verb, grid_path, prefixes=None) -> bool:
+    """Staff and workers: by the household's grid alone."""
     if not _within(grid_path, area_paths(user) if prefixes is None else prefixes):
         return False
     if verb == READ:
