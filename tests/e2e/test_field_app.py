@@ -320,13 +320,11 @@ def test_a_revoked_token_asks_to_sign_in_again_and_keeps_the_outbox(phone, world
 def test_a_new_version_deployed_while_changes_wait_still_pushes_them(phone, world, app):
     from backend.visits.models import Visit
 
-    page = signed_in_offline(phone)
-    old_build = page.locator("meta[name=linli-build]").get_attribute("content")
-    record_visit(page, "更新前记录的走访")
-    page.close()
-    # The server refuses pushes until the new version has taken over. (A
-    # Playwright route cannot hold them back: a request a service worker lets
-    # through to the network may bypass the context's routes.)
+    # The server refuses pushes until the new version has taken over, from
+    # the start: now and then a visit recorded with the context offline
+    # reached the server anyway, past the offline switch and a Playwright
+    # route alike (a request the service worker lets through to the network
+    # may bypass both; not confirmed).
     updated = []
     serve = app.wsgi_app
 
@@ -337,9 +335,15 @@ def test_a_new_version_deployed_while_changes_wait_still_pushes_them(phone, worl
         return serve(environ, start_response)
 
     app.wsgi_app = deploying
-    previous = app.config["PWA_BUILD"]
-    app.config["PWA_BUILD"] = "deploy-" + old_build[:8] + "-2"
+    previous = None
     try:
+        page = signed_in_offline(phone)
+        previous = app.config["PWA_BUILD"]
+        old_build = page.locator("meta[name=linli-build]").get_attribute("content")
+        record_visit(page, "更新前记录的走访")
+        waiting(page, 1)
+        page.close()
+        app.config["PWA_BUILD"] = "deploy-" + old_build[:8] + "-2"
         phone.set_offline(False)
         page = open_app(phone)
         # The old version opens, the new one installs, takes over when the page is idle, and reloads it.
@@ -354,7 +358,8 @@ def test_a_new_version_deployed_while_changes_wait_still_pushes_them(phone, worl
         synced(page)
         assert count(Visit) == 1
     finally:
-        app.config["PWA_BUILD"] = previous
+        if previous is not None:
+            app.config["PWA_BUILD"] = previous
         app.wsgi_app = serve
     assert phone.problems == []
 
