@@ -86,6 +86,10 @@ def _prepare_sqlite(app: Flask) -> None:
         Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {"timeout": 30})
+        # The connection used last is handed out next: a worker serves one
+        # request at a time, so one connection stays hot, and its page cache
+        # (see backend/sqlite.py) still holds what the last push read and wrote.
+        options.setdefault("pool_use_lifo", True)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
         from backend import sqlite
 

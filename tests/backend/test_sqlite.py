@@ -1,10 +1,15 @@
-"""The serving process's WAL checkpointer copies committed pages into the
-database file from its own thread, so no writer has to."""
+"""SQLite as Linli serves it: the WAL checkpointer copies committed pages
+into the database file from its own thread, so no writer has to; a worker
+keeps one hot connection with a large page cache."""
 
 import sqlite3
 import time
 
+import pytest
+
+from backend.extensions import db
 from backend.sqlite import Checkpointer
+from tests.conftest import DB_KIND
 
 
 def _writer(path):
@@ -49,3 +54,21 @@ def test_committed_pages_reach_the_database_file_without_the_writer(tmp_path):
         checkpointer.stop()
         writer.close()
     assert not checkpointer._thread.is_alive()
+
+
+@pytest.mark.skipif(DB_KIND != "sqlite", reason="SQLite's connection settings")
+def test_a_worker_reuses_its_hot_connection_and_its_page_cache(ctx):
+    """The pool hands out the connection returned last (a request's next
+    push finds its pages cached), and each connection caches 32 MiB."""
+    engine = db.engine
+    first, second = engine.connect(), engine.connect()
+    first_dbapi, second_dbapi = first.connection.dbapi_connection, second.connection.dbapi_connection
+    assert first_dbapi is not second_dbapi
+    first.close()
+    second.close()  # returned last
+    again = engine.connect()
+    try:
+        assert again.connection.dbapi_connection is second_dbapi
+        assert again.exec_driver_sql("PRAGMA cache_size").scalar() == -32768
+    finally:
+        again.close()
