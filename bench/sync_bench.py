@@ -417,10 +417,69 @@ def percentile(values: list[float], p: float) -> float:
 
 
 # Each workload of 1 and 2 is a generator that makes one request per step
-# and fills its `out` dict at the end; `alternate` runs the Linli and the
-# pouchdb-server generators in turn, request by request, so that whatever
-# else the machine does weighs on both sides alike, and counts the time spent
-# in each (the request and the client's own work on it).
+# and fills its `out` dict at the end. `in_blocks` runs the Linli and the
+# pouchdb-server generators in blocks, A B B A (half of one side's requests,
+# half of the other's, the other's second half, then the first's), waiting
+# between blocks until the machine is quiet, and counts the time spent in
+# each side's requests (the request and the client's own work on it). Each
+# server's deferred work (LevelDB's compactions, V8's collector, SQLite's
+# checkpoints) then weighs on its own requests, not on the other server's;
+# the A B B A order spreads a machine that speeds up or slows down over the
+# run on both sides alike. `alternate` (--in-turn) runs them request by
+# request in turn instead: there pouchdb-server's background work after each
+# _bulk_docs lands in Linli's next push, which took 50-54 ms in turn against
+# 35 ms measured alone on the same machine (27 November 2026).
+
+def quiet(limit: float = 10.0, window: float = 0.2) -> float:
+    """Wait until the machine has been all but idle (at most 20 ms of CPU on
+    all cores together) for `window` seconds; the seconds waited."""
+    started = time.perf_counter()
+
+    def busy() -> int:
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:8]]
+        user, nice, system, _idle, _iowait, irq, softirq = fields
+        return user + nice + system + irq + softirq
+
+    before = busy()
+    while time.perf_counter() - started < limit:
+        time.sleep(window)
+        after = busy()
+        if after - before <= 2:  # jiffies of 10 ms
+            break
+        before = after
+    return time.perf_counter() - started
+
+
+def timed_steps(step, count: int | None) -> float:
+    """Run `count` more steps of a step generator (all that are left if None); the seconds spent."""
+    spent = 0.0
+    while count is None or count > 0:
+        started = time.perf_counter()
+        try:
+            next(step)
+        except StopIteration:
+            spent += time.perf_counter() - started
+            break
+        spent += time.perf_counter() - started
+        if count is not None:
+            count -= 1
+    return spent
+
+
+def in_blocks(steps: list, half: int) -> list[float]:
+    """Run step generators in blocks, A B B A: `half` steps of each, then the
+    rest of each, the machine quiet between blocks; the seconds spent in each.
+    Each is first run to its first yield untimed (the set-up: bodies built)."""
+    for step in steps:
+        next(step)
+    spent = [0.0] * len(steps)
+    order = [(k, half) for k in range(len(steps))] + [(k, None) for k in reversed(range(len(steps)))]
+    for k, count in order:
+        quiet()
+        spent[k] += timed_steps(steps[k], count)
+    return spent
+
 
 def alternate(*steps) -> list[float]:
     """Run step generators in turn, one step each; the seconds spent in each.
@@ -440,9 +499,14 @@ def alternate(*steps) -> list[float]:
     return spent
 
 
-def measure(*pairs) -> None:
-    """Run (steps, out) pairs alternately; put seconds and docs/s in each out."""
-    spent = alternate(*(steps for steps, _out in pairs))
+IN_TURN = False  # --in-turn
+
+
+def measure(*pairs, steps: int = 2) -> None:
+    """Run (steps, out) pairs, in blocks (in turn with --in-turn), `steps` the
+    requests each side makes; put seconds and docs/s in each out."""
+    generators = [generator for generator, _out in pairs]
+    spent = alternate(*generators) if IN_TURN else in_blocks(generators, max(1, steps // 2))
     for (_steps, out), seconds in zip(pairs, spent, strict=True):
         out["seconds"] = seconds
         out["docs_per_s"] = out["docs"] / seconds
@@ -706,6 +770,8 @@ def main() -> int:
                         help="visits pushed (and pulled) on both sides before measuring, to warm caches and JITs "
                              "(default 2,000; 1,000 with --quick)")
     parser.add_argument("--no-pouchdb", action="store_true", help="skip pouchdb-server (no ratios)")
+    parser.add_argument("--in-turn", action="store_true",
+                        help="measure 1 and 2 request by request in turn, not in blocks A B B A (the earlier method)")
     parser.add_argument("--no-postgres", action="store_true", help="skip the storm on PostgreSQL")
     parser.add_argument("--no-storm", action="store_true", help="skip the storm (workload 5)")
     parser.add_argument("--pg-admin",
@@ -714,6 +780,8 @@ def main() -> int:
                              "then dropped)")
     parser.add_argument("--storm-deadline", type=float, default=300, help="seconds the storm may take")
     args = parser.parse_args()
+    global IN_TURN
+    IN_TURN = args.in_turn
     docs = args.docs or (2000 if args.quick else 10_000)
     devices = args.devices or (50 if args.quick else 200)
     scale = "demo" if args.quick else "city"
@@ -732,6 +800,7 @@ def main() -> int:
     run_dir.mkdir(parents=True)
     results: dict = {"machine": machine(), "options": {"docs": docs, "devices": devices, "scale": scale,
                                                       "warmup": args.warmup,
+                                                      "method": "in turn" if args.in_turn else "blocks A B B A",
                                                       "workers": args.workers, "threads": args.threads,
                                                       "batch": BATCH, "page": PAGE,
                                                       "storm_visits": args.storm_visits, "pool": args.pool},
@@ -781,13 +850,13 @@ def main() -> int:
         since = ph.request("GET", "/visits").json().get("update_seq", 0) if ph else 0
 
         # 1. push, and 2. pull of those changes from the cursor (the seq) taken before the push;
-        # request by request in turn on both sides.
+        # in blocks A B B A (or request by request in turn).
         log(f"1. push {docs:,} visits in batches of {BATCH}")
         results["push_linli"], results["push_pouch"] = ours, theirs = {}, {}
         pairs = [(push_linli(worker, first, ours), ours)]
         if ph:
             pairs.append((push_pouch(ph, "visits", [as_pouch_doc(m) for m in first], theirs), theirs))
-        measure(*pairs)
+        measure(*pairs, steps=-(-docs // BATCH))
         log(f"   Linli: {ours['docs_per_s']:,.0f} docs/s"
             + (f"; pouchdb-server: {theirs['docs_per_s']:,.0f} docs/s" if ph else ""))
         log(f"2. pull {docs:,} changes in pages of {PAGE}")
@@ -795,7 +864,7 @@ def main() -> int:
         pairs = [(pull_linli(worker, {m["record_id"] for m in first}, ours), ours)]
         if ph:
             pairs.append((pull_pouch(ph, "visits", since, docs, theirs), theirs))
-        measure(*pairs)
+        measure(*pairs, steps=docs // PAGE + 1)
         log(f"   Linli: {ours['docs_per_s']:,.0f} docs/s"
             + (f"; pouchdb-server: {theirs['docs_per_s']:,.0f} docs/s" if ph else ""))
         if not ph:
@@ -878,7 +947,8 @@ def print_report(r: dict) -> None:
              f"machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}, SQLite {m['sqlite']}"
              + (f", PostgreSQL {m['postgresql']}" if m.get("postgresql") else ""),
              f"Linli: gunicorn -w {o['workers']}" + (f" --threads {o['threads']}" if o["threads"] > 1 else "")
-             + f", seed {o['scale']}; pouchdb-server {r['pouchdb_server']} (LevelDB); one client, 127.0.0.1", ""]
+             + f", seed {o['scale']}; pouchdb-server {r['pouchdb_server']} (LevelDB); one client, 127.0.0.1",
+             f"workloads 1-2 measured {o.get('method', 'in turn')}", ""]
     head = f"{'workload':<46}{'Linli':>16}{'pouchdb-server':>18}{'ratio':>9}{'target':>9}"
     lines += [head, "-" * len(head)]
     for key, label in (("push", f"1. push {o['docs']:,} visits, batches of {o['batch']}"),
@@ -889,7 +959,7 @@ def print_report(r: dict) -> None:
                      f"{_ratio(ours.get('docs_per_s'), theirs.get('docs_per_s')):>9}{'≥ 2×':>9}")
     for key in ("push", "pull"):
         ours, theirs = r.get(f"{key}_linli", {}), r.get(f"{key}_pouch", {})
-        lines.append(f"{'   time, requests in turn (' + key + ')':<46}{_n(ours.get('seconds'), 2) + ' s':>16}"
+        lines.append(f"{'   time in requests (' + key + ')':<46}{_n(ours.get('seconds'), 2) + ' s':>16}"
                      f"{_n(theirs.get('seconds'), 2) + ' s':>18}")
         a, b = _median(ours.get("request_ms")), _median(theirs.get("request_ms"))
         lines.append(f"{'   median request (' + key + ')':<46}{_n(a) + ' ms':>16}{_n(b) + ' ms':>18}"
