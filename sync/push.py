@@ -301,9 +301,6 @@ def apply_batch(session, user, device, batch: Batch) -> list[dict]:
         # lock their spaces when they are written, in that same order.)
         for space in sorted({p.space for p in scopes.partitions(session, user)}):
             reserve(session, space, 0)
-    results: list[dict] = []
-    stored: list[dict] = []
-    seen: dict[str, tuple[str, dict]] = {}
     appends: dict[str, list] = {}
     context = {"households": {}, "grids": {}, "prepared": {}}
     for name in {m.collection for m in fresh}:
@@ -311,7 +308,39 @@ def apply_batch(session, user, device, batch: Batch) -> list[dict]:
             APPLIERS[name].prepare(session, user, fresh, context)
         else:
             APPLIERS[name].prefetch(session, fresh, context)
-    info, user_id, device_pk, device_id = session.info, user.id, device.id, device.device_id
+    results = _queue_prepared(batch.mutations, known, context["prepared"], appends) if appends_only else None
+    if results is None:
+        results = _apply_each(session, user, device, batch, known, appends, context)
+    stored = _stored(batch.mutations, results, known, user, device, now)
+    _write_appends(session, appends)
+    if stored:
+        insert_rows(session, AppliedMutation.__table__, stored)
+        table = SyncDevice.__table__
+        session.execute(update(table).where(table.c.device_pk == device.id)
+                        .values(last_mutation_id=batch.mutations[-1].id))
+    return results
+
+
+def _stored(mutations, results, known, user, device, now) -> list[dict]:
+    """The exactly-once records: each mutation id applied by this push (its
+    first time in the batch, not known before) with its result, which a
+    replay gets back."""
+    user_id, device_id = user.id, device.device_id
+    stored, ids = [], set()
+    for mutation, result in zip(mutations, results, strict=True):
+        if mutation.id in known or mutation.id in ids:
+            continue
+        ids.add(mutation.id)
+        stored.append({"id": mutation.id, "user_id": user_id, "device_id": device_id,
+                       "payload_hash": mutation.raw_hash, "result": result, "applied_at": now})
+    return stored
+
+
+def _apply_each(session, user, device, batch, known, appends, context) -> list[dict]:
+    """Apply the mutations one by one, in order, each in a savepoint if it writes."""
+    results: list[dict] = []
+    seen: dict[str, tuple[str, dict]] = {}
+    info, device_pk = session.info, device.id
     for mutation in batch.mutations:
         prior = known.get(mutation.id)
         if prior is not None or mutation.id in seen:
@@ -337,14 +366,26 @@ def apply_batch(session, user, device, batch: Batch) -> list[dict]:
         result["id"], result["record_id"] = mutation.id, mutation.record_id
         results.append(result)
         seen[mutation.id] = (mutation.raw_hash, result)
-        stored.append({"id": mutation.id, "user_id": user_id, "device_id": device_id,
-                       "payload_hash": mutation.raw_hash, "result": result, "applied_at": now})
-    _write_appends(session, appends)
-    if stored:
-        insert_rows(session, AppliedMutation.__table__, stored)
-        table = SyncDevice.__table__
-        session.execute(update(table).where(table.c.device_pk == device_pk)
-                        .values(last_mutation_id=batch.mutations[-1].id))
+    return results
+
+
+def _queue_prepared(mutations, known, prepared, appends) -> list | None:
+    """The results of a batch of creates whose rows were all checked at once
+    (`Applier.prepare`), none of them seen before and no record id twice:
+    each row queued for the bulk write, as `AppendApplier.on_create` queues
+    it. None when any mutation needs the loop."""
+    if known or len(prepared) != len(mutations):
+        return None
+    if len({(m.collection, m.record_id) for m in mutations}) != len(mutations):
+        return None
+    results = []
+    for mutation in mutations:
+        row = prepared.get(mutation.id)
+        if row is None:  # an id twice in the batch
+            return None
+        result = {"status": "applied", "version": None, "id": mutation.id, "record_id": mutation.record_id}
+        appends.setdefault(mutation.collection, []).append((row, result))
+        results.append(result)
     return results
 
 
