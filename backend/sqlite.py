@@ -1,6 +1,6 @@
 """SQLite connection settings: WAL (readers never block the writer), foreign
 keys, a generous busy timeout so a writer queues for the lock, a WAL
-checkpointed every 10,000 pages, and a 32 MiB page cache.
+checkpointed past 40 MiB, 16 KiB pages and a 32 MiB page cache.
 
 pysqlite's default transaction handling is kept on purpose: reads outside a
 write run in autocommit, and a transaction begins at its first write, which
@@ -18,6 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 _installed = False
+WAL_LIMIT = 40 * 1024 * 1024  # bytes of WAL past which a writer checkpoints itself
 
 
 def install() -> None:
@@ -31,16 +32,25 @@ def install() -> None:
         if not type(dbapi_connection).__module__.startswith("sqlite3"):
             return
         cursor = dbapi_connection.cursor()
+        # 16 KiB pages for a new database (an existing one keeps its own): a
+        # push of 500 visits dirties ~480 pages of 4 KiB, most of them leaves
+        # of the household index and the photos' index scattered by their
+        # random keys, and each dirty page costs two writes to the WAL and one
+        # more at the checkpoint. With 16 KiB pages the same rows dirty about
+        # a third as many: a push took 1.7-2.4 ms less (of ~35) on the same
+        # machine, both measured in one process, in turn.
+        cursor.execute("PRAGMA page_size=16384")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         # A writer checkpoints the WAL into the database itself only past
-        # ~40 MB: the serving process's checkpointer (below) does it between
-        # requests. At SQLite's default (~4 MB) a push of 500 visits, which
-        # dirties ~1.5 MB of pages, set off a checkpoint every few pushes,
+        # 40 MiB: the serving process's checkpointer (below) does it between
+        # requests. At SQLite's default (1,000 pages) a push of 500 visits,
+        # which dirties ~2 MB of pages, set off a checkpoint every few pushes,
         # copying and syncing the same household-index pages each time.
-        cursor.execute("PRAGMA wal_autocheckpoint=10000")
+        page_size = cursor.execute("PRAGMA page_size").fetchone()[0]
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_LIMIT // page_size}")
         # 32 MiB of page cache, not SQLite's 2 MiB: a push of 500 visits
         # touches ~500 pages (the household index's scattered leaves, the
         # photos' index), which at 2 MiB spilled and were read back, ~1,900

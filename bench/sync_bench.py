@@ -629,6 +629,7 @@ def sqlite_ceiling(database: Path, record_ids: list[str], target: Path) -> dict:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     conn = sqlite3.connect(target, isolation_level=None)
+    conn.execute("PRAGMA page_size=16384")  # as backend/sqlite.py makes a new database
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     for statement in ddl:

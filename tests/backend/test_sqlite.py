@@ -6,9 +6,10 @@ import sqlite3
 import time
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from backend.extensions import db
-from backend.sqlite import Checkpointer
+from backend.sqlite import WAL_LIMIT, Checkpointer, install
 from tests.conftest import DB_KIND
 
 
@@ -59,7 +60,8 @@ def test_committed_pages_reach_the_database_file_without_the_writer(tmp_path):
 @pytest.mark.skipif(DB_KIND != "sqlite", reason="SQLite's connection settings")
 def test_a_worker_reuses_its_hot_connection_and_its_page_cache(ctx):
     """The pool hands out the connection returned last (a request's next
-    push finds its pages cached), and each connection caches 32 MiB."""
+    push finds its pages cached), each connection caches 32 MiB, and the
+    database is made of 16 KiB pages."""
     engine = db.engine
     first, second = engine.connect(), engine.connect()
     first_dbapi, second_dbapi = first.connection.dbapi_connection, second.connection.dbapi_connection
@@ -70,5 +72,31 @@ def test_a_worker_reuses_its_hot_connection_and_its_page_cache(ctx):
     try:
         assert again.connection.dbapi_connection is second_dbapi
         assert again.exec_driver_sql("PRAGMA cache_size").scalar() == -32768
+        # a new database is made of 16 KiB pages; a writer checkpoints itself past 40 MiB of WAL
+        assert again.exec_driver_sql("PRAGMA page_size").scalar() == 16384
+        assert again.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == WAL_LIMIT // 16384
     finally:
         again.close()
+
+
+def test_an_existing_database_keeps_its_page_size(tmp_path):
+    """A database made before 16 KiB pages keeps its 4 KiB pages, and opens and
+    writes as before; its WAL limit is counted in its own pages."""
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute("PRAGMA page_size=4096")
+    old.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    old.commit()
+    old.close()
+    install()
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO notes (body) VALUES ('记录')"))
+            assert connection.execute(text("PRAGMA page_size")).scalar() == 4096
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(text("PRAGMA wal_autocheckpoint")).scalar() == WAL_LIMIT // 4096
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT body FROM notes")).scalar() == "记录"
+    finally:
+        engine.dispose()
