@@ -44,7 +44,9 @@ class AppliedMutation(db.Model):
     __tablename__ = "sync_mutations"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # No index: a replay finds its record by id and compares the user on it
+    # (migration 0008); accounts are retired, never deleted.
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     device_id: Mapped[str] = mapped_column(String(36))
     payload_hash: Mapped[str] = mapped_column(String(64))
     result = mapped_column(JSON, nullable=False)
