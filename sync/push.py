@@ -56,9 +56,18 @@ class Mutation:
     action: str | None
     base_version: int | None
     data: dict
-    client_time: str
+    sent_time: str | None  # client_time as the device sent it, checked; None when it sent none
     raw_hash: str
     index: int
+
+    @property
+    def client_time(self) -> str:
+        """When the device says the change was made, in UTC text (the server's
+        time if it did not say). Worked out when asked: only editable records'
+        merges ask, and a day's visits never do."""
+        if self.sent_time is None:
+            return _utc_text(datetime.now(UTC))
+        return _utc_text(datetime.fromisoformat(self.sent_time.replace("Z", "+00:00")))
 
 
 @dataclass
@@ -69,6 +78,7 @@ class Batch:
 
 
 def _parse_time(value):
+    """The time as sent, once checked: ISO 8601 with its offset, in range in UTC."""
     if value is None:
         return None
     if not isinstance(value, str) or len(value) > 40:
@@ -76,7 +86,8 @@ def _parse_time(value):
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         raise ValueError
-    return _utc_text(moment)
+    _utc_text(moment)  # out of range in UTC (year 1 at +08:00): OverflowError
+    return value
 
 
 def _utc_text(moment: datetime) -> str:
@@ -163,11 +174,13 @@ def _finish_plain(index, raw, plain: _Plain) -> Mutation | None:
     if allowed is None or type(data) is not dict or not data.keys() <= allowed:
         return None
     try:  # the plain spelling (checked above) is what fromisoformat reads, "Z" included
-        client_time = datetime.fromisoformat(plain.client_time).astimezone(UTC).isoformat(timespec="microseconds")
+        moment = datetime.fromisoformat(plain.client_time)
+        if moment.year in (1, 9999):  # may not be in range once in UTC: as _parse_time checks it
+            moment.astimezone(UTC)
         canonical = orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
     except (ValueError, OverflowError, TypeError):
         return None
-    return Mutation(plain.id, name, plain.record_id, op, None, plain.base_version, data, client_time[:-6] + "Z",
+    return Mutation(plain.id, name, plain.record_id, op, None, plain.base_version, data, plain.client_time,
                     hashlib.sha256(canonical).hexdigest(), index)
 
 
@@ -212,13 +225,13 @@ def _parse_mutation(index, raw, errors):
             for key in sorted(set(data) - allowed):
                 errors[f"{where}.data.{key}"] = ["Unknown field."]
     try:
-        client_time = _parse_time(raw.get("client_time"))
+        sent_time = _parse_time(raw.get("client_time"))
     except (ValueError, TypeError, OverflowError):
         errors[f"{where}.client_time"] = ["An ISO 8601 time with its offset."]
-        client_time = None
+        sent_time = None
     return Mutation(id=str(mutation_id).lower(), collection=name, record_id=str(record_id).lower(), op=op,
                     action=action, base_version=base, data=data,
-                    client_time=client_time or _utc_text(datetime.now(UTC)),
+                    sent_time=sent_time,
                     raw_hash=hashlib.sha256(_canonical(raw)).hexdigest(), index=index)
 
 
