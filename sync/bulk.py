@@ -57,8 +57,10 @@ def _converter(column, sqlite: bool):
     return _same
 
 
-def insert_rows(session, table, rows: list[dict]) -> None:
-    """INSERT every row (dicts keyed by column name; a missing key is NULL)."""
+def insert_rows(session, table, rows: list[dict], skip_existing: bool = False) -> None:
+    """INSERT every row (dicts keyed by column name; a missing key is NULL);
+    with `skip_existing`, a row whose key exists already is left out (ON
+    CONFLICT DO NOTHING, on SQLite and PostgreSQL alike)."""
     if not rows:
         return
     sqlite = session.get_bind().dialect.name == "sqlite"
@@ -66,7 +68,8 @@ def insert_rows(session, table, rows: list[dict]) -> None:
     columns = [column for column in table.c if column.name in names]
     marker = "?" if sqlite else "%s"
     statement = (f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) "  # noqa: S608 (names from the model)
-                 f"VALUES ({', '.join([marker] * len(columns))})")
+                 f"VALUES ({', '.join([marker] * len(columns))})"
+                 + (" ON CONFLICT DO NOTHING" if skip_existing else ""))
     if len(columns) > 1 and len(names) == len(columns) and all(len(row) == len(columns) for row in rows):
         # Every row has every column's key and no other (the push's rows): read them in C, then turn them.
         table_values = list(zip(*map(itemgetter(*(c.name for c in columns)), rows), strict=True))

@@ -439,9 +439,7 @@ def _write_appends(session, appends: dict[str, list]) -> None:
                 result["version"] = row["version"]
         refs = [{"sha256": sha, "collection": name, "record_id": row["id"]}
                 for row, result in entries if result.get("status") == "applied" for sha in row.get("photos") or []]
-        if refs:
-            insert_ = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-            session.execute(insert_(AttachmentRef.__table__).on_conflict_do_nothing(), refs)
+        insert_rows(session, AttachmentRef.__table__, refs, skip_existing=True)
         APPLIERS[name].after_appends(session, [row for row, result in entries if result.get("status") == "applied"])
 
 

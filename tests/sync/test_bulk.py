@@ -6,12 +6,15 @@ import json
 import uuid
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import JSON, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from backend.common import utcnow
 from backend.extensions import db
 from backend.visits.models import Visit, VisitTask
 from sync.bulk import insert_rows
+from sync.models import AttachmentRef
 
 
 def _stored(table, ids):
@@ -69,3 +72,21 @@ def test_dates_a_column_of_one_value_and_a_missing_key(world):
     tasks = db.session.scalars(select(VisitTask).where(VisitTask.id.in_([r["id"] for r in rows]))).all()
     assert sorted(t.version for t in tasks) == [0, 1, 2]
     assert {t.due_date for t in tasks} == {due} and {t.assignee_id for t in tasks} == {None}
+
+
+def test_skip_existing_leaves_out_the_rows_whose_key_exists(world):
+    """A photo named again by the same record (a retried push's refs) is left
+    as it is; the others are written. Without skip_existing, the key clashes."""
+    table = AttachmentRef.__table__
+    record = str(uuid.uuid4())
+    first = [{"sha256": "a" * 64, "collection": "visits", "record_id": record, "note": "first"}]
+    insert_rows(db.session, table, first)
+    insert_rows(db.session, table, [{"sha256": "a" * 64, "collection": "visits", "record_id": record, "note": "again"},
+                                    {"sha256": "b" * 64, "collection": "visits", "record_id": record, "note": "new"}],
+                skip_existing=True)
+    db.session.commit()
+    stored = db.session.execute(select(table.c.sha256, table.c.note).where(table.c.record_id == record)).all()
+    assert sorted(stored) == [("a" * 64, "first"), ("b" * 64, "new")]
+    with pytest.raises(IntegrityError):
+        insert_rows(db.session, table, first)
+    db.session.rollback()
