@@ -12,7 +12,8 @@ What it does, all on 127.0.0.1:
 - measures, with the same documents on both sides where there are two sides
   (a year of weekly visits to the 304 households of worker1's grid, ids in
   time order), after a warm-up of 2,000 of them on both sides, one client,
-  Linli's and pouchdb-server's requests in turn:
+  Linli's and pouchdb-server's requests in blocks taken in turn, A B B A A B B A,
+  the machine quiet before each block (see `in_blocks`):
   1. push of N visit creates in batches of 500 (POST /api/v1/sync/push vs _bulk_docs);
   2. pull of those N changes in pages of 1,000 (GET /api/v1/sync/pull vs _changes?include_docs=true);
   3. the initial pull of one grid (its households, residents and a year of weekly visits):
@@ -418,17 +419,19 @@ def percentile(values: list[float], p: float) -> float:
 
 # Each workload of 1 and 2 is a generator that makes one request per step
 # and fills its `out` dict at the end. `in_blocks` runs the Linli and the
-# pouchdb-server generators in blocks, A B B A (half of one side's requests,
-# half of the other's, the other's second half, then the first's), waiting
-# between blocks until the machine is quiet, and counts the time spent in
-# each side's requests (the request and the client's own work on it). Each
-# server's deferred work (LevelDB's compactions, V8's collector, SQLite's
-# checkpoints) then weighs on its own requests, not on the other server's;
-# the A B B A order spreads a machine that speeds up or slows down over the
-# run on both sides alike. `alternate` (--in-turn) runs them request by
-# request in turn instead: there pouchdb-server's background work after each
-# _bulk_docs lands in Linli's next push, which took 50-54 ms in turn against
-# 35 ms measured alone on the same machine (27 November 2026).
+# pouchdb-server generators in blocks of a quarter of their requests, A B B A
+# A B B A (five pushes of Linli's, five of pouchdb-server's, five more of
+# pouchdb-server's, five of Linli's, and again), waiting before each block
+# until the machine is quiet, and counts the time spent in each side's
+# requests (the request and the client's own work on it). Each server's
+# deferred work (LevelDB's compactions, V8's collector, SQLite's checkpoints)
+# then weighs on its own requests, not on the other server's; the A B B A
+# order, repeated, spreads over both sides alike a machine that slows down
+# and speeds up for seconds at a time (this one does, by up to half).
+# `alternate` (--in-turn) runs them request by request in turn instead, with
+# no wait: there pouchdb-server's background work after each _bulk_docs
+# lands in Linli's next push, which took 50-54 ms in turn against 35 ms
+# measured alone on the same machine (27 November 2026).
 
 def quiet(limit: float = 10.0, window: float = 0.2) -> float:
     """Wait until the machine has been all but idle (at most 20 ms of CPU on
@@ -451,33 +454,37 @@ def quiet(limit: float = 10.0, window: float = 0.2) -> float:
     return time.perf_counter() - started
 
 
-def timed_steps(step, count: int | None) -> float:
-    """Run `count` more steps of a step generator (all that are left if None); the seconds spent."""
+def timed_steps(step, count: int) -> tuple[float, bool]:
+    """Run up to `count` more steps of a step generator; the seconds spent, and whether it is done."""
     spent = 0.0
-    while count is None or count > 0:
+    for _ in range(count):
         started = time.perf_counter()
         try:
             next(step)
         except StopIteration:
-            spent += time.perf_counter() - started
-            break
+            return spent + time.perf_counter() - started, True
         spent += time.perf_counter() - started
-        if count is not None:
-            count -= 1
-    return spent
+    return spent, False
 
 
-def in_blocks(steps: list, half: int) -> list[float]:
-    """Run step generators in blocks, A B B A: `half` steps of each, then the
-    rest of each, the machine quiet between blocks; the seconds spent in each.
-    Each is first run to its first yield untimed (the set-up: bodies built)."""
+def in_blocks(steps: list, size: int) -> list[float]:
+    """Run step generators in blocks of `size` steps, A B B A A B B A … until
+    all are done, the machine quiet before each block; the seconds spent in
+    each. Each is first run to its first yield untimed (the set-up: bodies built)."""
     for step in steps:
         next(step)
     spent = [0.0] * len(steps)
-    order = [(k, half) for k in range(len(steps))] + [(k, None) for k in reversed(range(len(steps)))]
-    for k, count in order:
-        quiet()
-        spent[k] += timed_steps(steps[k], count)
+    live = set(range(len(steps)))
+    forward = True
+    while live:
+        for k in (range(len(steps)) if forward else reversed(range(len(steps)))):
+            if k in live:
+                quiet()
+                seconds, done = timed_steps(steps[k], size)
+                spent[k] += seconds
+                if done:
+                    live.discard(k)
+        forward = not forward
     return spent
 
 
@@ -500,13 +507,14 @@ def alternate(*steps) -> list[float]:
 
 
 IN_TURN = False  # --in-turn
+METHODS = {False: "in quiet blocks, A B B A A B B A", True: "in turn"}
 
 
 def measure(*pairs, steps: int = 2) -> None:
     """Run (steps, out) pairs, in blocks (in turn with --in-turn), `steps` the
     requests each side makes; put seconds and docs/s in each out."""
     generators = [generator for generator, _out in pairs]
-    spent = alternate(*generators) if IN_TURN else in_blocks(generators, max(1, steps // 2))
+    spent = alternate(*generators) if IN_TURN else in_blocks(generators, max(1, steps // 4))
     for (_steps, out), seconds in zip(pairs, spent, strict=True):
         out["seconds"] = seconds
         out["docs_per_s"] = out["docs"] / seconds
@@ -772,7 +780,7 @@ def main() -> int:
                              "(default 2,000; 1,000 with --quick)")
     parser.add_argument("--no-pouchdb", action="store_true", help="skip pouchdb-server (no ratios)")
     parser.add_argument("--in-turn", action="store_true",
-                        help="measure 1 and 2 request by request in turn, not in blocks A B B A (the earlier method)")
+                        help="measure 1 and 2 request by request in turn, not in quiet blocks (the earlier method)")
     parser.add_argument("--no-postgres", action="store_true", help="skip the storm on PostgreSQL")
     parser.add_argument("--no-storm", action="store_true", help="skip the storm (workload 5)")
     parser.add_argument("--pg-admin",
@@ -801,7 +809,7 @@ def main() -> int:
     run_dir.mkdir(parents=True)
     results: dict = {"machine": machine(), "options": {"docs": docs, "devices": devices, "scale": scale,
                                                       "warmup": args.warmup,
-                                                      "method": "in turn" if args.in_turn else "blocks A B B A",
+                                                      "method": METHODS[args.in_turn],
                                                       "workers": args.workers, "threads": args.threads,
                                                       "batch": BATCH, "page": PAGE,
                                                       "storm_visits": args.storm_visits, "pool": args.pool},
