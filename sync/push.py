@@ -56,17 +56,14 @@ class Mutation:
     action: str | None
     base_version: int | None
     data: dict
-    sent_time: str | None  # client_time as the device sent it, checked; None when it sent none
+    sent_time: str  # client_time as the device sent it, checked (the server's time if it sent none)
     raw_hash: str
     index: int
 
     @property
     def client_time(self) -> str:
-        """When the device says the change was made, in UTC text (the server's
-        time if it did not say). Worked out when asked: only editable records'
-        merges ask, and a day's visits never do."""
-        if self.sent_time is None:
-            return _utc_text(datetime.now(UTC))
+        """When the change was made, in UTC text. Worked out when asked: only
+        editable records' merges ask, and a day's visits never do."""
         return _utc_text(datetime.fromisoformat(self.sent_time.replace("Z", "+00:00")))
 
 
@@ -231,7 +228,7 @@ def _parse_mutation(index, raw, errors):
         sent_time = None
     return Mutation(id=str(mutation_id).lower(), collection=name, record_id=str(record_id).lower(), op=op,
                     action=action, base_version=base, data=data,
-                    sent_time=sent_time,
+                    sent_time=sent_time or _utc_text(datetime.now(UTC)),
                     raw_hash=hashlib.sha256(_canonical(raw)).hexdigest(), index=index)
 
 

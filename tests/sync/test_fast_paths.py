@@ -5,7 +5,9 @@ one call against one by one), `_quick_load` against the visit schema
 `validate_many` against `validate_new` for every role and household."""
 
 import sys
+import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -68,6 +70,20 @@ def test_a_plain_visit_takes_the_fast_path(app):
         fast = _plain_mutation(3, raw)
         assert fast is not None and fast.client_time == "2026-11-20T01:17:00.000000Z"
         assert fast == _parse_mutation(3, raw, {})
+
+
+def test_a_mutation_without_client_time_keeps_the_servers_time_of_its_arrival(app):
+    raw = {"id": str(uuid.uuid4()), "record_id": str(uuid.uuid4()), "collection": "households", "op": "update",
+           "base_version": 1, "data": {"address": "幸福路 1 号"}}
+    with app.app_context():
+        before = datetime.now(UTC)
+        mutation = _parse_mutation(0, raw, errors := {})
+        after = datetime.now(UTC)
+        assert not errors and _plain_mutation(0, raw) is None  # the careful path decides
+        first = mutation.client_time
+        time.sleep(0.002)
+        assert mutation.client_time == first  # asked twice (a merge, then the change feed): one time
+        assert before <= datetime.fromisoformat(first.replace("Z", "+00:00")) <= after
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
