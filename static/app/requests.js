@@ -5,7 +5,7 @@
 // to the outbox and the server's state machine decides when it arrives.
 import * as store from "./db.js";
 import { lang, t } from "./i18n.js";
-import { app, flashBox, go, locate, photoInput, photosOf, photoStrip, reason, say, waitingBadge } from "./screens.js";
+import { app, flashBox, go, locationIf, photoInput, photosOf, photoStrip, reason, say, waitingBadge } from "./screens.js";
 import { append, checkbox, clear, field, formatTime, h } from "./ui.js";
 
 export const REOPEN_DAYS = 7;
@@ -158,12 +158,7 @@ export async function newRequestScreen(root, params) {
     submit.disabled = true;
     try {
       const shots = await photosOf(photos, status);
-      let location = null;
-      if (where.querySelector("input").checked) {
-        status.textContent = t.locating;
-        location = await locate();
-        if (!location) status.textContent = t.locationFailed;
-      }
+      const location = await locationIf(where, status);
       const id = store.uuid();
       const now = new Date().toISOString();
       const request = { id, category: category.value, description: description.value.trim(), location,

@@ -224,7 +224,7 @@ function localDateTimeValue(date = new Date()) {
   return `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())}T${p(date.getHours())}:${p(date.getMinutes())}`;
 }
 
-export function locate() {
+function locate() {
   return new Promise((resolve) => {
     if (!navigator.geolocation) return resolve(null);
     const timer = setTimeout(() => resolve(null), 8000);
@@ -234,6 +234,15 @@ export function locate() {
       () => { clearTimeout(timer); resolve(null); },
       { enableHighAccuracy: true, timeout: 7000, maximumAge: 60000 });
   });
+}
+
+/** The device's position if the "use my location" box is ticked, null if not or if it cannot be had; says which in status. */
+export async function locationIf(box, status) {
+  if (!box.querySelector("input").checked) return null;
+  status.textContent = t.locating;
+  const location = await locate();
+  if (!location) status.textContent = t.locationFailed;
+  return location;
 }
 
 export function photoInput() {
@@ -272,12 +281,7 @@ export async function visitScreen(root, params) {
     submit.disabled = true;
     try {
       const shots = await photosOf(photos, status);
-      let location = null;
-      if (where.querySelector("input").checked) {
-        status.textContent = t.locating;
-        location = await locate();
-        if (!location) status.textContent = t.locationFailed;
-      }
+      const location = await locationIf(where, status);
       const visitedAt = when.value ? new Date(when.value) : new Date();
       await store.recordVisit({
         id: store.uuid(), household_id: householdId, task_id: taskId || null, visited_at: store.isoLocal(visitedAt),
@@ -321,11 +325,7 @@ export async function patrolScreen(root) {
     submit.disabled = true;
     try {
       const shots = await photosOf(photos, status);
-      let location = null;
-      if (where.querySelector("input").checked) {
-        status.textContent = t.locating;
-        location = await locate();
-      }
+      const location = await locationIf(where, status);
       await store.recordPatrol({
         id: store.uuid(), grid_id: grid.value, category: category.value, description: description.value.trim(),
         location, reported_at: store.isoLocal(),

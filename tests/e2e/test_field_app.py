@@ -234,6 +234,49 @@ def test_network_drop_in_the_middle_of_a_push_loses_and_doubles_nothing(phone, w
     assert phone.problems == []
 
 
+def test_the_phones_position_is_recorded_only_when_asked_and_a_refusal_saves_without_it(browser, live_server, world):
+    from backend.patrols.models import PatrolReport
+    from backend.visits.models import Visit
+
+    home = {"latitude": 39.9075, "longitude": 116.3972}
+    phone = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 360, "height": 740},
+                                is_mobile=True, has_touch=True, geolocation=home, permissions=["geolocation"])
+    phone.problems = []
+    try:
+        page = signed_in_offline(phone)
+        page.get_by_role("navigation").get_by_role("link", name="住户").click()
+        page.get_by_role("link", name=re.compile(H1_ADDRESS)).click()
+        page.get_by_role("link", name="记录走访").click()
+        page.get_by_label("备注").fill("带位置的走访")
+        page.get_by_label("记录当前位置").check()
+        page.get_by_role("button", name="保存").click()
+        expect(page.locator(".flash")).to_have_text("走访已保存，待发送。", timeout=15000)
+        record_visit(page, "不带位置的走访")
+
+        phone.clear_permissions()  # the worker refuses the next time: the report is saved all the same
+        page.get_by_role("navigation").get_by_role("link", name="巡查上报").click()
+        page.get_by_label("类别").select_option("illegal_parking")
+        page.get_by_label("情况描述").fill("位置被拒绝时的上报")
+        page.get_by_label("记录当前位置").check()
+        page.get_by_role("button", name="提交上报").click()
+        expect(page.locator(".flash")).to_have_text("巡查上报已保存，待发送。", timeout=15000)
+        waiting(page, 3)
+
+        phone.set_offline(False)
+        synced(page)
+        db.session.remove()
+        visits = {v.notes: v.location for v in db.session.scalars(select(Visit))}
+        assert visits["不带位置的走访"] is None
+        located = visits["带位置的走访"]
+        assert abs(located["lat"] - home["latitude"]) < 1e-6 and abs(located["lng"] - home["longitude"]) < 1e-6
+        assert 0 <= located["accuracy"] <= 100000
+        report = db.session.scalars(select(PatrolReport)).one()
+        assert report.description == "位置被拒绝时的上报" and report.location is None
+        assert phone.problems == []
+    finally:
+        phone.close()
+
+
 def test_a_rejected_visit_is_shown_with_its_reason(phone, world):
     from backend.registry import services as registry
     from backend.registry.models import Household
