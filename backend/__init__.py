@@ -5,7 +5,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, g, request, session
-from flask_babel import format_datetime
+from flask_babel import format_date, format_datetime
 from sqlalchemy import text
 
 from backend.config import ROOT, Config
@@ -107,6 +107,7 @@ def _import_models() -> None:
     from backend.registry import models as _registry  # noqa: F401
     from backend.requests import models as _requests  # noqa: F401
     from backend.visits import models as _visits  # noqa: F401
+    from backend.workdays import models as _workdays  # noqa: F401
     from sync import models as _sync  # noqa: F401
 
 
@@ -191,6 +192,11 @@ def _register_template_helpers(app: Flask) -> None:
         if value is None:
             return ""
         return format_datetime(value, fmt)
+
+    @app.template_filter("weekday")
+    def _weekday(value):
+        """A date's day of the week in the reader's language (星期一, Monday…)."""
+        return format_date(value, "EEEE")
 
     @app.before_request
     def _remember_language():

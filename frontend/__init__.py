@@ -12,8 +12,10 @@ def register(app) -> None:
     from frontend.pwa.views import bp as pwa
     from frontend.registry.views import bp as registry
     from frontend.requests.views import bp as requests_pages
+    from frontend.workdays.views import bp as workday_pages
 
-    for bp in (home, auth, org, registry, accounts, conflicts, pwa, fieldwork, open311, requests_pages):
+    for bp in (home, auth, org, registry, accounts, conflicts, pwa, fieldwork, open311, requests_pages,
+               workday_pages):
         app.register_blueprint(bp)
 
     from frontend.labels import register as register_labels

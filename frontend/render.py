@@ -1,6 +1,6 @@
 """Render a full page, or just its fragment for an htmx request."""
 
-from flask import make_response, render_template, request
+from flask import make_response, redirect, render_template, request
 
 from backend.extensions import htmx
 
@@ -30,3 +30,13 @@ def int_arg(name: str, default: int = 1, low: int = 1, high: int = 100000) -> in
     except (TypeError, ValueError):
         return default
     return min(max(value, low), high)
+
+
+def done(url: str):
+    """After a successful post: a redirect (htmx follows it for boosted forms; a targeted
+    htmx request is told to load the page, so the flashed message shows)."""
+    if htmx and not htmx.boosted:
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, 303)

@@ -483,6 +483,16 @@ def can_use_request_office(user) -> bool:
     return _active(user) and user.role in REQUEST_OFFICE_ROLES
 
 
+# The working calendar (public holidays, make-up working days) is one for the deployment,
+# as the State Council's schedule is one for the country: administrators keep it, and
+# everyone in the request office reads it.
+CALENDAR_KEEPERS = {"admin"}
+
+
+def can_keep_calendar(user) -> bool:
+    return _active(user) and user.role in CALENDAR_KEEPERS
+
+
 def can_keep_request_settings(user, community: Node | None) -> bool:
     """May the user set this community's time limits and keep its reply templates?"""
     return _active(user) and user.role in REQUEST_SETTINGS_KEEPERS and community is not None \

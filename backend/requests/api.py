@@ -25,7 +25,9 @@ class RequestCategoryOut(Schema):
     name = fields.Function(lambda c: services.category_label(c), metadata={"description": "translated"})
     description = fields.String()
     accept_hours = fields.Integer()
-    resolve_days = fields.Integer(metadata={"description": "working days (Mon-Fri)"})
+    resolve_days = fields.Integer(metadata={
+        "description": "working days of the working calendar (Monday to Friday, less public holidays, plus "
+                       "make-up working days)"})
 
 
 class RequestOut(Schema):

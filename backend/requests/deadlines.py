@@ -1,9 +1,9 @@
 """Time limits of requests, and the sweep that flags and escalates overdue ones.
 
 - accept_due_at = created (or reopened, or escalated) + accept_hours, wall-clock hours;
-- resolve_due_at = accepted (or escalated) + resolve_days working days, Monday to Friday
-  in the local time zone. There is no holiday calendar yet: public holidays count as
-  working days and make-up weekend days (调休) do not.
+- resolve_due_at = accepted (or escalated) + resolve_days working days in the local time
+  zone, as the working calendar has them (backend/workdays: Monday to Friday, less the
+  public holidays, plus the make-up weekend days, 调休), read when the clock starts.
 A community may override a category's limits (TimeLimit).
 
 `sweep(session, now)` (cron: `flask requests-sweep` every few minutes) flags every open
@@ -22,6 +22,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import and_, or_, select
 
 from backend.requests.models import Request, RequestCategory, RequestEvent, TimeLimit
+from backend.workdays import services as workdays
 
 REOPEN_DAYS = 7
 ACCEPT_STAGE = ("submitted", "reopened", "escalated")
@@ -44,16 +45,12 @@ def limits(session, community_id: str, category_code: str) -> tuple[int, int]:
     return category.accept_hours, category.resolve_days
 
 
-def add_working_days(start: datetime, days: int) -> datetime:
-    """`start` (naive UTC) plus `days` working days (Mon–Fri, local), same local time of day.
-    From a weekend, the first working day counted is the Monday."""
+def add_working_days(session, start: datetime, days: int) -> datetime:
+    """`start` (naive UTC) plus `days` working days of the working calendar (local days), at the
+    same local time of day. From a day off, the first working day counted is the next one worked."""
     local = start.replace(tzinfo=UTC).astimezone(_zone())
-    remaining = days
-    while remaining > 0:
-        local += timedelta(days=1)
-        if local.weekday() < 5:
-            remaining -= 1
-    return local.astimezone(UTC).replace(tzinfo=None)
+    due = workdays.add_working_days(session, local.date(), days)
+    return (local + timedelta(days=(due - local.date()).days)).astimezone(UTC).replace(tzinfo=None)
 
 
 def start_accept_clock(session, request, now) -> None:
@@ -63,7 +60,7 @@ def start_accept_clock(session, request, now) -> None:
 
 def start_resolve_clock(session, request, now) -> None:
     _hours, days = limits(session, request.community_id, request.category)
-    request.resolve_due_at = add_working_days(now, days)
+    request.resolve_due_at = add_working_days(session, now, days)
 
 
 def stage(request) -> tuple[str | None, datetime | None]:

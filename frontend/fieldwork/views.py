@@ -7,19 +7,19 @@ backend.auth.policy (scoped queries, sync.attachments.may_read for photos)."""
 import re
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, make_response, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from backend.errors import Invalid, Refused
-from backend.extensions import db, htmx
+from backend.extensions import db
 from backend.org.models import Node
 from backend.patrols.models import CATEGORIES
 from backend.visits import reports, services
 from backend.visits.models import FINDINGS
-from frontend.render import form_page, int_arg, page
+from frontend.render import done, form_page, int_arg, page
 from sync import attachments
 from sync.models import Attachment
 
@@ -189,12 +189,7 @@ def rules():
         abort(403)
     flash(_("Visit rules saved. Tasks: %(created)s new, %(updated)s changed, %(cancelled)s cancelled.",
             created=result.created, updated=result.updated, cancelled=result.cancelled))
-    target = url_for("fieldwork_pages.rules", community=community.id)
-    if htmx and not htmx.boosted:  # a targeted htmx post: load the page, so the message shows
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target, 303)
+    return done(url_for("fieldwork_pages.rules", community=community.id))
 
 
 @bp.get("/photos/<sha256>")

@@ -5,7 +5,7 @@ backend.registry.services, render. Out of scope is 404; readable but not
 changeable is 403. Residents and volunteers see no registry page, except a
 resident's own household page (read-only)."""
 
-from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -15,11 +15,11 @@ from werkzeug.routing import BuildError
 from backend.apiframe import client_address
 from backend.auth import policy
 from backend.errors import Invalid, Refused
-from backend.extensions import db, htmx
+from backend.extensions import db
 from backend.org.models import Node
 from backend.registry import services
 from backend.registry.models import Household, Resident, resident_care_tags
-from frontend.render import form_page, int_arg, page
+from frontend.render import done, form_page, int_arg, page
 
 bp = Blueprint("registry_pages", __name__, url_prefix="/registry")
 
@@ -73,16 +73,6 @@ def _resident_or_404(resident_id: str) -> Resident:
 def _require(verb: str, record) -> None:
     if not policy.can(_user(), verb, record):
         abort(403)
-
-
-def _done(url: str):
-    """After a successful post: a redirect (htmx follows it for boosted forms;
-    a targeted htmx request is told to load the page)."""
-    if htmx and not htmx.boosted:
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = url
-        return response
-    return redirect(url, 303)
 
 
 def _visible_tags():
@@ -201,7 +191,7 @@ def new_household():
                          grids=grids, grids_cut=grids_cut, buildings=_building_choices(form["grid_id"]), tags=tags,
                          household=None)
     flash(_("The household is created."))
-    return _done(url_for(".household", household_id=household.id))
+    return done(url_for(".household", household_id=household.id))
 
 
 def _household_context(household: Household, **extra) -> dict:
@@ -257,7 +247,7 @@ def edit_household(household_id):
         return form_page("registry/household_form.html", "registry/_household_form.html", exc.errors, form=form,
                          tags=tags, household=household, phone_masked=services.masked(household, "phone"))
     flash(_("The household is saved."))
-    return _done(url_for(".household", household_id=household.id))
+    return done(url_for(".household", household_id=household.id))
 
 
 @bp.route("/households/<household_id>/move", methods=["GET", "POST"])
@@ -284,7 +274,7 @@ def move_household(household_id):
                          household=household, grids=grids, grids_cut=grids_cut,
                          buildings=_building_choices(form["grid_id"]))
     flash(_("The household is moved."))
-    return _done(url_for(".household", household_id=household.id))
+    return done(url_for(".household", household_id=household.id))
 
 
 @bp.post("/households/<household_id>/retire")
@@ -300,7 +290,7 @@ def retire_household(household_id):
                     **_household_context(household, retire_errors=exc.errors,
                                          retire_reason=request.form.get("reason", "")))
     flash(_("The household is retired."))
-    return _done(url_for(".household", household_id=household.id))
+    return done(url_for(".household", household_id=household.id))
 
 
 @bp.post("/households/<household_id>/restore")
@@ -310,7 +300,7 @@ def restore_household(household_id):
     _require(policy.RETIRE, household)
     services.restore_household(_user(), household)
     flash(_("The household is restored."))
-    return _done(url_for(".household", household_id=household.id))
+    return done(url_for(".household", household_id=household.id))
 
 
 @bp.post("/households/<household_id>/reveal")
@@ -340,7 +330,7 @@ def add_resident(household_id):
         return page("registry/household.html", "registry/_resident_add.html", status=422,
                     **_household_context(household, resident_form=form, resident_errors=exc.errors))
     flash(_("The resident is added."))
-    return _done(url_for(".household", household_id=household.id) + "#residents")
+    return done(url_for(".household", household_id=household.id) + "#residents")
 
 
 # --- residents -------------------------------------------------------------------------
@@ -441,7 +431,7 @@ def edit_resident(resident_id):
         return form_page("registry/resident_form.html", "registry/_resident_form.html", exc.errors, form=form,
                          tags=tags, resident=resident, **masks)
     flash(_("The resident is saved."))
-    return _done(url_for(".resident", resident_id=resident.id))
+    return done(url_for(".resident", resident_id=resident.id))
 
 
 def _move_targets(user, resident: Resident, q: str):
@@ -470,7 +460,7 @@ def move_resident(resident_id):
                          resident=resident, q=q, choices=_move_targets(user, resident, q),
                          household_id=household_id)
     flash(_("The resident is moved."))
-    return _done(url_for(".resident", resident_id=resident.id))
+    return done(url_for(".resident", resident_id=resident.id))
 
 
 @bp.post("/residents/<resident_id>/retire")
@@ -486,7 +476,7 @@ def retire_resident(resident_id):
                     **_resident_context(resident, retire_errors=exc.errors,
                                         retire_reason=request.form.get("reason", "")))
     flash(_("The resident is retired from the register."))
-    return _done(url_for(".household", household_id=resident.household_id))
+    return done(url_for(".household", household_id=resident.household_id))
 
 
 # --- care tags ---------------------------------------------------------------------------
@@ -512,6 +502,6 @@ def care_tags():
             return form_page("registry/care_tags.html", "registry/_care_tag_form.html", exc.errors,
                              tags=_visible_tags(), form=form, may_create=may_create)
         flash(_("The care tag %(code)s is added.", code=tag.code))
-        return _done(url_for(".care_tags"))
+        return done(url_for(".care_tags"))
     return page("registry/care_tags.html", None, tags=_visible_tags(), form=form, errors={},
                 may_create=may_create)

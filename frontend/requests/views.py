@@ -8,7 +8,7 @@ backend.requests.services; these views parse forms, call them and render. A
 refused action re-renders the request page with the message at the form: 422
 for a field, 409 for the request's state, 403 for the role."""
 
-from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -18,14 +18,14 @@ from backend.apiframe import client_address
 from backend.auth import policy
 from backend.common import utcnow
 from backend.errors import Conflict, Invalid, Refused
-from backend.extensions import db, htmx
+from backend.extensions import db
 from backend.org.models import Node
 from backend.registry import sensitive
 from backend.registry.models import Household, Resident
 from backend.requests import deadlines, inbox, services
 from backend.requests.models import LEVELS, OPEN_STATES, STATUSES, Department, ReplyTemplate, Request
 from backend.visits import reports
-from frontend.render import form_page, int_arg, page
+from frontend.render import done, form_page, int_arg, page
 
 bp = Blueprint("request_pages", __name__, url_prefix="/requests")
 
@@ -64,7 +64,8 @@ def _user():
 
 @bp.before_request
 @login_required
-def _office_only():
+def office_only():
+    """Only the request office's roles see these pages (and the working calendar's)."""
     user = _user()
     if not policy.can_use_request_office(user):
         abort(403 if user.is_staff else 404)
@@ -119,14 +120,6 @@ def _helpers():
             "action_label": lambda v: str(ACTION_LABELS.get(v, v)),
             "event_label": lambda v: str(EVENT_LABELS.get(v, v)), "time_left": time_left, "age": age,
             "is_overdue": lambda r: inbox.is_overdue(r, now), "OPEN_STATES": OPEN_STATES}
-
-
-def _done(url: str):
-    if htmx and not htmx.boosted:
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = url
-        return response
-    return redirect(url, 303)
 
 
 def _request_or_404(request_id: str) -> Request:
@@ -227,7 +220,7 @@ def act(request_id, action):
                         refusal=_("You may not do this to this request (any more): it is held elsewhere."))
     db.session.commit()
     flash(_("%(action)s: done.", action=ACTION_LABELS[action]))
-    return _done(url_for("request_pages.show", request_id=record.id))
+    return done(url_for("request_pages.show", request_id=record.id))
 
 
 def _refused(record, action, form, status, errors=None, refusal=None):
@@ -329,7 +322,7 @@ def new():
                          q=q)
     db.session.commit()
     flash(_("The request is raised for %(name)s.", name=record.requester_name or record.address or ""))
-    return _done(url_for("request_pages.show", request_id=record.id))
+    return done(url_for("request_pages.show", request_id=record.id))
 
 
 # --- time limits, departments, reply templates -----------------------------------------
@@ -354,7 +347,7 @@ def time_limits():
                          may_edit=may_edit, form=form)
     db.session.commit()
     flash(_("Time limits saved: %(n)d categories have limits of their own.", n=own))
-    return _done(url_for("request_pages.time_limits", community=community.id))
+    return done(url_for("request_pages.time_limits", community=community.id))
 
 
 def _department_nodes(user) -> list[Node]:
@@ -395,7 +388,7 @@ def departments():
         return _departments_page(exc.errors, form, 422)
     db.session.commit()
     flash(_("Department %(name)s added.", name=department.name))
-    return _done(url_for("request_pages.departments"))
+    return done(url_for("request_pages.departments"))
 
 
 @bp.post("/departments/<department_id>/retire")
@@ -411,7 +404,7 @@ def retire_department(department_id):
         abort(403)
     db.session.commit()
     flash(_("Department %(name)s retired: no more dispatches to it.", name=department.name))
-    return _done(url_for("request_pages.departments"))
+    return done(url_for("request_pages.departments"))
 
 
 @bp.route("/reply-templates", methods=["GET", "POST"])
@@ -435,7 +428,7 @@ def reply_templates():
                          templates=services.reply_templates(db.session, community.id), form=form, **context)
     db.session.commit()
     flash(_("Reply template added."))
-    return _done(url_for("request_pages.reply_templates", community=community.id))
+    return done(url_for("request_pages.reply_templates", community=community.id))
 
 
 @bp.post("/reply-templates/<template_id>/delete")
@@ -451,4 +444,4 @@ def delete_reply_template(template_id):
         abort(403)
     db.session.commit()
     flash(_("Reply template deleted."))
-    return _done(url_for("request_pages.reply_templates", community=template.community_id))
+    return done(url_for("request_pages.reply_templates", community=template.community_id))

@@ -1,10 +1,11 @@
 """Time limits on a frozen clock: working days, overdue flags, automatic escalation."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from backend.extensions import db
 from backend.requests import deadlines, services
 from backend.requests.models import RequestEvent, TimeLimit
+from backend.workdays import services as workdays
 from tests.backend.requests.conftest import NOW, raise_request
 
 
@@ -20,7 +21,28 @@ def test_due_times_count_working_days(world, ctx):
     services.transition(db.session, world.staff1, request, "accept", {}, now=NOW)
     assert request.resolve_due_at == datetime(2026, 12, 2, 2, 0)  # Mon, Tue, Wed: Wednesday 10:00
     saturday = datetime(2026, 11, 28, 2, 0)
-    assert deadlines.add_working_days(saturday, 1) == datetime(2026, 11, 30, 2, 0)  # the Monday
+    assert deadlines.add_working_days(db.session, saturday, 1) == datetime(2026, 11, 30, 2, 0)  # the Monday
+
+
+def test_due_times_follow_the_working_calendar(world, ctx):
+    """Friday 27 November: a holiday on Monday to Wednesday, and Sunday worked in exchange."""
+    workdays.mark(db.session, world.admin, {"first": "2026-11-30", "last": "2026-12-02", "kind": "holiday",
+                                             "name": "测试假期"})
+    workdays.mark(db.session, world.admin, {"first": "2026-11-29", "kind": "workday", "name": "调休"})
+    db.session.commit()
+    request = raise_request(world, category="environment")  # 3 working days: Sunday, Thursday, Friday
+    services.transition(db.session, world.staff1, request, "accept", {}, now=NOW)
+    assert request.resolve_due_at == datetime(2026, 12, 4, 2, 0)
+    assert request.accept_due_at == NOW + timedelta(hours=2)  # hours run on the clock, holiday or not
+    # From the holiday's first day (Monday 02:00 in Shanghai), one working day on is Thursday 02:00.
+    assert deadlines.add_working_days(db.session, datetime(2026, 11, 29, 18, 0), 1) == datetime(2026, 12, 2, 18, 0)
+    # The calendar changes: a clock already running keeps its due time; a new one follows.
+    workdays.unmark(db.session, world.admin, date(2026, 11, 29))
+    db.session.commit()
+    assert request.resolve_due_at == datetime(2026, 12, 4, 2, 0)
+    later = raise_request(world, category="environment")
+    services.transition(db.session, world.staff1, later, "accept", {}, now=NOW)
+    assert later.resolve_due_at == datetime(2026, 12, 7, 2, 0)  # Thursday, Friday, Monday
 
 
 def test_a_community_overrides_a_category(world):
