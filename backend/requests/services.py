@@ -591,10 +591,8 @@ def reply_templates(session, community_id: str | None) -> list:
                                 .order_by(ReplyTemplate.sort_order, ReplyTemplate.title, ReplyTemplate.id)))
 
 
-def add_reply_template(session, actor, community, title: str, body: str):
-    """A ready answer for the community's reply forms. Flushes."""
-    if not policy.can_keep_request_settings(actor, community):
-        raise Refused()
+def _reply_template_fields(title: str, body: str) -> tuple[str, str]:
+    """The title and reply, trimmed and checked; Invalid names the field at fault."""
     title, body = (title or "").strip(), (body or "").strip()
     errors = {}
     if not title:
@@ -607,10 +605,27 @@ def add_reply_template(session, actor, community, title: str, body: str):
         errors["body"] = [_("At most %(n)d characters.", n=2000)]
     if errors:
         raise Invalid(errors)
+    return title, body
+
+
+def add_reply_template(session, actor, community, title: str, body: str):
+    """A ready answer for the community's reply forms. Flushes."""
+    if not policy.can_keep_request_settings(actor, community):
+        raise Refused()
+    title, body = _reply_template_fields(title, body)
     count = len(reply_templates(session, community.id))
     template = ReplyTemplate(id=new_id(), community_id=community.id, title=title, body=body,
                              sort_order=(count + 1) * 10, created_by_id=actor.id, created_at=utcnow())
     session.add(template)
+    session.flush()
+    return template
+
+
+def edit_reply_template(session, actor, template, title: str, body: str):
+    """A template's new title and reply; replies sent with it earlier keep their text. Flushes."""
+    if not policy.can_keep_request_settings(actor, template.community):
+        raise Refused()
+    template.title, template.body = _reply_template_fields(title, body)
     session.flush()
     return template
 

@@ -431,12 +431,37 @@ def reply_templates():
     return done(url_for("request_pages.reply_templates", community=community.id))
 
 
+def _template_or_404(template_id: str) -> ReplyTemplate:
+    template = db.session.get(ReplyTemplate, template_id)
+    if template is None or template.community is None or not policy.can(_user(), policy.READ, template.community):
+        abort(404)
+    return template
+
+
+@bp.route("/reply-templates/<template_id>/edit", methods=["GET", "POST"])
+def edit_reply_template(template_id):
+    user = _user()
+    template = _template_or_404(template_id)
+    if not policy.can_keep_request_settings(user, template.community):
+        abort(403)
+    if request.method == "GET":
+        return page("requests/reply_template_edit.html", None, reply_template=template,
+                    form={"title": template.title, "body": template.body}, errors={})
+    form = {name: request.form.get(name, "") for name in ("title", "body")}
+    try:
+        services.edit_reply_template(db.session, user, template, form["title"], form["body"])
+    except Invalid as exc:
+        db.session.rollback()
+        return form_page("requests/reply_template_edit.html", None, exc.errors, reply_template=template, form=form)
+    db.session.commit()
+    flash(_("Reply template saved."))
+    return done(url_for("request_pages.reply_templates", community=template.community_id))
+
+
 @bp.post("/reply-templates/<template_id>/delete")
 def delete_reply_template(template_id):
     user = _user()
-    template = db.session.get(ReplyTemplate, template_id)
-    if template is None or template.community is None or not policy.can(user, policy.READ, template.community):
-        abort(404)
+    template = _template_or_404(template_id)
     try:
         services.delete_reply_template(db.session, user, template)
     except Refused:

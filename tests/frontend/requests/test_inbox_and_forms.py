@@ -138,3 +138,33 @@ def test_reply_templates_are_kept_per_community(world, browser):
     assert staff1.post(f"/requests/reply-templates/{template_id}/delete").status_code == 303
     db.session.rollback()
     assert db.session.get(ReplyTemplate, template_id) is None
+
+
+def test_a_reply_template_is_edited_with_validation_and_only_by_its_keepers(world, browser):
+    staff1 = browser("staff1")
+    assert staff1.post("/requests/reply-templates", {"title": "已受理", "body": "您好，已受理。"}).status_code == 303
+    template_id = db.session.scalar(select(ReplyTemplate.id))
+    path = f"/requests/reply-templates/{template_id}/edit"
+    assert f'href="{path}"' in staff1.get("/requests/reply-templates").get_data(as_text=True)
+    html = staff1.get(path).get_data(as_text=True)
+    assert 'value="已受理"' in html and "您好，已受理。</textarea>" in html
+    response = staff1.post(path, {"title": "  ", "body": "改过的回复" * 500})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and error_for(html, "e-title") and error_for(html, "e-body")
+    assert "改过的回复改过的回复" in html  # the input is kept
+    db.session.rollback()
+    assert db.session.get(ReplyTemplate, template_id).title == "已受理"
+    response = staff1.post(path, {"title": "已派单", "body": "您好，已派给网格员处理。"})
+    assert response.status_code == 303 and f"community={world.C1.id}" in response.headers["Location"]
+    db.session.rollback()
+    template = db.session.get(ReplyTemplate, template_id)
+    assert (template.title, template.body) == ("已派单", "您好，已派给网格员处理。")
+    assert "Reply template saved." in staff1.get("/requests/reply-templates").get_data(as_text=True)
+    # Out of scope (another community, or a station elsewhere): not found; the street above keeps it too.
+    assert browser("staff2").get(path).status_code == 404
+    assert browser("staff2").post(path, {"title": "越界", "body": "越界"}).status_code == 404
+    assert browser("street1").post(path, {"title": "街道改", "body": "街道改的回复"}).status_code == 303
+    assert browser("station1").get(path).status_code == 404
+    assert staff1.get("/requests/reply-templates/no-such-id/edit").status_code == 404
+    db.session.rollback()
+    assert db.session.get(ReplyTemplate, template_id).title == "街道改"
