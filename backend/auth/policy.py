@@ -353,7 +353,7 @@ ASSIGNEE_ROLES = {"grid_worker", "community_staff"}
 HOLDER, HOLDER_OR_ASSIGNEE, WORKER, REQUESTER, REOPENER, WITHDRAWER = (
     "holder", "holder_or_assignee", "worker", "requester", "reopener", "withdrawer")
 REQUEST_ACTORS = {
-    "accept": HOLDER, "dispatch": HOLDER, "escalate": HOLDER, "respond": HOLDER, "merge": HOLDER,
+    "accept": HOLDER, "dispatch": HOLDER, "escalate": HOLDER, "respond": HOLDER, "merge": HOLDER, "place": HOLDER,
     "reply": HOLDER_OR_ASSIGNEE, "note": HOLDER_OR_ASSIGNEE, "resolve": HOLDER_OR_ASSIGNEE,
     "start": WORKER, "return": WORKER,
     "rate": REQUESTER, "reopen": REOPENER, "withdraw": WITHDRAWER,

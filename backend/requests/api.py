@@ -222,7 +222,8 @@ def get_request(request_id):
 @token_required
 def act(request_id, action):
     """Move a request: accept, dispatch, start, reply, note, return, escalate, respond, resolve,
-    rate, reopen, merge, withdraw. 409 "Not allowed in this state" names the current status.
+    rate, reopen, merge, withdraw, place (a request of no household, in a grid of its community:
+    `grid_id`). 409 "Not allowed in this state" names the current status.
     ---
     post:
       tags: [requests]
@@ -230,7 +231,7 @@ def act(request_id, action):
       parameters:
         - {in: path, name: request_id, required: true, schema: {type: string}}
         - {in: path, name: action, required: true, schema: {type: string, enum: [accept, dispatch, start, reply,
-           note, return, escalate, respond, resolve, rate, reopen, merge, withdraw]}}
+           note, return, escalate, respond, resolve, rate, reopen, merge, withdraw, place]}}
       requestBody: {content: {application/json: {schema: RequestAction}}}
       responses:
         200: {content: {application/json: {schema: ActionResultOut}}}

@@ -17,11 +17,14 @@ OFFICER_LEVEL = {"street_officer": "street", "district_officer": "district", "co
 ASSIGNABLE_LIMIT = 300
 
 
+NO_GRID = "none"  # the grid filter's value for requests in no grid (from Open311), waiting to be placed
+
+
 @dataclass
 class Filters:
     status: str = "open"  # "", "open" or a status
     category: str | None = None
-    grid_id: str | None = None
+    grid_id: str | None = None  # a grid's id, or NO_GRID
     overdue: bool = False
     mine: bool = False
     level: str | None = None
@@ -63,7 +66,9 @@ def inbox_query(session, user, filters: Filters, now):
         query = query.where(Request.status == filters.status)
     if filters.category:
         query = query.where(Request.category == filters.category)
-    if filters.grid_id:
+    if filters.grid_id == NO_GRID:
+        query = query.where(Request.grid_id.is_(None))
+    elif filters.grid_id:
         query = query.where(Request.grid_id == filters.grid_id)
     if filters.level:
         query = query.where(Request.level == filters.level)

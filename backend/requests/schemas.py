@@ -36,6 +36,7 @@ class RequestAction(Strict):
     assignee_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
     department_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
     duplicate_of_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    grid_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
     photos = Photos()
     score = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(1, 5))
     comment = fields.String(load_default="", allow_none=True, validate=validate.Length(max=1000))

@@ -17,6 +17,7 @@ from backend.auth.models import User
 from backend.common import new_id, utcnow
 from backend.errors import Conflict, Invalid, NotAllowedNow, Refused
 from backend.org.models import Node
+from backend.ratings.models import Rating
 from backend.registry import sensitive
 from backend.registry.models import Household, Resident
 from backend.requests import deadlines
@@ -48,6 +49,9 @@ TRANSITIONS = {
     "reopen": (("resolved", "closed"), "reopened", "reopened"),
     "merge": (OPEN_STATES, "merged", "merged"),
     "withdraw": (("submitted", "accepted", "dispatched", "returned"), "withdrawn", "withdrawn"),
+    # A request of no household (from Open311, or raised for a grid) placed in a grid of its community,
+    # while nobody is working it.
+    "place": (("submitted", "accepted", "returned", "reopened", "escalated"), None, "placed"),
 }
 ACTIONS = tuple(TRANSITIONS)
 # The data each action accepts (the sync push and the API check names against this).
@@ -56,11 +60,12 @@ ACTION_FIELDS = {
     "reply": ("message",), "note": ("message",), "return": ("message",), "escalate": ("message",),
     "respond": ("message", "department_id"), "resolve": ("message", "photos"), "rate": ("score", "comment"),
     "reopen": ("message",), "merge": ("duplicate_of_id", "message"), "withdraw": ("message",),
+    "place": ("grid_id", "message"),
 }
 # Actions whose message is required.
 MESSAGE_REQUIRED = {"reply", "note", "return", "escalate", "respond", "resolve", "reopen"}
 # Events only staff see.
-INTERNAL_EVENTS = {"noted", "returned", "overdue"}
+INTERNAL_EVENTS = {"noted", "returned", "overdue", "placed"}
 NEXT_LEVEL = {"community": "street", "street": "district"}
 DEFAULT_CHANNEL = {"resident": "app", "grid_worker": "field", "station_operator": "station",
                    "community_staff": "staff", "admin": "staff"}
@@ -232,6 +237,8 @@ def allowed_by_state(request, action: str, now=None) -> bool:
         return False
     if action == "escalate" and request.level not in NEXT_LEVEL:
         return False
+    if action == "place" and request.household_id is not None:
+        return False
     if action == "reopen":
         return request.resolved_at is not None and (now or utcnow()) <= request.resolved_at + timedelta(
             days=deadlines.REOPEN_DAYS)
@@ -260,6 +267,8 @@ def _state_refusal(session, request, action, now) -> NotAllowedNow:
                                days=deadlines.REOPEN_DAYS))
     if action == "escalate" and request.level not in NEXT_LEVEL:
         return NotAllowedNow(_("The district holds this request already; it cannot go higher."))
+    if action == "place" and request.household_id is not None:
+        return NotAllowedNow(_("This request is about a household: it stays in the household's grid."))
     return NotAllowedNow(_("Not allowed while the request is %(status)s.", status=status))
 
 
@@ -355,6 +364,8 @@ def _apply(session, actor, request, action, clean, now) -> RequestEvent:
         data.update(duplicate_of_id=target.id)
     elif action == "withdraw":
         request.closed_at = now
+    elif action == "place":
+        data.update(_place(session, request, clean.get("grid_id")))
     if to_status:
         request.status = to_status
     request.updated_at = now
@@ -382,6 +393,38 @@ def _department(session, request, department_id, field):
             or not holder.path.startswith(department.node.path):
         raise Invalid({field: [_l("No such department serving this request's area.")]})
     return department
+
+
+def place_choices(session, request) -> list[Node]:
+    """The grids a request may be placed in: those of its community, in service."""
+    community = request.community
+    if community is None:
+        return []
+    return list(session.scalars(select(Node).where(Node.kind == "grid", Node.retired_at.is_(None),
+                                                   Node.path.startswith(community.path, autoescape=True))
+                                .order_by(Node.code, Node.name, Node.id)))
+
+
+def _place(session, request, grid_id) -> dict:
+    """Put the request, its steps and its ratings in the grid: the grid's workers receive them on their next
+    pull, those of the grid before lose them. An assignee who no longer covers it is let go."""
+    grid = session.get(Node, grid_id) if grid_id else None
+    if grid is None or grid.kind != "grid" or grid.retired_at is not None or request.community is None \
+            or not grid.path.startswith(request.community.path):
+        raise Invalid({"grid_id": [_l("Choose a grid of this request's community.")]})
+    if grid.id == request.grid_id:
+        raise Invalid({"grid_id": [_l("The request is in this grid already.")]})
+    data = {"from_grid_id": request.grid_id, "grid_id": grid.id, "grid_name": grid.name}
+    request.grid_id, request.grid = grid.id, grid
+    for event in session.scalars(select(RequestEvent).where(RequestEvent.request_id == request.id)):
+        event.grid_id = grid.id
+    for rating in session.scalars(select(Rating).where(Rating.target_type == "request",
+                                                       Rating.target_id == request.id)):
+        rating.grid_id = grid.id
+    if request.assignee_id is not None and not policy.can_be_assigned(session.get(User, request.assignee_id),
+                                                                       request):
+        data["unassigned_id"], request.assignee_id = request.assignee_id, None
+    return data
 
 
 def _merge_target(session, request, target_id):

@@ -40,7 +40,7 @@ ACTION_LABELS = {
     "accept": _l("Accept"), "dispatch": _l("Dispatch"), "start": _l("Start work"), "reply": _l("Reply"),
     "note": _l("Internal note"), "return": _l("Return"), "escalate": _l("Escalate"),
     "respond": _l("Respond"), "resolve": _l("Resolve"), "rate": _l("Rate"), "reopen": _l("Reopen"),
-    "merge": _l("Merge as duplicate"), "withdraw": _l("Withdraw"),
+    "merge": _l("Merge as duplicate"), "withdraw": _l("Withdraw"), "place": _l("Place in a grid"),
 }
 EVENT_LABELS = {
     "submitted": _l("Raised"), "accepted": _l("Accepted"), "dispatched": _l("Dispatched"),
@@ -48,11 +48,11 @@ EVENT_LABELS = {
     "returned": _l("Returned"), "escalated": _l("Escalated"), "responded": _l("Responded"),
     "resolved": _l("Resolved"), "rated": _l("Rated"), "reopened": _l("Reopened"), "merged": _l("Merged"),
     "withdrawn": _l("Withdrawn"), "overdue": _l("Overdue"), "auto_escalated": _l("Escalated automatically"),
-    "closed": _l("Closed"),
+    "closed": _l("Closed"), "placed": _l("Placed in a grid"),
 }
 # Staff-side actions offered as forms on the request page (rating is the resident's).
-PAGE_ACTIONS = ("accept", "dispatch", "start", "reply", "note", "respond", "resolve", "return", "escalate",
-                "merge", "reopen", "withdraw")
+PAGE_ACTIONS = ("accept", "place", "dispatch", "start", "reply", "note", "respond", "resolve", "return",
+                "escalate", "merge", "reopen", "withdraw")
 # The form fields each action posts (the rest of a form is ignored).
 FORM_FIELDS = {action: fields for action, fields in services.ACTION_FIELDS.items()}
 FORM_FIELDS["resolve"] = ("message",)  # photos come from the field app
@@ -155,12 +155,12 @@ def index():
     categories = services.categories(db.session, active_only=False)
     filters = inbox.Filters.from_args(request.args, {c.code for c in categories})
     grids = reports.grids_of(user, None)
-    if filters.grid_id not in {g.id for g in grids}:
+    if filters.grid_id not in {g.id for g in grids} | {inbox.NO_GRID}:
         filters.grid_id = None
     pagination = db.paginate(inbox.inbox_query(db.session, user, filters, now), page=int_arg("page"),
                              per_page=PER_PAGE, error_out=False)
     return page("requests/index.html", "requests/_rows.html", pagination=pagination, filters=filters,
-                categories=categories, grids=grids, levels=LEVELS, statuses=STATUSES,
+                categories=categories, grids=grids, no_grid=inbox.NO_GRID, levels=LEVELS, statuses=STATUSES,
                 counts=inbox.status_counts(db.session, user), overdue=inbox.overdue_count(db.session, user, now),
                 may_raise=user.role in policy.ON_BEHALF_CREATORS)
 
@@ -187,6 +187,7 @@ def _request_context(record: Request, errors: dict | None = None, refusals: dict
         if {"dispatch", "respond"} & set(actions) else [],
         "templates": services.reply_templates(db.session, record.community_id) if "reply" in actions else [],
         "duplicates": services.nearby_duplicates(db.session, record) if "merge" in actions else [],
+        "grids": services.place_choices(db.session, record) if "place" in actions else [],
     }
     return context
 

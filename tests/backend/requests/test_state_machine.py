@@ -25,13 +25,16 @@ ALLOWED_FROM = {
     "reopen": {"resolved", "closed"},
     "merge": {"submitted", "accepted", "dispatched", "in_progress", "returned", "escalated", "reopened"},
     "withdraw": {"submitted", "accepted", "dispatched", "returned"},
+    "place": {"submitted", "accepted", "returned", "reopened", "escalated"},
 }
 LEADS_TO = {"accept": "accepted", "dispatch": "dispatched", "start": "in_progress", "return": "returned",
             "escalate": "escalated", "respond": "in_progress", "resolve": "resolved", "rate": "closed",
             "reopen": "reopened", "merge": "merged", "withdraw": "withdrawn"}
 KIND = {"accept": "accepted", "dispatch": "dispatched", "start": "started", "reply": "replied", "note": "noted",
         "return": "returned", "escalate": "escalated", "respond": "responded", "resolve": "resolved",
-        "rate": "rated", "reopen": "reopened", "merge": "merged", "withdraw": "withdrawn"}
+        "rate": "rated", "reopen": "reopened", "merge": "merged", "withdraw": "withdrawn", "place": "placed"}
+# A request is placed in a grid only when it is about no household: staff raise one for a grid.
+NO_HOUSEHOLD = {"place"}
 
 
 def _data(world, action):
@@ -40,7 +43,14 @@ def _data(world, action):
             "note": {"message": "内部备注"}, "return": {"message": "不归网格管"}, "escalate": {"message": "需要街道"},
             "respond": {"message": "街道已安排"}, "resolve": {"message": "已处理"}, "rate": {"score": 4},
             "reopen": {"message": "又坏了"}, "merge": {"duplicate_of_id": other.id if other else None},
-            "withdraw": {}}[action]
+            "withdraw": {}, "place": {"grid_id": world.G2.id}}[action]
+
+
+def _in_state(world, action, status, level, assignee):
+    if action in NO_HOUSEHOLD:
+        return in_state(world, status, level=level, assignee=assignee, actor=world.staff1, household_id=None,
+                        grid_id=world.G1.id)
+    return in_state(world, status, level=level, assignee=assignee)
 
 
 def _actor(world, action, request):
@@ -60,7 +70,7 @@ def test_the_table_covers_every_action():
 @pytest.mark.parametrize("status", STATUSES)
 def test_every_action_from_every_state(world, action, status):
     level = "street" if status == "escalated" else "community"
-    request = in_state(world, status, level=level, assignee=world.worker1)
+    request = _in_state(world, action, status, level, world.worker1)
     actor = _actor(world, action, request)
     data = _data(world, action)
     if status in ALLOWED_FROM[action]:
@@ -97,6 +107,7 @@ WHO = {
     "reopen": ("resolved", "community", {"admin", "staff1", "resident1"}),
     "merge": ("accepted", "community", {"admin", "staff1"}),
     "withdraw": ("submitted", "community", {"resident1"}),
+    "place": ("accepted", "community", {"admin", "staff1"}),
 }
 
 
@@ -105,7 +116,7 @@ def test_every_action_by_every_role(world, action):
     status, level, allowed = WHO[action]
     for username in USERS:
         user = world.users[username]
-        request = in_state(world, status, level=level, assignee=world.worker1)
+        request = _in_state(world, action, status, level, world.worker1)
         data = _data(world, action)
         assert (action in services.ACTIONS_FOR(user, request, now=NOW)) == (username in allowed), username
         if username in allowed:

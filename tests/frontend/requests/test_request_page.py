@@ -1,6 +1,8 @@
 """A request's page: details, the timeline, the phone revealed (audited), and every
 staff action through its form, allowed and refused (422 field, 409 state, 403 role)."""
 
+from html import unescape as html_unescape
+
 from sqlalchemy import select
 
 from backend.audit.models import AuditEntry
@@ -216,3 +218,43 @@ def test_unknown_action_or_request_is_404(world, browser):
     staff1 = browser("staff1")
     assert staff1.post(f"/requests/{record.id}/actions/explode", {}).status_code == 404
     assert staff1.get("/requests/no-such-request").status_code == 404
+
+
+def test_a_request_in_no_grid_is_found_placed_in_a_grid_and_then_dispatched_to_its_worker(world, browser):
+    from backend.open311 import keys
+    from backend.requests import services
+
+    keys.issue_key(world.staff1, name="热线", node_id=world.C1.id)
+    community = world.C1
+    record = services.create_open311_request(db.session, world.staff1, community,
+                                             {"category": "environment", "description": "路灯不亮",
+                                              "address": "小区北门"})
+    db.session.commit()
+    act(world, record, world.staff1, "accept")
+    placed_elsewhere = raise_request(world, description="住户自己的诉求")
+    G1, G2, G5, record_id = world.G1.id, world.G2.id, world.G5.id, record.id
+    staff1 = browser("staff1")
+    inbox_html = staff1.get("/requests?grid=none").get_data(as_text=True)
+    assert "路灯不亮" in inbox_html and placed_elsewhere.description not in inbox_html
+    assert 'value="none" selected' in inbox_html
+
+    html = _page(staff1, record)
+    form = html.split('id="action-place"', 1)[1].split("</form>", 1)[0]
+    assert f'value="{G1}"' in form and f'value="{G2}"' in form and f'value="{G5}"' not in form
+    assert 'id="action-dispatch"' in html and world.worker1.display_name not in html.split(
+        'id="action-dispatch"', 1)[1].split("</form>", 1)[0]  # no grid, no grid worker to give it to
+    response = staff1.post(f"/requests/{record_id}/actions/place", {"grid_id": G5})
+    assert response.status_code == 422
+    assert html_unescape(error_for(response.get_data(as_text=True), "e-place-grid_id")) == \
+        "Choose a grid of this request's community."
+    response = staff1.post(f"/requests/{record_id}/actions/place", {"grid_id": G1, "message": "北门属一网格"})
+    assert response.status_code == 303
+    record = fresh(record_id)
+    assert record.grid_id == G1
+    html = _page(staff1, record)
+    assert 'data-kind="placed"' in html and "In 第一网格" in html and "北门属一网格" in html
+    assert world.worker1.display_name in html.split('id="action-dispatch"', 1)[1].split("</form>", 1)[0]
+    assert "路灯不亮" not in staff1.get("/requests?grid=none").get_data(as_text=True)
+    assert "路灯不亮" in staff1.get(f"/requests?grid={G1}").get_data(as_text=True)
+    # A request of a household stays in its household's grid: no form for it.
+    assert 'id="action-place"' not in _page(staff1, placed_elsewhere)
