@@ -21,7 +21,7 @@ from frontend.requests.views import office_only
 
 bp = Blueprint("workday_pages", __name__, url_prefix="/requests/calendar")
 
-KIND_LABELS = {"holiday": _l("Holiday (a weekday off)"), "workday": _l("Make-up working day (a weekend day worked)")}
+KIND_LABELS = {"holiday": _l("Holiday (a day off)"), "workday": _l("Make-up working day (a weekend day worked)")}
 FORM_FIELDS = ("first", "last", "kind", "name")
 
 

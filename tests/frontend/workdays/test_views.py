@@ -22,7 +22,7 @@ def test_an_administrator_marks_a_holiday_and_a_make_up_day_then_removes_one(wor
     response = admin.post("/requests/calendar?year=2026",
                           {"first": "2026-10-01", "last": "2026-10-07", "kind": "holiday", "name": "国庆节"})
     assert response.status_code == 303 and response.headers["Location"].endswith("/requests/calendar?year=2026")
-    assert "7 days marked: Holiday (a weekday off)." in admin.get("/requests/calendar?year=2026").get_data(
+    assert "7 days marked: Holiday (a day off)." in admin.get("/requests/calendar?year=2026").get_data(
         as_text=True)
     admin.post("/requests/calendar", {"first": "2026-10-10", "kind": "workday", "name": "国庆节调休"})
     html = admin.get("/requests/calendar?year=2026").get_data(as_text=True)
