@@ -115,12 +115,4 @@ def assignable(session, request) -> list[User]:
 
 def departments_for(session, request) -> list[Department]:
     """Active departments serving the request's holder or a node above it (nearest first)."""
-    chain, node = [], request.holder
-    while node is not None and len(chain) < 10:
-        chain.append(node.id)
-        node = node.parent
-    if not chain:
-        return []
-    rank = {node_id: index for index, node_id in enumerate(chain)}
-    found = session.scalars(select(Department).where(Department.node_id.in_(chain), Department.active.is_(True)))
-    return sorted(found, key=lambda d: (rank[d.node_id], d.name))
+    return services.departments_serving(session, request.holder)

@@ -51,6 +51,21 @@ class TimeLimit(db.Model):
     resolve_days: Mapped[int] = mapped_column(Integer)
 
 
+class CatalogueEntry(db.Model):
+    """A line of a community's dispatch catalogue (派单目录): requests of this category go to
+    this partner department. The request page offers it as a one-step dispatch."""
+
+    __tablename__ = "request_dispatch_catalogue"
+    __table_args__ = (db.UniqueConstraint("community_id", "category_code"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    community_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"))
+    category_code: Mapped[str] = mapped_column(ForeignKey("request_categories.code"))
+    department_id: Mapped[str] = mapped_column(ForeignKey("departments.id"))
+
+    department = relationship("Department")
+
+
 class Department(db.Model):
     """A partner department (职能部门) serving a street, district or community; staff dispatch
     requests to it and record its responses on its behalf."""

@@ -24,6 +24,7 @@ from backend.requests import deadlines
 from backend.requests.models import (
     OPEN_STATES,
     STATUSES,
+    CatalogueEntry,
     Department,
     ReplyTemplate,
     Request,
@@ -551,6 +552,67 @@ def time_limits_of(session, community) -> list[tuple[RequestCategory, TimeLimit 
     overrides = {t.category_code: t for t in session.scalars(select(TimeLimit).where(
         TimeLimit.community_id == community.id))}
     return [(category, overrides.get(category.code)) for category in categories(session)]
+
+
+def departments_serving(session, node) -> list[Department]:
+    """Active departments serving the node or a node above it (nearest first)."""
+    chain = []
+    while node is not None and len(chain) < 10:
+        chain.append(node.id)
+        node = node.parent
+    if not chain:
+        return []
+    rank = {node_id: index for index, node_id in enumerate(chain)}
+    found = session.scalars(select(Department).where(Department.node_id.in_(chain), Department.active.is_(True)))
+    return sorted(found, key=lambda d: (rank[d.node_id], d.name))
+
+
+def dispatch_catalogue_of(session, community) -> list[tuple[RequestCategory, CatalogueEntry | None]]:
+    """Every active category with the department the community's catalogue names for it (or None)."""
+    entries = {e.category_code: e for e in session.scalars(select(CatalogueEntry).where(
+        CatalogueEntry.community_id == community.id))}
+    return [(category, entries.get(category.code)) for category in categories(session)]
+
+
+def save_dispatch_catalogue(session, actor, community, form: dict) -> int:
+    """Set the community's dispatch catalogue (派单目录) from fields `department_<code>`: the id of
+    an active department serving the community (or a street or district above it), or empty for
+    none. Returns how many categories have a department. Flushes."""
+    if not policy.can_keep_request_settings(actor, community):
+        raise Refused()
+    serving = {d.id: d for d in departments_serving(session, community)}
+    errors, wanted = {}, {}
+    for category, _entry in dispatch_catalogue_of(session, community):
+        key = f"department_{category.code}"
+        chosen = str(form.get(key) or "").strip()
+        if chosen and chosen not in serving:
+            errors[key] = [_l("Choose a department serving this community.")]
+        wanted[category.code] = chosen or None
+    if errors:
+        raise Invalid(errors)
+    for code, department_id in wanted.items():
+        entry = session.scalar(select(CatalogueEntry).where(CatalogueEntry.community_id == community.id,
+                                                            CatalogueEntry.category_code == code))
+        if department_id is None:
+            if entry is not None:
+                session.delete(entry)
+            continue
+        if entry is None:
+            entry = CatalogueEntry(id=new_id(), community_id=community.id, category_code=code)
+            session.add(entry)
+        entry.department_id = department_id
+    session.flush()
+    return sum(1 for department_id in wanted.values() if department_id)
+
+
+def catalogue_department(session, request) -> Department | None:
+    """The department the community's catalogue names for the request's category, if it is
+    active and serves whoever holds the request now (a dispatch to it would be accepted)."""
+    department_id = session.scalar(select(CatalogueEntry.department_id).where(
+        CatalogueEntry.community_id == request.community_id, CatalogueEntry.category_code == request.category))
+    if department_id is None:
+        return None
+    return next((d for d in departments_serving(session, request.holder) if d.id == department_id), None)
 
 
 def save_time_limits(session, actor, community, form: dict) -> int:

@@ -11,6 +11,7 @@ for a field, 409 for the request's state, 403 for the role."""
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
@@ -162,7 +163,8 @@ def index():
     return page("requests/index.html", "requests/_rows.html", pagination=pagination, filters=filters,
                 categories=categories, grids=grids, no_grid=inbox.NO_GRID, levels=LEVELS, statuses=STATUSES,
                 counts=inbox.status_counts(db.session, user), overdue=inbox.overdue_count(db.session, user, now),
-                may_raise=user.role in policy.ON_BEHALF_CREATORS)
+                may_raise=user.role in policy.ON_BEHALF_CREATORS,
+                may_keep_settings=user.role in policy.REQUEST_SETTINGS_KEEPERS)
 
 
 # --- one request -------------------------------------------------------------------
@@ -185,6 +187,7 @@ def _request_context(record: Request, errors: dict | None = None, refusals: dict
         "assignees": inbox.assignable(db.session, record) if "dispatch" in actions else [],
         "departments": inbox.departments_for(db.session, record)
         if {"dispatch", "respond"} & set(actions) else [],
+        "catalogue": services.catalogue_department(db.session, record) if "dispatch" in actions else None,
         "templates": services.reply_templates(db.session, record.community_id) if "reply" in actions else [],
         "duplicates": services.nearby_duplicates(db.session, record) if "merge" in actions else [],
         "grids": services.place_choices(db.session, record) if "place" in actions else [],
@@ -349,6 +352,31 @@ def time_limits():
     db.session.commit()
     flash(_("Time limits saved: %(n)d categories have limits of their own.", n=own))
     return done(url_for("request_pages.time_limits", community=community.id))
+
+
+@bp.route("/dispatch-catalogue", methods=["GET", "POST"])
+def dispatch_catalogue():
+    user = _user()
+    community, communities = _community_arg()
+    context = {"community": community, "communities": communities,
+               "may_edit": policy.can_keep_request_settings(user, community),
+               "departments": services.departments_serving(db.session, community)}
+    if request.method == "GET":
+        return page("requests/dispatch_catalogue.html", None, form=None, errors={},
+                    rows=services.dispatch_catalogue_of(db.session, community), **context)
+    if not context["may_edit"]:
+        abort(403)
+    form = request.form.to_dict()
+    try:
+        routed = services.save_dispatch_catalogue(db.session, user, community, form)
+    except Invalid as exc:
+        db.session.rollback()
+        return form_page("requests/dispatch_catalogue.html", None, exc.errors, form=form,
+                         rows=services.dispatch_catalogue_of(db.session, community), **context)
+    db.session.commit()
+    flash(ngettext("Dispatch catalogue saved: %(num)d category goes to a department.",
+                   "Dispatch catalogue saved: %(num)d categories go to a department.", routed))
+    return done(url_for("request_pages.dispatch_catalogue", community=community.id))
 
 
 def _department_nodes(user) -> list[Node]:

@@ -168,3 +168,36 @@ def test_a_reply_template_is_edited_with_validation_and_only_by_its_keepers(worl
     assert staff1.get("/requests/reply-templates/no-such-id/edit").status_code == 404
     db.session.rollback()
     assert db.session.get(ReplyTemplate, template_id).title == "街道改"
+
+
+def test_the_dispatch_catalogue_is_kept_and_offers_a_one_step_dispatch(world, browser, departments):
+    street_unit, other_unit = departments["S1"].id, departments["S2"].id
+    staff1 = browser("staff1")
+    html = staff1.get("/requests/dispatch-catalogue").get_data(as_text=True)
+    assert 'name="department_environment"' in html
+    assert f'value="{street_unit}"' in html and f'value="{other_unit}"' not in html
+    response = staff1.post(f"/requests/dispatch-catalogue?community={world.C1.id}",
+                           {"department_environment": other_unit, "department_safety": street_unit})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and error_for(html, "e-department_environment")
+    assert f'<option value="{street_unit}" selected' in html.split('id="f-department_safety"', 1)[1]
+    response = staff1.post(f"/requests/dispatch-catalogue?community={world.C1.id}",
+                           {"department_environment": street_unit})
+    assert response.status_code == 303
+    html = staff1.get("/requests/dispatch-catalogue").get_data(as_text=True)
+    assert "Dispatch catalogue saved: 1 category goes to a department." in html
+    assert browser("staff2").post(f"/requests/dispatch-catalogue?community={world.C1.id}",
+                                  {"department_environment": ""}).status_code == 404
+
+    record = raise_request(world, category="environment", hours_ago=0)
+    record_id = record.id
+    act(world, record, world.staff1, "accept")
+    html = staff1.get(f"/requests/{record_id}").get_data(as_text=True)
+    assert 'id="do-dispatch-catalogue"' in html and "城管执法中队" in html.split('id="action-dispatch-catalogue"')[1]
+    response = staff1.post(f"/requests/{record_id}/actions/dispatch", {"department_id": street_unit})
+    assert response.status_code == 303
+    db.session.rollback()
+    assert db.session.get(Request, record_id).department_id == street_unit
+    other = raise_request(world, category="safety", hours_ago=0)
+    act(world, other, world.staff1, "accept")
+    assert 'id="do-dispatch-catalogue"' not in staff1.get(f"/requests/{other.id}").get_data(as_text=True)

@@ -14,7 +14,7 @@ READS = {
     "street2": {"H3"}, "staff1": {"H1"}, "staff2": {"H5"}, "station1": {"H3"},
 }
 PAGES = ("/requests", "/requests/new", "/requests/time-limits", "/requests/reply-templates",
-         "/requests/departments")
+         "/requests/departments", "/requests/dispatch-catalogue", "/requests/calendar")
 
 
 @pytest.fixture
@@ -48,15 +48,20 @@ def test_the_office_pages_are_closed_to_others(world, browser, placed, username,
 
 @pytest.mark.parametrize("username,expected", [
     ("admin", {"/requests": 200, "/requests/new": 200, "/requests/time-limits": 200,
-               "/requests/reply-templates": 200, "/requests/departments": 200}),
+               "/requests/reply-templates": 200, "/requests/departments": 200,
+               "/requests/dispatch-catalogue": 200, "/requests/calendar": 200}),
     ("district1", {"/requests": 200, "/requests/new": 403, "/requests/time-limits": 200,
-                   "/requests/reply-templates": 200, "/requests/departments": 200}),
+                   "/requests/reply-templates": 200, "/requests/departments": 200,
+                   "/requests/dispatch-catalogue": 200, "/requests/calendar": 200}),
     ("street1", {"/requests": 200, "/requests/new": 403, "/requests/time-limits": 200,
-                 "/requests/reply-templates": 200, "/requests/departments": 200}),
+                 "/requests/reply-templates": 200, "/requests/departments": 200,
+                 "/requests/dispatch-catalogue": 200, "/requests/calendar": 200}),
     ("staff1", {"/requests": 200, "/requests/new": 200, "/requests/time-limits": 200,
-                "/requests/reply-templates": 200, "/requests/departments": 403}),
+                "/requests/reply-templates": 200, "/requests/departments": 403,
+                "/requests/dispatch-catalogue": 200, "/requests/calendar": 200}),
     ("station1", {"/requests": 200, "/requests/new": 200, "/requests/time-limits": 403,
-                  "/requests/reply-templates": 403, "/requests/departments": 403}),
+                  "/requests/reply-templates": 403, "/requests/departments": 403,
+                  "/requests/dispatch-catalogue": 403, "/requests/calendar": 200}),
 ])
 def test_every_page_renders_for_the_roles_it_serves(world, browser, username, expected):
     session = browser(username)
@@ -67,8 +72,17 @@ def test_every_page_renders_for_the_roles_it_serves(world, browser, username, ex
             assert "<h1>" in response.get_data(as_text=True)
 
 
+def test_the_inbox_links_the_settings_pages_for_those_who_keep_them(world, browser):
+    links = ('href="/requests/time-limits"', 'href="/requests/reply-templates"',
+             'href="/requests/dispatch-catalogue"', 'href="/requests/calendar"')
+    html = browser("staff1").get("/requests").get_data(as_text=True)
+    assert all(link in html for link in links)
+    html = browser("station1").get("/requests").get_data(as_text=True)
+    assert [link for link in links if link in html] == ['href="/requests/calendar"']
+
+
 def test_settings_of_another_community_are_404(world, browser):
     staff1 = browser("staff1")
-    for path in ("/requests/time-limits", "/requests/reply-templates"):
+    for path in ("/requests/time-limits", "/requests/reply-templates", "/requests/dispatch-catalogue"):
         assert staff1.get(f"{path}?community={world.C2.id}").status_code == 404
         assert staff1.get(f"{path}?community={world.C1.id}").status_code == 200
