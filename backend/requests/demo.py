@@ -16,11 +16,13 @@ from backend.org.models import Node
 from backend.ratings import services as ratings
 from backend.registry.models import Household
 from backend.requests import deadlines, services
-from backend.requests.models import Department, ReplyTemplate, Request
+from backend.requests.models import CatalogueEntry, Department, ReplyTemplate, Request
 
 DEPARTMENTS = (("城管执法中队", "值班电话 010-6000 1101"), ("市政设施维修所", "报修电话 010-6000 1102"),
                ("派出所社区警务室", "值班电话 010-6000 1110"))
 DISTRICT_DEPARTMENTS = (("区住房和城乡建设委员会", "热线 010-6000 2201"), ("区民政局", "热线 010-6000 2202"))
+# Every community's dispatch catalogue: category -> its street's department of that name.
+CATALOGUE = {"environment": "城管执法中队", "facilities": "市政设施维修所", "safety": "派出所社区警务室"}
 
 # category, description, hours ago, the steps after submission (who: resident/staff/worker/street)
 STORIES = [
@@ -92,6 +94,22 @@ def _departments(now) -> int:
     return count
 
 
+def _catalogue() -> int:
+    streets = {}
+    for department in db.session.scalars(select(Department).join(Node, Node.id == Department.node_id)
+                                         .where(Node.kind == "street")):
+        streets.setdefault(department.node_id, {})[department.name.removeprefix(department.node.name)] = department.id
+    rows = [{"id": str(uuid.uuid4()), "community_id": community_id, "category_code": code,
+             "department_id": streets[street_id][name]}
+            for community_id, street_id in db.session.execute(
+                select(Node.id, Node.parent_id).where(Node.kind == "community", Node.retired_at.is_(None)))
+            if street_id in streets
+            for code, name in CATALOGUE.items() if name in streets[street_id]]
+    if rows:
+        db.session.execute(CatalogueEntry.__table__.insert(), rows)
+    return len(rows)
+
+
 def _staff_of(node_id, role):
     return db.session.scalar(select(User).join(user_scopes, user_scopes.c.user_id == User.id)
                              .where(user_scopes.c.node_id == node_id, User.role == role, User.status == "active")
@@ -104,6 +122,7 @@ def populate(seed: int, now=None, communities: int = 3) -> dict:
     rng = random.Random(f"requests:{seed}")
     departments = _departments(now)
     _reply_templates(now)
+    _catalogue()
     resident1 = _user("resident1")
     made = 0
     places = list(db.session.scalars(select(Node).where(Node.kind == "community").order_by(Node.code)))[:communities]

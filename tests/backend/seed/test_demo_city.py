@@ -217,3 +217,19 @@ def test_demo_accounts_have_the_documented_scopes(ctx, city):
         assert user.household_id is None
     assert {u.username for u in pending_registrations(users["staff1"])} == {u.username for u in pending}
     assert pending_registrations(users["staff2"]) == []
+
+
+@SHARED
+def test_every_community_has_a_dispatch_catalogue_of_its_streets_departments(ctx, city):
+    from backend.requests import services
+    from backend.requests.models import CatalogueEntry
+
+    communities = nodes("community")
+    assert communities
+    for community in communities:
+        entries = {c.code: e for c, e in services.dispatch_catalogue_of(db.session, community) if e is not None}
+        assert set(entries) == {"environment", "facilities", "safety"}, community.name
+        serving = {d.id: d for d in services.departments_serving(db.session, community)}
+        assert all(e.department_id in serving and serving[e.department_id].node_id == community.parent_id
+                   for e in entries.values()), community.name
+    assert db.session.scalar(select(func.count()).select_from(CatalogueEntry)) == 3 * len(communities)
