@@ -2,7 +2,9 @@
 
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
+
+from backend import clock
 
 _CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
@@ -12,8 +14,9 @@ def new_id() -> str:
 
 
 def utcnow() -> datetime:
-    """Naive UTC: every timestamp is stored in UTC; display converts to Asia/Shanghai."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Naive UTC: every timestamp is stored in UTC; display converts to Asia/Shanghai.
+    Read from the one clock (backend/clock.py)."""
+    return clock.now()
 
 
 def is_uuid(value) -> bool:

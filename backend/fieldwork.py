@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from marshmallow import ValidationError, fields, validate
 
+from backend import clock
 from backend.schema import Strict
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -71,7 +72,7 @@ class AwareDateTime(fields.AwareDateTime):
             moment = super()._deserialize(value, attr, data, **kwargs).astimezone(UTC).replace(tzinfo=None)
         except OverflowError:
             raise ValidationError("This time is out of range.") from None
-        if moment > datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1):
+        if moment > clock.now() + timedelta(days=1):
             raise ValidationError("This time is in the future.")
         if moment.year < 2000:
             raise ValidationError("This time is too far in the past.")

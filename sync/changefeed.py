@@ -12,12 +12,12 @@ turns and commit in version order, so a reader that bounds its query by the
 space version it read never misses a row that commits later with a lower
 version."""
 
-from datetime import UTC, datetime
 
 from sqlalchemy import event, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from backend import clock
 from backend.common import utcnow
 from sync.models import AttachmentRef, SyncSpace, Tombstone
 
@@ -57,7 +57,7 @@ def space_versions(session, space_ids) -> dict[str, int]:
 
 
 def _now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return clock.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _history_changed(state, attr) -> bool:

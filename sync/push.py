@@ -22,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import scoped_session
 
+from backend import clock
 from backend.common import is_uuid, utcnow
 from backend.errors import Conflict, Gone, Invalid, Refused
 from backend.fieldwork import PLAIN_TIME
@@ -228,7 +229,7 @@ def _parse_mutation(index, raw, errors):
         sent_time = None
     return Mutation(id=str(mutation_id).lower(), collection=name, record_id=str(record_id).lower(), op=op,
                     action=action, base_version=base, data=data,
-                    sent_time=sent_time or _utc_text(datetime.now(UTC)),
+                    sent_time=sent_time or _utc_text(clock.aware_now()),
                     raw_hash=hashlib.sha256(_canonical(raw)).hexdigest(), index=index)
 
 

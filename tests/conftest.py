@@ -10,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.factories import World, build_world, empty_database
+from tests.timing import EPOCH
 
 DB_KIND = os.environ.get("LINLI_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get("LINLI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -36,6 +37,16 @@ def _drop_postgres(name):
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    """Every test starts at the same moment, whatever the day (tests/timing.py)."""
+    from backend import clock
+
+    clock.run_from(EPOCH)
+    yield
+    clock.run_from(EPOCH)
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from backend import clock
 from backend.audit import services as audit
 from backend.auth import policy
 from backend.common import new_id, utcnow
@@ -275,7 +276,7 @@ def _resident_fields(data, errors, partial):
             except ValueError:
                 errors["birth_date"] = [_l("Not a date (YYYY-MM-DD).")]
                 value = None
-        if isinstance(value, date) and value > date.today():
+        if isinstance(value, date) and value > clock.today():
             errors["birth_date"] = [_l("The birth date is in the future.")]
         clean["birth_date"] = value or None
     for field, limit in (("relation", 20), ("notes", 2000)):

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy import bindparam, func, select
 
+from backend import clock
 from backend.audit import services as audit
 from backend.auth import policy
 from backend.auth.models import User, user_scopes
@@ -62,7 +63,7 @@ def _clean(plain: PlainVisit, horizon: datetime) -> dict | None:
 
 
 def _horizon() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1)
+    return clock.now() + timedelta(days=1)
 
 
 def _quick_load(data) -> dict | None:
@@ -321,7 +322,7 @@ def save_rules(actor, community: Node, form: dict, today: date | None = None) ->
 # --- task generation -----------------------------------------------------------------
 
 def local_today() -> date:
-    return datetime.now(_zone()).date()
+    return clock.today(_zone())
 
 
 def _zone():

@@ -12,6 +12,17 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+
+@pytest.fixture(autouse=True)
+def _clock():
+    """A server in another process or a real browser reads the wall clock, so these
+    tests keep it too, and build their data relative to it (tests/timing.py)."""
+    from backend import clock
+
+    clock.run_from(None)
+    yield
+    clock.run_from(None)
+
 @pytest.fixture(scope="session")
 def live_server(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)

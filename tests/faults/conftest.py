@@ -109,6 +109,17 @@ class Server:
         self.process = None
 
 
+
+@pytest.fixture(autouse=True)
+def _clock():
+    """A server in another process or a real browser reads the wall clock, so these
+    tests keep it too, and build their data relative to it (tests/timing.py)."""
+    from backend import clock
+
+    clock.run_from(None)
+    yield
+    clock.run_from(None)
+
 @pytest.fixture
 def server(app, database_url, tmp_path):
     """A gunicorn with two workers over the test database. Tests build their

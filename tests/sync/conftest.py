@@ -4,13 +4,14 @@ false, keeps the highest version of each record and purges deletes."""
 
 import copy
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 
+from backend import clock
+
 
 def now_iso():
-    return datetime.now(UTC).isoformat()
+    return clock.aware_now().isoformat()
 
 
 class Device:

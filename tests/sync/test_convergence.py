@@ -12,13 +12,14 @@ value. The model predicts every status, every conflict and every field."""
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from unittest import mock
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from backend import clock
 from backend.auth import policy
 from backend.auth.models import User
 from backend.extensions import db
@@ -176,7 +177,7 @@ PROGRAMS = st.lists(_step, min_size=20, max_size=60)
 
 
 def now():
-    return datetime.now(UTC)
+    return clock.aware_now()
 
 
 class Run:

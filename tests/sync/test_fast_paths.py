@@ -7,13 +7,14 @@ one call against one by one), `_quick_load` against the visit schema
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
+from backend import clock
 from sync.push import _parse_mutation, _plain_mutation, _plain_mutations
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -76,9 +77,9 @@ def test_a_mutation_without_client_time_keeps_the_servers_time_of_its_arrival(ap
     raw = {"id": str(uuid.uuid4()), "record_id": str(uuid.uuid4()), "collection": "households", "op": "update",
            "base_version": 1, "data": {"address": "幸福路 1 号"}}
     with app.app_context():
-        before = datetime.now(UTC)
+        before = clock.aware_now()
         mutation = _parse_mutation(0, raw, errors := {})
-        after = datetime.now(UTC)
+        after = clock.aware_now()
         assert not errors and _plain_mutation(0, raw) is None  # the careful path decides
         first = mutation.client_time
         time.sleep(0.002)

@@ -252,11 +252,11 @@ BUILTIN_TAGS = [
 
 def _builtin_care_tags():
     """The product's built-in care tags (data, frozen here as of this revision)."""
-    import datetime
+    from backend import clock
 
     table = sa.table("care_tags", sa.column("code"), sa.column("name_zh_hans"), sa.column("name_zh_hant"),
                      sa.column("name_en"), sa.column("sensitive"), sa.column("builtin"), sa.column("created_at"))
-    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    now = clock.now()
     op.bulk_insert(table, [
         {"code": code, "name_zh_hans": hans, "name_zh_hant": hant, "name_en": en, "sensitive": sensitive,
          "builtin": True, "created_at": now}

@@ -1,13 +1,14 @@
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from backend.extensions import db
 from backend.requests import services
 from backend.requests.models import Department
+from tests.timing import EPOCH
 
-# Friday 27 November 2026, 10:00 in Shanghai (naive UTC, as stored).
-NOW = datetime(2026, 11, 27, 2, 0)
+# The moment each test starts at: Friday 27 November 2026, 10:00 in Shanghai.
+NOW = EPOCH
 
 
 def raise_request(world, actor=None, now=NOW, **data):

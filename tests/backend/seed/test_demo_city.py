@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from backend import clock
 from backend.auth import policy
 from backend.auth.models import User
 from backend.auth.services import pending_registrations
@@ -105,7 +106,7 @@ def test_households_and_residents_are_consistent(ctx, city):
     for person in people:
         assert person.gender in ("M", "F")
         assert 2 <= len(person.name) <= 3 and person.name[0] in surnames
-        assert person.birth_date < date.today()
+        assert person.birth_date < clock.today()
     # Common surnames dominate; names are not all different but not all the same either.
     top = Counter(p.name[0] for p in people).most_common(3)
     assert {s for s, _ in top} <= {"王", "李", "张", "刘", "陈"}

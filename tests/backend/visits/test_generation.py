@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from backend import clock
 from backend.common import new_id
 from backend.extensions import db
 from backend.registry import services as registry
@@ -163,7 +164,7 @@ def test_tasks_reach_the_grid_workers_device(world, today, device):
     # The worker records the visit through the sync push, naming the task.
     visit_id = new_id()
     phone.record("visits", "create", visit_id, {"household_id": world.H1.id, "task_id": task.id,
-                                                "visited_at": datetime.now().astimezone().isoformat()})
+                                                "visited_at": clock.aware_now().isoformat()})
     results = phone.sync()
     assert all(r["status"] == "applied" for r in results.values()), results
     assert phone.get("visit_tasks", task.id)["status"] == "done"
