@@ -17,6 +17,7 @@ from backend.auth.models import User
 from backend.common import new_id, utcnow
 from backend.errors import Conflict, Invalid, NotAllowedNow, Refused
 from backend.org.models import Node
+from backend.ratings import services as ratings
 from backend.ratings.models import Rating
 from backend.registry import sensitive
 from backend.registry.models import Household, Resident
@@ -296,8 +297,6 @@ def transition(session, actor, request, action: str, data: dict | None = None, n
     if action not in TRANSITIONS:
         raise Invalid({"action": [_l("Unknown action.")]})
     if action == "rate":
-        from backend.ratings import services as ratings
-
         data = data or {}
         if set(data) - {"score", "comment"}:
             raise Invalid({name: [_l("Unknown field.")] for name in sorted(set(data) - {"score", "comment"})})
@@ -322,6 +321,9 @@ def apply_rating(session, actor, request, score: int, comment: str, rating_id: s
     _check(session, actor, request, "rate", now)
     return _apply(session, actor, request, "rate", {"message": comment or "", "score": score,
                                                     "rating_id": rating_id}, now)
+
+
+ratings.register_target("request", Request, apply_rating)
 
 
 def _apply(session, actor, request, action, clean, now) -> RequestEvent:
@@ -458,7 +460,7 @@ def _event(session, request, actor, kind, message, now, data=None, photos=None) 
     return event
 
 
-# --- the sweep's steps (backend/requests/deadlines.py) ------------------------------
+# --- the sweep's steps (backend/requests/sweep.py) ----------------------------------
 
 def mark_overdue(session, request, stage: str, due, now) -> RequestEvent:
     request.overdue = True
