@@ -102,7 +102,7 @@ def categories(session, active_only: bool = True) -> list[RequestCategory]:
 
 # --- raising a request -------------------------------------------------------------
 
-def create_request(session, actor, data: dict, now=None) -> Request:
+def create_request(session, actor, data: dict, now=None) -> Request:  # noqa: C901
     """Raise a request: a resident for their household, or staff and workers on
     behalf of a resident (with their consent). Flushes; the caller commits."""
     now = now or utcnow()
@@ -158,7 +158,7 @@ def create_request(session, actor, data: dict, now=None) -> Request:
     return request
 
 
-def _placement(session, actor, clean):
+def _placement(session, actor, clean):  # noqa: C901
     """(household, resident, grid) the new request belongs to, checked against the actor's reach."""
     household = resident = grid = None
     if clean.get("resident_id"):
@@ -326,7 +326,7 @@ def apply_rating(session, actor, request, score: int, comment: str, rating_id: s
 ratings.register_target("request", Request, apply_rating)
 
 
-def _apply(session, actor, request, action, clean, now) -> RequestEvent:
+def _apply(session, actor, request, action, clean, now) -> RequestEvent:  # noqa: C901
     _states, to_status, kind = TRANSITIONS[action]
     from_status = request.status
     data = {"from_status": from_status, "to_status": to_status or from_status}
