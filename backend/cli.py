@@ -12,7 +12,7 @@ def register(app) -> None:
     from backend.visits.cli import generate_visit_tasks_command
 
     app.cli.add_command(generate_visit_tasks_command)
-    from backend.requests.deadlines import sweep_command
+    from backend.requests.sweep import sweep_command
 
     app.cli.add_command(sweep_command)
 

@@ -1,15 +1,49 @@
-"""Errors. Services raise Invalid / Refused / Gone; the API turns every error
-into application/problem+json (RFC 9457), the pages into a re-rendered form or
-an error page. Nothing reaches the client as a stack trace."""
+"""Errors: one hierarchy, one problem. Services raise Invalid / Refused / Conflict /
+Gone (or a problem with its own status, ApiError); every answer is built from the
+error's problem() (RFC 9457): the JSON API's application/problem+json, the pages'
+error page, a push's rejected mutation, and the formats a protocol dictates (Open311
+registers its own rendering of the same problem, `render_on`). Nothing reaches the
+client as a stack trace."""
+
+from collections.abc import Callable
 
 from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 
+def _messages(errors: dict | None) -> dict | None:
+    """Field name -> list of messages (text), or None."""
+    if not errors:
+        return None
+    return {field: [str(m) for m in ([messages] if isinstance(messages, str) else messages)]
+            for field, messages in errors.items()}
+
+
 class DomainError(Exception):
+    """A problem a user may see: status, title, detail, and the fields at fault."""
+
     status = 400
     title = "Bad request"
+    type = "about:blank"
+
+    def __init__(self, detail: str = "", errors: dict | None = None, headers: dict | None = None):
+        super().__init__(detail or self.title)
+        self._detail = detail
+        self.errors = _messages(errors)
+        self.headers = dict(headers or {})
+
+    @property
+    def detail(self) -> str:
+        """What to tell the person, in their language."""
+        return self._detail or self.title
+
+    def problem(self) -> dict:
+        """The problem (RFC 9457) every answer is built from."""
+        body = {"type": self.type, "title": self.title, "status": self.status, "detail": self.detail}
+        if self.errors:
+            body["errors"] = self.errors
+        return body
 
 
 class Invalid(DomainError):
@@ -19,8 +53,12 @@ class Invalid(DomainError):
     title = "Validation failed"
 
     def __init__(self, errors: dict):
-        super().__init__("invalid")
-        self.errors = {field: [str(m) for m in messages] for field, messages in errors.items()}
+        super().__init__("invalid", errors)
+        self.errors = self.errors or {}
+
+    @property
+    def detail(self) -> str:
+        return _("Some fields are not valid.")
 
 
 class Refused(DomainError):
@@ -28,6 +66,10 @@ class Refused(DomainError):
 
     status = 403
     title = "Forbidden"
+
+    @property
+    def detail(self) -> str:
+        return _("You are not allowed to do this.")
 
 
 class Conflict(DomainError):
@@ -37,9 +79,7 @@ class Conflict(DomainError):
     title = "Conflict"
 
     def __init__(self, detail: str, errors: dict | None = None):
-        super().__init__(detail)
-        self.detail = detail
-        self.errors = {field: [str(m) for m in messages] for field, messages in (errors or {}).items()} or None
+        super().__init__(detail, errors)
 
 
 class NotAllowedNow(Conflict):
@@ -52,24 +92,32 @@ class Gone(DomainError):
     status = 404
     title = "Not found"
 
+    @property
+    def detail(self) -> str:
+        return _("Not found.")
 
-class ApiError(Exception):
+
+class ApiError(DomainError):
+    """A problem with its own status and title (413, 426, 429, a protocol's refusals…)."""
+
     def __init__(self, status: int, title: str, detail: str = "", errors: dict | None = None,
                  headers: dict | None = None, type_: str = "about:blank"):
-        super().__init__(detail or title)
-        self.status, self.title, self.detail = status, title, detail
-        self.errors, self.headers, self.type = errors, headers or {}, type_
+        self.status, self.title, self.type = status, title, type_
+        super().__init__(detail, errors, headers)
 
 
 def problem(status: int, title: str, detail: str = "", errors: dict | None = None,
             headers: dict | None = None, type_: str = "about:blank"):
-    body = {"type": type_, "title": title, "status": status, "detail": detail or title}
-    if errors:
-        body["errors"] = errors
-    response = jsonify(body)
-    response.status_code = status
+    """application/problem+json for a problem given by its parts."""
+    return problem_response(ApiError(status, title, detail, errors, headers, type_))
+
+
+def problem_response(exc: DomainError):
+    """The JSON API's answer: the problem as application/problem+json."""
+    response = jsonify(exc.problem())
+    response.status_code = exc.status
     response.mimetype = "application/problem+json"
-    for key, value in (headers or {}).items():
+    for key, value in exc.headers.items():
         response.headers[key] = value
     return response
 
@@ -78,64 +126,57 @@ def wants_problem_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def wants_open311() -> bool:
-    """/open311/ answers errors in the GeoReport v2 shape, JSON or XML by extension."""
-    return request.path.startswith("/open311/")
+# Path prefix -> how a protocol renders a problem there (Open311's GeoReport errors).
+RENDERERS: dict[str, Callable[[DomainError], object]] = {}
 
 
-def _open311_error(status: int, description: str, headers: dict | None = None):
-    from backend.open311.formats import error_response
+def render_on(prefix: str, render: Callable[[DomainError], object]) -> None:
+    """Under `prefix`, answer errors with `render(problem error)` instead of problem+json or a page."""
+    RENDERERS[prefix] = render
 
-    return error_response(status, description, headers=headers)
+
+def _renderer():
+    return next((render for prefix, render in RENDERERS.items() if request.path.startswith(prefix)), None)
+
+
+def answer(exc: DomainError):
+    """The one answer to an error, by where it was asked: a protocol's shape, problem+json, or a page."""
+    render = _renderer()
+    if render is not None:
+        return render(exc)
+    if wants_problem_json():
+        return problem_response(exc)
+    return render_template("error.html", status=exc.status, message=exc.detail), exc.status
+
+
+def _from_http(exc: HTTPException) -> ApiError:
+    headers = {}
+    if exc.code == 405 and exc.valid_methods:
+        headers["Allow"] = ", ".join(exc.valid_methods)
+    return ApiError(exc.code or 500, exc.name, exc.description or exc.name, headers=headers)
+
+
+def _http_error(exc: HTTPException):
+    if _renderer() is not None or wants_problem_json():
+        return answer(_from_http(exc))
+    if exc.code == 400 and "CSRF" in (exc.description or ""):
+        return render_template("error.html", status=400,
+                               message=_("Your form expired. Go back, reload the page and try again.")), 400
+    response = exc.get_response()
+    if exc.code in (400, 403, 404, 405, 413, 429):
+        response.set_data(render_template("error.html", status=exc.code, message=exc.description))
+        response.mimetype = "text/html"
+    return response
+
+
+def _unexpected(exc: Exception):
+    current_app.logger.exception("unhandled error")
+    if _renderer() is not None or wants_problem_json():
+        return answer(ApiError(500, "Internal Server Error", "The server failed; the error was logged."))
+    return render_template("error.html", status=500, message=_("Something went wrong on our side.")), 500
 
 
 def register(app):
-    @app.errorhandler(ApiError)
-    def _api_error(exc: ApiError):
-        return problem(exc.status, exc.title, exc.detail, exc.errors, exc.headers, exc.type)
-
-    @app.errorhandler(DomainError)
-    def _domain_error(exc: DomainError):
-        errors = getattr(exc, "errors", None)
-        if wants_open311():
-            return _open311_error(400 if exc.status == 422 else exc.status, _error_detail(exc))
-        if wants_problem_json():
-            return problem(exc.status, exc.title, _error_detail(exc), errors)
-        return render_template("error.html", status=exc.status, message=_error_detail(exc)), exc.status
-
-    @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):
-        headers = {}
-        if exc.code == 405 and exc.valid_methods:
-            headers["Allow"] = ", ".join(exc.valid_methods)
-        if wants_open311():
-            return _open311_error(exc.code or 500, exc.description or exc.name, headers)
-        if wants_problem_json():
-            return problem(exc.code or 500, exc.name, exc.description or exc.name, headers=headers)
-        if exc.code == 400 and "CSRF" in (exc.description or ""):
-            return render_template("error.html", status=400,
-                                   message=_("Your form expired. Go back, reload the page and try again.")), 400
-        response = exc.get_response()
-        if exc.code in (400, 403, 404, 405, 413, 429):
-            response.set_data(render_template("error.html", status=exc.code, message=exc.description))
-            response.mimetype = "text/html"
-        return response
-
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
-        current_app.logger.exception("unhandled error")
-        if wants_open311():
-            return _open311_error(500, "The server failed; the error was logged.")
-        if wants_problem_json():
-            return problem(500, "Internal Server Error", "The server failed; the error was logged.")
-        return render_template("error.html", status=500, message=_("Something went wrong on our side.")), 500
-
-
-def _error_detail(exc: DomainError) -> str:
-    if isinstance(exc, Invalid):
-        return _("Some fields are not valid.")
-    if isinstance(exc, Refused):
-        return _("You are not allowed to do this.")
-    if isinstance(exc, Gone):
-        return _("Not found.")
-    return str(exc)
+    app.register_error_handler(DomainError, answer)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

@@ -765,7 +765,7 @@ def machine() -> dict:
             "sqlite": sqlite3.sqlite_version, "platform": platform.platform()}
 
 
-def main() -> int:
+def _options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="demo-sized seed, 2,000 visits, 50 devices")
     parser.add_argument("--docs", type=int, help="visits pushed and pulled in 1 and 2 (default 10,000)")
@@ -791,15 +791,80 @@ def main() -> int:
     args = parser.parse_args()
     global IN_TURN
     IN_TURN = args.in_turn
-    docs = args.docs or (2000 if args.quick else 10_000)
-    devices = args.devices or (50 if args.quick else 200)
-    scale = "demo" if args.quick else "city"
+    args.docs = args.docs or (2000 if args.quick else 10_000)
+    args.devices = args.devices or (50 if args.quick else 200)
+    args.scale = "demo" if args.quick else "city"
     if args.warmup is None:
         args.warmup = 1000 if args.quick else 2000
     for kind, url in (("pg-admin", args.pg_admin),):
         host = urllib.parse.urlsplit(url).hostname
         if host not in ("127.0.0.1", "localhost", "::1"):
             parser.error(f"--{kind} must point at 127.0.0.1")
+
+    return args
+
+
+def _workloads_1_and_2(args, results, worker, pouch, warm, first) -> None:
+    """The warm-up, then 1. push and 2. pull, against pouchdb-server unless --no-pouchdb."""
+    docs = args.docs
+    # Warm-up, the same on both sides: push the first visits, pull them.
+    ph = Http(pouch.port) if not args.no_pouchdb else None
+    if ph:
+        reply = ph.request("PUT", "/visits")
+        if reply.status != 201:
+            raise RuntimeError(f"PUT /visits: {reply.status} {reply.body[:200]!r}")
+    if warm:
+        results["warmup_linli"] = run_alone(push_linli, worker, warm)
+        worker.pull_all(PAGE)
+        if ph:
+            results["warmup_pouch"] = run_alone(push_pouch, ph, "visits", [as_pouch_doc(m) for m in warm])
+            run_alone(pull_pouch, ph, "visits", 0, len(warm))
+    since = ph.request("GET", "/visits").json().get("update_seq", 0) if ph else 0
+
+    # 1. push, and 2. pull of those changes from the cursor (the seq) taken before the push;
+    # in blocks A B B A (or request by request in turn).
+    log(f"1. push {docs:,} visits in batches of {BATCH}")
+    results["push_linli"], results["push_pouch"] = ours, theirs = {}, {}
+    pairs = [(push_linli(worker, first, ours), ours)]
+    if ph:
+        pairs.append((push_pouch(ph, "visits", [as_pouch_doc(m) for m in first], theirs), theirs))
+    measure(*pairs, steps=-(-docs // BATCH))
+    log(f"   Linli: {ours['docs_per_s']:,.0f} docs/s"
+        + (f"; pouchdb-server: {theirs['docs_per_s']:,.0f} docs/s" if ph else ""))
+    log(f"2. pull {docs:,} changes in pages of {PAGE}")
+    results["pull_linli"], results["pull_pouch"] = ours, theirs = {}, {}
+    pairs = [(pull_linli(worker, {m["record_id"] for m in first}, ours), ours)]
+    if ph:
+        pairs.append((pull_pouch(ph, "visits", since, docs, theirs), theirs))
+    measure(*pairs, steps=docs // PAGE + 1)
+    log(f"   Linli: {ours['docs_per_s']:,.0f} docs/s"
+        + (f"; pouchdb-server: {theirs['docs_per_s']:,.0f} docs/s" if ph else ""))
+    if not ph:
+        del results["push_pouch"], results["pull_pouch"]
+
+
+def _storm_on_postgres(args, results, run_dir, pg: dict) -> None:
+    """5. the storm on PostgreSQL, in a database made for it (its name in `pg`, to drop)."""
+    if not args.no_postgres and not args.no_storm:
+        url, pg["name"], pg_version = pg_create(args.pg_admin)
+        results["machine"]["postgresql"] = pg_version
+        pg_dir = run_dir / "linli-postgres"
+        pg_dir.mkdir()
+        linli_pg = Linli("Linli/PostgreSQL", url, pg_dir, args.workers, args.threads)
+        try:
+            pg_users = linli_pg.prepare(args.scale, args.devices)
+            linli_pg.start()
+            log(f"5. storm: {args.devices} devices on PostgreSQL")
+            results["storm_postgres"] = storm(linli_pg.port, pg_users, args.storm_visits, args.pool,
+                                              args.storm_deadline)
+            log(f"   errors: {results['storm_postgres']['errors']}")
+        finally:
+            linli_pg.stop()
+
+
+def main() -> int:
+    args = _options()
+    docs, devices, scale = args.docs, args.devices, args.scale
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     atexit.register(stop_all)
@@ -815,7 +880,7 @@ def main() -> int:
                                                       "storm_visits": args.storm_visits, "pool": args.pool},
                      "pouchdb_server": POUCHDB_SERVER_VERSION}
     failures = []
-    pg_name = None
+    pg: dict = {}  # the PostgreSQL database made for the storm, if any
     rng = random.Random(2026)
     pouch = Pouch(run_dir / "pouchdb")
     pouch.workdir.mkdir(parents=True)
@@ -844,40 +909,7 @@ def main() -> int:
         log(f"worker1's grid: {len(households)} households; {len(year):,} visits in the year: "
             f"{len(warm):,} to warm up, {len(first):,} for workloads 1-2, {len(rest):,} more for 3")
 
-        # Warm-up, the same on both sides: push the first visits, pull them.
-        ph = Http(pouch.port) if not args.no_pouchdb else None
-        if ph:
-            reply = ph.request("PUT", "/visits")
-            if reply.status != 201:
-                raise RuntimeError(f"PUT /visits: {reply.status} {reply.body[:200]!r}")
-        if warm:
-            results["warmup_linli"] = run_alone(push_linli, worker, warm)
-            worker.pull_all(PAGE)
-            if ph:
-                results["warmup_pouch"] = run_alone(push_pouch, ph, "visits", [as_pouch_doc(m) for m in warm])
-                run_alone(pull_pouch, ph, "visits", 0, len(warm))
-        since = ph.request("GET", "/visits").json().get("update_seq", 0) if ph else 0
-
-        # 1. push, and 2. pull of those changes from the cursor (the seq) taken before the push;
-        # in blocks A B B A (or request by request in turn).
-        log(f"1. push {docs:,} visits in batches of {BATCH}")
-        results["push_linli"], results["push_pouch"] = ours, theirs = {}, {}
-        pairs = [(push_linli(worker, first, ours), ours)]
-        if ph:
-            pairs.append((push_pouch(ph, "visits", [as_pouch_doc(m) for m in first], theirs), theirs))
-        measure(*pairs, steps=-(-docs // BATCH))
-        log(f"   Linli: {ours['docs_per_s']:,.0f} docs/s"
-            + (f"; pouchdb-server: {theirs['docs_per_s']:,.0f} docs/s" if ph else ""))
-        log(f"2. pull {docs:,} changes in pages of {PAGE}")
-        results["pull_linli"], results["pull_pouch"] = ours, theirs = {}, {}
-        pairs = [(pull_linli(worker, {m["record_id"] for m in first}, ours), ours)]
-        if ph:
-            pairs.append((pull_pouch(ph, "visits", since, docs, theirs), theirs))
-        measure(*pairs, steps=docs // PAGE + 1)
-        log(f"   Linli: {ours['docs_per_s']:,.0f} docs/s"
-            + (f"; pouchdb-server: {theirs['docs_per_s']:,.0f} docs/s" if ph else ""))
-        if not ph:
-            del results["push_pouch"], results["pull_pouch"]
+        _workloads_1_and_2(args, results, worker, pouch, warm, first)
 
         # 4. the executemany ceiling for the same rows (before the grid gets more visits)
         log(f"4. sqlite3 executemany of the same {docs:,} rows")
@@ -903,32 +935,17 @@ def main() -> int:
         linli.stop()
         pouch.stop()
 
-        # 5. the storm, PostgreSQL
-        if not args.no_postgres and not args.no_storm:
-            url, pg_name, pg_version = pg_create(args.pg_admin)
-            results["machine"]["postgresql"] = pg_version
-            pg_dir = run_dir / "linli-postgres"
-            pg_dir.mkdir()
-            linli_pg = Linli("Linli/PostgreSQL", url, pg_dir, args.workers, args.threads)
-            try:
-                pg_users = linli_pg.prepare(scale, devices)
-                linli_pg.start()
-                log(f"5. storm: {devices} devices on PostgreSQL")
-                results["storm_postgres"] = storm(linli_pg.port, pg_users, args.storm_visits, args.pool,
-                                                  args.storm_deadline)
-                log(f"   errors: {results['storm_postgres']['errors']}")
-            finally:
-                linli_pg.stop()
+        _storm_on_postgres(args, results, run_dir, pg)
     except Exception as exc:
         failures.append(f"{type(exc).__name__}: {exc}")
         log(f"FAILED: {type(exc).__name__}: {exc}")
     finally:
         stop_all()
-        if pg_name:
+        if pg.get("name"):
             try:
-                pg_drop(args.pg_admin, pg_name)
+                pg_drop(args.pg_admin, pg["name"])
             except Exception as exc:  # report, do not hide
-                failures.append(f"dropping {pg_name}: {exc}")
+                failures.append(f"dropping {pg['name']}: {exc}")
     results["failures"] = failures
     (WORK / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print_report(results)

@@ -25,6 +25,8 @@ fi
 
 echo "== ruff"
 .venv/bin/ruff check .
+echo "== import rules (pyproject.toml [tool.importlinter])"
+.venv/bin/lint-imports
 
 # The two databases side by side: each run has its own database (a file, or a
 # throwaway PostgreSQL database) and its own ports, and the machine two cores.

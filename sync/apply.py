@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from backend.auth import policy
 from backend.common import new_id
-from backend.errors import Invalid
+from backend.errors import ApiError, Invalid
 from backend.org.models import Node
 from backend.patrols import services as patrols
 from backend.ratings import services as ratings
@@ -36,10 +36,11 @@ from sync.collections import (
 from sync.models import Conflict
 
 
-class Rejected(Exception):
+class Rejected(ApiError):
+    """This mutation is refused on its own (the rest of the push goes on)."""
+
     def __init__(self, status: int, title: str, detail: str, errors: dict | None = None):
-        super().__init__(detail)
-        self.status, self.title, self.detail, self.errors = status, title, detail, errors
+        super().__init__(status, title, detail, errors)
 
 
 def _gone():

@@ -165,6 +165,14 @@ def may_read(session, user, sha256: str) -> bool:
     return False
 
 
+def landed(session, photos) -> set[str]:
+    """Which of these photos have been uploaded (the rest are on their way)."""
+    names = list(set(photos))
+    if not names:
+        return set()
+    return set(session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(names))))
+
+
 def store(session, user, sha256: str, data: bytes, declared_type: str | None) -> bool:
     """Store the photo; False when it was there already (never overwritten)."""
     if session.get(Attachment, sha256) is not None:

@@ -96,14 +96,14 @@ def stamp_unversioned(session, registry) -> int:
     return stamped
 
 
-def install(session_factory, registry) -> None:
+def install(session_factory, registry) -> None:  # noqa: C901
     """Hook the change feed into every session of `session_factory`."""
     from backend.versioning import on_bulk_write
 
     on_bulk_write(lambda session: stamp_unversioned(session, registry))
 
     @event.listens_for(session_factory, "before_flush")
-    def _stamp(session, _flush_context, _instances):
+    def _stamp(session, _flush_context, _instances):  # noqa: C901
         if session.info.get(SKIP):
             return
         pending = []  # (obj, collection, space, changed_fields or None for new)

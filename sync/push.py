@@ -24,7 +24,7 @@ from sqlalchemy.orm import scoped_session
 
 from backend import clock
 from backend.common import is_uuid, utcnow
-from backend.errors import Conflict, Gone, Invalid, Refused
+from backend.errors import ApiError, Conflict, DomainError, Gone, Invalid, Refused
 from backend.fieldwork import PLAIN_TIME
 from sync import scope as scopes
 from sync.apply import APPLIERS, Rejected
@@ -40,12 +40,11 @@ MAX_BYTES = 5 * 1024 * 1024
 OPS = ("create", "update", "delete", "action")
 
 
-class FrameError(Exception):
+class FrameError(ApiError):
     """The push as a whole is malformed: 422, nothing applied."""
 
     def __init__(self, errors: dict, detail: str = "The push is malformed."):
-        super().__init__(detail)
-        self.errors, self.detail = errors, detail
+        super().__init__(422, "Validation failed", detail, errors)
 
 
 @dataclass(slots=True)
@@ -200,6 +199,21 @@ def _parse_mutation(index, raw, errors):
     record_id = raw.get("record_id")
     if not isinstance(record_id, str) or not is_uuid(record_id):
         errors[f"{where}.record_id"] = ["A UUID is required."]
+    op, action, base = _operation(where, raw, errors)
+    data = _data(where, raw.get("data"), collection, op, action, errors)
+    try:
+        sent_time = _parse_time(raw.get("client_time"))
+    except (ValueError, TypeError, OverflowError):
+        errors[f"{where}.client_time"] = ["An ISO 8601 time with its offset."]
+        sent_time = None
+    return Mutation(id=str(mutation_id).lower(), collection=name, record_id=str(record_id).lower(), op=op,
+                    action=action, base_version=base, data=data,
+                    sent_time=sent_time or _utc_text(clock.aware_now()),
+                    raw_hash=hashlib.sha256(_canonical(raw)).hexdigest(), index=index)
+
+
+def _operation(where, raw, errors):
+    """The mutation's op, its action (for op 'action') and the version it was based on."""
     op = raw.get("op")
     if op not in OPS:
         errors[f"{where}.op"] = [f"One of {', '.join(OPS)}."]
@@ -211,26 +225,22 @@ def _parse_mutation(index, raw, errors):
     base = raw.get("base_version")
     if base is not None and (not isinstance(base, int) or isinstance(base, bool) or base < 0):
         errors[f"{where}.base_version"] = ["A non-negative integer or null."]
-    data = raw.get("data")
+    return op, action, base
+
+
+def _data(where, data, collection, op, action, errors) -> dict:
+    """The mutation's data: an object of the fields its collection's operation accepts."""
     if data is None:
-        data = {}
+        return {}
     if not isinstance(data, dict):
         errors[f"{where}.data"] = ["An object is required."]
-        data = {}
-    elif collection is not None and op in OPS:
+        return {}
+    if collection is not None and op in OPS:
         allowed = _allowed_fields(collection.name, op, action)
         if allowed is not None and not data.keys() <= allowed:
             for key in sorted(set(data) - allowed):
                 errors[f"{where}.data.{key}"] = ["Unknown field."]
-    try:
-        sent_time = _parse_time(raw.get("client_time"))
-    except (ValueError, TypeError, OverflowError):
-        errors[f"{where}.client_time"] = ["An ISO 8601 time with its offset."]
-        sent_time = None
-    return Mutation(id=str(mutation_id).lower(), collection=name, record_id=str(record_id).lower(), op=op,
-                    action=action, base_version=base, data=data,
-                    sent_time=sent_time or _utc_text(clock.aware_now()),
-                    raw_hash=hashlib.sha256(_canonical(raw)).hexdigest(), index=index)
+    return data
 
 
 _ALLOWED: dict = {}
@@ -248,38 +258,13 @@ def _allowed_fields(collection: str, op: str, action) -> frozenset | None:
     return _ALLOWED[key]
 
 
-def _problem(status, title, detail, errors=None):
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    if errors:
-        body["errors"] = {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in errors.items()}
-    return body
-
-
-def _rejection(exc) -> dict:
-    if isinstance(exc, Rejected):
-        problem = _problem(exc.status, exc.title, exc.detail, exc.errors)
-    elif isinstance(exc, Invalid):
-        problem = _problem(422, "Validation failed", _("Some fields are not valid."), _flatten(exc.errors))
-    elif isinstance(exc, Refused):
-        problem = _problem(403, "Forbidden", _("You are not allowed to do this."))
-    elif isinstance(exc, Gone):
-        problem = _problem(404, "Not found", _("The record no longer exists."))
-    elif isinstance(exc, Conflict):  # a state machine's refusal, a second rating: the reason is the detail
-        problem = _problem(exc.status, exc.title, exc.detail, exc.errors)
-    else:
-        raise exc
+def _rejection(exc: DomainError) -> dict:
+    """A mutation's rejection: the problem the API would answer (backend/errors.py). A record
+    gone from under a mutation is told as such."""
+    problem = exc.problem()
+    if isinstance(exc, Gone):
+        problem["detail"] = _("The record no longer exists.")
     return {"status": "rejected", "error": problem}
-
-
-def _flatten(errors, prefix=""):
-    flat = {}
-    for key, value in errors.items():
-        name = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, dict):
-            flat.update(_flatten(value, name))
-        else:
-            flat[name] = [str(m) for m in (value if isinstance(value, list) else [value])]
-    return flat
 
 
 def _lock_device(session, device, now) -> None:
@@ -403,11 +388,11 @@ def _queue_prepared(mutations, known, prepared, appends) -> list | None:
 def _replay(mutation, prior, in_batch, user) -> dict:
     if prior is not None and prior.user_id != user.id:
         return {"id": mutation.id, "record_id": mutation.record_id, "status": "rejected",
-                "error": _problem(409, "Conflict", _("This mutation id was used by another user."))}
+                "error": Conflict(_("This mutation id was used by another user.")).problem()}
     payload_hash, result = (prior.payload_hash, prior.result) if prior is not None else in_batch
     if payload_hash != mutation.raw_hash:
         return {"id": mutation.id, "record_id": mutation.record_id, "status": "rejected",
-                "error": _problem(409, "Conflict", _("This mutation id was already used for a different change."))}
+                "error": Conflict(_("This mutation id was already used for a different change.")).problem()}
     return {**result, "duplicate": True}
 
 
@@ -449,4 +434,4 @@ def _insert_one_by_one(session, collection, entries):
         except IntegrityError:
             result.clear()
             result.update({"id": result.get("id"), "record_id": row["id"], "status": "rejected",
-                           "error": _problem(409, "Conflict", _("A record with this id exists already."))})
+                           "error": Conflict(_("A record with this id exists already.")).problem()})

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from flask.testing import FlaskClient
 
-from tests.factories import World, build_world, empty_database
+from tests.factories import DepartmentFactory, World, build_world, empty_database
 from tests.timing import EPOCH
 
 DB_KIND = os.environ.get("LINLI_TEST_DB", "sqlite")
@@ -157,3 +157,14 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+@pytest.fixture
+def departments(world):
+    """A department of each street: S1's 城管执法中队, S2's 西街道维修所."""
+    from backend.extensions import db
+
+    made = {"S1": DepartmentFactory(node=world.S1, name="城管执法中队", contact="010-1"),
+            "S2": DepartmentFactory(node=world.S2, name="西街道维修所", contact="010-2")}
+    db.session.commit()
+    return made

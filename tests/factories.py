@@ -1,16 +1,26 @@
-"""Test data built through the real models, with one shared password hash so
-building a world costs one Argon2 hash, not one per account."""
+"""Test data built through the real models: a factory_boy factory per model (flushed
+with the app's session), and the World every test starts from, built with them. One
+shared password hash, so building a world costs one Argon2 hash, not one per account.
+Records with a state machine (requests, their events, ratings) are made through their
+services, which write the events and stamps a factory would skip."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import lru_cache
 
-from backend.auth.models import User
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from backend.auth.models import Device, User
 from backend.auth.passwords import hash_password
-from backend.common import new_id
+from backend.common import new_id, utcnow
 from backend.extensions import db
 from backend.org.models import Node
+from backend.patrols.models import PatrolReport
 from backend.registry import sensitive
 from backend.registry.models import CareTag, Household, Resident
+from backend.requests.models import Department
+from backend.visits.models import Visit, VisitTask
 
 PASSWORD = "demo-pass-2026"
 
@@ -20,50 +30,209 @@ def password_hash() -> str:
     return hash_password(PASSWORD)
 
 
+class _Factory(SQLAlchemyModelFactory):
+    """Rows written with the app's session and flushed (the test commits when it needs to)."""
+
+    class Meta:
+        abstract = True
+        sqlalchemy_session = db.session  # scoped: the session of the test's app
+        sqlalchemy_session_persistence = "flush"
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create and results:  # care tags, scopes: flushed too
+            db.session.flush()
+
+
+def _care_tags(codes) -> list[CareTag]:
+    return [db.session.get(CareTag, code) for code in codes or ()]
+
+
+class NodeFactory(_Factory):
+    """A node of the tree under `parent` (None: a root)."""
+
+    class Meta:
+        model = Node
+        exclude = ("parent",)
+
+    parent = None
+    id = factory.LazyFunction(new_id)
+    kind = "grid"
+    name = factory.Sequence(lambda n: f"网格{n}")
+    parent_id = factory.LazyAttribute(lambda o: o.parent.id if o.parent else None)
+    path = factory.LazyAttribute(lambda o: (o.parent.path if o.parent else "/") + o.id + "/")
+    invite_code = factory.LazyAttribute(lambda o: new_id()[:8].upper() if o.kind == "community" else None)
+
+
+class CareTagFactory(_Factory):
+    class Meta:
+        model = CareTag
+
+    code = factory.Sequence(lambda n: f"tag_{n}")
+    name_zh_hans = factory.Sequence(lambda n: f"标签{n}")
+    name_zh_hant = factory.Sequence(lambda n: f"標籤{n}")
+    name_en = factory.Sequence(lambda n: f"Tag {n}")
+
+
+class HouseholdFactory(_Factory):
+    """A household of `grid` (its community is the grid's parent); `tags` are care tag codes."""
+
+    class Meta:
+        model = Household
+        exclude = ("grid", "building", "phone")
+
+    grid = None
+    building = None
+    phone = None
+    id = factory.LazyFunction(new_id)
+    grid_id = factory.LazyAttribute(lambda o: o.grid.id)
+    community_id = factory.LazyAttribute(lambda o: o.grid.parent_id)
+    building_id = factory.LazyAttribute(lambda o: o.building.id if o.building else None)
+    address = factory.Sequence(lambda n: f"幸福小区{n}号")
+    head_name = "张伟"
+    phone_enc = factory.LazyAttribute(lambda o: sensitive.encrypt(o.phone))
+    member_count = 0
+
+    @factory.post_generation
+    def tags(self, create, codes, **_):
+        self.care_tags = _care_tags(codes)
+
+
+class ResidentFactory(_Factory):
+    """A resident of `home` (counted in its member_count), with sensitive fields encrypted."""
+
+    class Meta:
+        model = Resident
+        exclude = ("home", "id_number", "phone")
+
+    home = None
+    id_number = None
+    phone = None
+    id = factory.LazyFunction(new_id)
+    household_id = factory.LazyAttribute(lambda o: o.home.id)
+    name = factory.Sequence(lambda n: f"居民{n}")
+    id_number_enc = factory.LazyAttribute(lambda o: sensitive.encrypt(o.id_number))
+    id_number_hash = factory.LazyAttribute(lambda o: sensitive.blind_index(o.id_number))
+    phone_enc = factory.LazyAttribute(lambda o: sensitive.encrypt(o.phone))
+
+    @factory.post_generation
+    def tags(self, create, codes, **_):
+        self.care_tags = _care_tags(codes)
+        self.household.member_count += 1
+
+
+class UserFactory(_Factory):
+    """An account with the shared test password; `scopes` are nodes, `home` a household (residents)."""
+
+    class Meta:
+        model = User
+        exclude = ("home", "community")
+
+    home = None
+    community = None
+    id = factory.LazyFunction(new_id)
+    username = factory.Sequence(lambda n: f"user{n}")
+    display_name = factory.LazyAttribute(lambda o: o.username)
+    password_hash = factory.LazyFunction(lambda: password_hash())
+    role = "grid_worker"
+    status = "active"
+    household_id = factory.LazyAttribute(lambda o: o.home.id if o.home is not None else None)
+    community_id = factory.LazyAttribute(lambda o: o.home.community_id if o.home is not None
+                                         else o.community.id if o.community is not None else None)
+
+    @factory.post_generation
+    def scopes(self, create, nodes, **_):
+        self.scope_nodes = list(nodes or ())
+
+
+class DeviceFactory(_Factory):
+    """A signed-in device of `user` (the token itself is not kept, only a hash of a random one)."""
+
+    class Meta:
+        model = Device
+
+    user = factory.SubFactory(UserFactory)
+    device_id = factory.LazyFunction(new_id)
+    name = "测试手机"
+    token_hash = factory.LazyFunction(lambda: new_id().replace("-", "") * 2)
+    expires_at = factory.LazyFunction(lambda: utcnow() + timedelta(days=30))
+
+
+class DepartmentFactory(_Factory):
+    """A department (职能部门) of a node: a street's or a district's office."""
+
+    class Meta:
+        model = Department
+        exclude = ("node",)
+
+    node = None
+    node_id = factory.LazyAttribute(lambda o: o.node.id)
+    name = factory.Sequence(lambda n: f"部门{n}")
+    contact = ""
+
+
+class _FieldRecordFactory(_Factory):
+    """A record of a household's grid: the grid and community follow the household."""
+
+    class Meta:
+        abstract = True
+
+    id = factory.LazyFunction(new_id)
+    household_id = factory.LazyAttribute(lambda o: o.household.id)
+    grid_id = factory.LazyAttribute(lambda o: o.household.grid_id)
+    community_id = factory.LazyAttribute(lambda o: o.household.community_id)
+
+
+class VisitTaskFactory(_FieldRecordFactory):
+    class Meta:
+        model = VisitTask
+        exclude = ("household",)
+
+    household = None
+    due_date = factory.LazyFunction(lambda: utcnow().date())
+
+
+class VisitFactory(_FieldRecordFactory):
+    class Meta:
+        model = Visit
+        exclude = ("household", "author")
+
+    household = None
+    author = None
+    author_id = factory.LazyAttribute(lambda o: o.author.id)
+    visited_at = factory.LazyFunction(utcnow)
+
+
+class PatrolReportFactory(_Factory):
+    class Meta:
+        model = PatrolReport
+        exclude = ("grid", "author")
+
+    grid = None
+    author = None
+    id = factory.LazyFunction(new_id)
+    grid_id = factory.LazyAttribute(lambda o: o.grid.id)
+    community_id = factory.LazyAttribute(lambda o: o.grid.parent_id)
+    author_id = factory.LazyAttribute(lambda o: o.author.id)
+    category = "environment"
+    reported_at = factory.LazyFunction(utcnow)
+
+
 def node(kind, name, parent=None, **extra) -> Node:
-    record = Node(id=new_id(), kind=kind, name=name, parent_id=parent.id if parent else None, **extra)
-    record.path = (parent.path if parent else "/") + record.id + "/"
-    if kind == "community" and not record.invite_code:
-        record.invite_code = new_id()[:8].upper()
-    db.session.add(record)
-    db.session.flush()
-    return record
+    return NodeFactory(kind=kind, name=name, parent=parent, **extra)
 
 
 def household(grid, address, head, tags=(), building=None, phone=None) -> Household:
-    record = Household(id=new_id(), grid_id=grid.id, community_id=grid.parent_id, address=address,
-                       head_name=head, building_id=building.id if building else None,
-                       phone_enc=sensitive.encrypt(phone), member_count=0)
-    record.care_tags = [db.session.get(CareTag, code) for code in tags]
-    db.session.add(record)
-    db.session.flush()
-    return record
+    return HouseholdFactory(grid=grid, address=address, head_name=head, tags=tags, building=building, phone=phone)
 
 
 def resident(home, name, tags=(), id_number=None, phone=None, **extra) -> Resident:
-    record = Resident(id=new_id(), household_id=home.id, name=name, **extra)
-    record.id_number_enc = sensitive.encrypt(id_number)
-    record.id_number_hash = sensitive.blind_index(id_number)
-    record.phone_enc = sensitive.encrypt(phone)
-    record.care_tags = [db.session.get(CareTag, code) for code in tags]
-    db.session.add(record)
-    home.member_count += 1
-    db.session.flush()
-    return record
+    return ResidentFactory(home=home, name=name, tags=tags, id_number=id_number, phone=phone, **extra)
 
 
 def user(username, role, scopes=(), home=None, community=None, status="active", **extra) -> User:
-    record = User(id=new_id(), username=username, display_name=extra.pop("display_name", username),
-                  password_hash=password_hash(), role=role, status=status, **extra)
-    record.scope_nodes = list(scopes)
-    if home is not None:
-        record.household_id = home.id
-        record.community_id = home.community_id
-    elif community is not None:
-        record.community_id = community.id
-    db.session.add(record)
-    db.session.flush()
-    return record
+    return UserFactory(username=username, role=role, scopes=scopes, home=home, community=community,
+                       status=status, **extra)
 
 
 def empty_database() -> None:

@@ -107,33 +107,40 @@ def can(user, verb: str, record) -> bool:
     """May `user` do `verb` to `record`? Unknown records are refused."""
     if user is None or not getattr(user, "is_active", False) or getattr(user, "status", "") != "active":
         return False
-    if isinstance(record, Node):
-        return _can_node(user, verb, record)
-    if isinstance(record, Household):
-        return _can_household(user, verb, record)
-    if isinstance(record, Resident):
-        return _can_household(user, verb, record.household, resident=True)
-    if isinstance(record, User):
-        return _can_user(user, verb, record)
-    if isinstance(record, FIELD_RECORDS):
-        return _can_field_record(user, verb, record)
-    if isinstance(record, Request):
-        if verb == REVEAL:  # the requester's phone: those who keep the registry
-            return user.role in REGISTRY_KEEPERS and _can_read_request(user, record)
-        return verb == READ and _can_read_request(user, record)
-    if isinstance(record, RequestEvent):
-        return verb == READ and (record.public or user.role != "resident") and \
-            _can_read_request(user, record.request)
-    if isinstance(record, Rating):
-        return verb == READ and _can_read_rating(user, record)
-    if isinstance(record, Device):
-        if verb not in (READ, MANAGE):
-            return False
-        return record.user_id == user.id or can(user, MANAGE, record.user)
-    if isinstance(record, Open311Key):
-        return verb in (READ, MANAGE) and user.role in OPEN311_KEY_MANAGERS and record.node is not None \
-            and _within(record.node.path, area_paths(user))
+    for kind in type(record).__mro__:
+        rule = RULES.get(kind)
+        if rule is not None:
+            return rule(user, verb, record)
     return False
+
+
+def _can_resident(user, verb, resident: Resident) -> bool:
+    return _can_household(user, verb, resident.household, resident=True)
+
+
+def _can_request(user, verb, request: Request) -> bool:
+    if verb == REVEAL:  # the requester's phone: those who keep the registry
+        return user.role in REGISTRY_KEEPERS and _can_read_request(user, request)
+    return verb == READ and _can_read_request(user, request)
+
+
+def _can_request_event(user, verb, event: RequestEvent) -> bool:
+    return verb == READ and (event.public or user.role != "resident") and _can_read_request(user, event.request)
+
+
+def _can_rating(user, verb, rating: Rating) -> bool:
+    return verb == READ and _can_read_rating(user, rating)
+
+
+def _can_device(user, verb, device: Device) -> bool:
+    if verb not in (READ, MANAGE):
+        return False
+    return device.user_id == user.id or can(user, MANAGE, device.user)
+
+
+def _can_open311_key(user, verb, key: Open311Key) -> bool:
+    return verb in (READ, MANAGE) and user.role in OPEN311_KEY_MANAGERS and key.node is not None \
+        and _within(key.node.path, area_paths(user))
 
 
 def _can_node(user, verb, node: Node) -> bool:
@@ -541,3 +548,18 @@ def open311_key_covers(key: Open311Key, community: Node | None) -> bool:
     live community inside the key's area."""
     return (community is not None and community.kind == "community" and community.retired_at is None
             and key.node is not None and community.path.startswith(key.node.path))
+
+
+# The rule `can` asks for each kind of record (looked up along the record's classes).
+RULES = {
+    Node: _can_node,
+    Household: _can_household,
+    Resident: _can_resident,
+    User: _can_user,
+    **{model: _can_field_record for model in FIELD_RECORDS},
+    Request: _can_request,
+    RequestEvent: _can_request_event,
+    Rating: _can_rating,
+    Device: _can_device,
+    Open311Key: _can_open311_key,
+}

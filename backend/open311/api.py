@@ -17,10 +17,11 @@ from flask import Blueprint, current_app, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from backend import errors
 from backend.extensions import db
 from backend.i18n import normalise
 from backend.open311 import keys, services
-from backend.open311.formats import Open311Error, check_format, error_response, respond
+from backend.open311.formats import Open311Error, check_format, problem_response, respond
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
@@ -32,7 +33,11 @@ CHANGESET = "2026-11-27T00:00:00+08:00"
 @bp.errorhandler(Open311Error)
 def _open311_error(exc: Open311Error):
     db.session.rollback()
-    return error_response(exc.status, exc.description, headers=exc.headers)
+    return problem_response(exc)
+
+
+# Every error under /open311/ (a service's refusal, a 404, a crash) in the specification's shape.
+errors.render_on("/open311/", problem_response)
 
 
 def _locale() -> str:

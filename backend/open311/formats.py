@@ -13,6 +13,9 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, request
+from werkzeug.http import HTTP_STATUS_CODES
+
+from backend.errors import ApiError, DomainError
 
 FORMATS = {"json": "application/json", "xml": "text/xml"}
 
@@ -28,12 +31,12 @@ CHILD_NAMES = {
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
-class Open311Error(Exception):
-    """One error of the specification: its HTTP status is also its <code>."""
+class Open311Error(ApiError):
+    """One error of the specification: its HTTP status is also its <code>. A problem like
+    any other (backend/errors.py); only its rendering is the specification's."""
 
     def __init__(self, status: int, description: str, headers: dict | None = None):
-        super().__init__(description)
-        self.status, self.description, self.headers = status, description, headers or {}
+        super().__init__(status, HTTP_STATUS_CODES.get(status, "Error"), description, headers=headers)
 
 
 def format_of(path: str | None = None) -> str:
@@ -136,3 +139,9 @@ def error_response(status: int, description: str, fmt: str | None = None, header
     fmt = fmt or format_of()
     return respond(fmt, "errors", "error", [{"code": status, "description": description}],
                    status=status, headers=headers)
+
+
+def problem_response(exc: DomainError) -> Response:
+    """Any problem (backend/errors.py) in the specification's <errors> shape. Fields at
+    fault (422 elsewhere) are the specification's 400."""
+    return error_response(400 if exc.status == 422 else exc.status, exc.detail, headers=exc.headers)

@@ -270,6 +270,37 @@ def _check_bound(key: Open311Key) -> None:
                            headers={"Retry-After": "600"})
 
 
+def _community_of(form, key: Open311Key) -> Node:
+    community = jurisdiction(form.get("jurisdiction_id"), key)
+    if community is None:
+        if key.node.kind != "community":
+            raise Open311Error(400, "jurisdiction_id is missing: this api_key serves a street or district, "
+                                    "name the community (its id).")
+        community = key.node
+    return community
+
+
+def _location_of(form) -> tuple[float | None, float | None, str, str]:
+    """(lat, long, address_string, address_id): at least the coordinates or an address."""
+    lat, lng = _coordinate(form, "lat", 90), _coordinate(form, "long", 180)
+    if (lat is None) != (lng is None):
+        raise Open311Error(400, "lat and long must be given together.")
+    address = _text(form, "address_string")
+    address_id = _text(form, "address_id")
+    if lat is None and not address and not address_id:
+        raise Open311Error(400, "A location is missing: give lat and long, address_string or address_id.")
+    return lat, lng, address, address_id
+
+
+def _media_url_of(form) -> str:
+    media_url = _text(form, "media_url")
+    if media_url:
+        parts = urlsplit(media_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise Open311Error(400, "media_url must be an http or https URL.")
+    return media_url
+
+
 def submit(key: Open311Key, form) -> Open311Submission:
     """POST requests: check every parameter, then file through the core."""
     unknown = sorted(name for name in form if name.startswith("attribute["))
@@ -279,25 +310,10 @@ def submit(key: Open311Key, form) -> Open311Submission:
     if not code:
         raise Open311Error(400, "service_code is missing.")
     found = category(code)
-    community = jurisdiction(form.get("jurisdiction_id"), key)
-    if community is None:
-        if key.node.kind != "community":
-            raise Open311Error(400, "jurisdiction_id is missing: this api_key serves a street or district, "
-                                    "name the community (its id).")
-        community = key.node
-    lat, lng = _coordinate(form, "lat", 90), _coordinate(form, "long", 180)
-    if (lat is None) != (lng is None):
-        raise Open311Error(400, "lat and long must be given together.")
-    address = _text(form, "address_string")
-    address_id = _text(form, "address_id")
-    if lat is None and not address and not address_id:
-        raise Open311Error(400, "A location is missing: give lat and long, address_string or address_id.")
+    community = _community_of(form, key)
+    lat, lng, address, address_id = _location_of(form)
     description = (form.get("description") or "").strip()
-    media_url = _text(form, "media_url")
-    if media_url:
-        parts = urlsplit(media_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise Open311Error(400, "media_url must be an http or https URL.")
+    media_url = _media_url_of(form)
     phone = _text(form, "phone")
     if phone and not PHONE.match(phone):
         raise Open311Error(400, "phone is not a phone number.")

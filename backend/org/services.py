@@ -21,7 +21,7 @@ def new_invite_code() -> str:
     return "".join(secrets.choice(INVITE_ALPHABET) for _ in range(8))
 
 
-def _validate(kind: str, parent: Node | None, data: dict) -> dict:
+def _validate(kind: str, parent: Node | None, data: dict) -> dict:  # noqa: C901
     errors: dict[str, list] = {}
     if kind not in KINDS:
         errors["kind"] = [_l("Unknown kind.")]

@@ -254,7 +254,7 @@ def search_households(actor, *, q: str = "", grid_id: str | None = None, under: 
 
 # --- residents -------------------------------------------------------------------
 
-def _resident_fields(data, errors, partial):
+def _resident_fields(data, errors, partial):  # noqa: C901
     clean = {}
     if "name" in data or not partial:
         name = (data.get("name") or "").strip()

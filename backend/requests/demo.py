@@ -15,7 +15,7 @@ from backend.extensions import db
 from backend.org.models import Node
 from backend.ratings import services as ratings
 from backend.registry.models import Household
-from backend.requests import deadlines, services
+from backend.requests import services, sweep
 from backend.requests.models import CatalogueEntry, Department, ReplyTemplate, Request
 
 DEPARTMENTS = (("城管执法中队", "值班电话 010-6000 1101"), ("市政设施维修所", "报修电话 010-6000 1102"),
@@ -176,7 +176,7 @@ def populate(seed: int, now=None, communities: int = 3) -> dict:
                 else:
                     services.transition(db.session, actor, request, action, payload, now=moment)
             made += 1
-    deadlines.sweep(db.session, now)
+    sweep.sweep(db.session, now)
     db.session.commit()
     total = db.session.scalar(select(db.func.count()).select_from(Request))
     return {"requests": total, "departments": departments, "made": made}

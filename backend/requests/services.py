@@ -17,6 +17,7 @@ from backend.auth.models import User
 from backend.common import new_id, utcnow
 from backend.errors import Conflict, Invalid, NotAllowedNow, Refused
 from backend.org.models import Node
+from backend.ratings import services as ratings
 from backend.ratings.models import Rating
 from backend.registry import sensitive
 from backend.registry.models import Household, Resident
@@ -101,7 +102,7 @@ def categories(session, active_only: bool = True) -> list[RequestCategory]:
 
 # --- raising a request -------------------------------------------------------------
 
-def create_request(session, actor, data: dict, now=None) -> Request:
+def create_request(session, actor, data: dict, now=None) -> Request:  # noqa: C901
     """Raise a request: a resident for their household, or staff and workers on
     behalf of a resident (with their consent). Flushes; the caller commits."""
     now = now or utcnow()
@@ -157,7 +158,7 @@ def create_request(session, actor, data: dict, now=None) -> Request:
     return request
 
 
-def _placement(session, actor, clean):
+def _placement(session, actor, clean):  # noqa: C901
     """(household, resident, grid) the new request belongs to, checked against the actor's reach."""
     household = resident = grid = None
     if clean.get("resident_id"):
@@ -296,8 +297,6 @@ def transition(session, actor, request, action: str, data: dict | None = None, n
     if action not in TRANSITIONS:
         raise Invalid({"action": [_l("Unknown action.")]})
     if action == "rate":
-        from backend.ratings import services as ratings
-
         data = data or {}
         if set(data) - {"score", "comment"}:
             raise Invalid({name: [_l("Unknown field.")] for name in sorted(set(data) - {"score", "comment"})})
@@ -324,7 +323,10 @@ def apply_rating(session, actor, request, score: int, comment: str, rating_id: s
                                                     "rating_id": rating_id}, now)
 
 
-def _apply(session, actor, request, action, clean, now) -> RequestEvent:
+ratings.register_target("request", Request, apply_rating)
+
+
+def _apply(session, actor, request, action, clean, now) -> RequestEvent:  # noqa: C901
     _states, to_status, kind = TRANSITIONS[action]
     from_status = request.status
     data = {"from_status": from_status, "to_status": to_status or from_status}
@@ -458,7 +460,7 @@ def _event(session, request, actor, kind, message, now, data=None, photos=None) 
     return event
 
 
-# --- the sweep's steps (backend/requests/deadlines.py) ------------------------------
+# --- the sweep's steps (backend/requests/sweep.py) ----------------------------------
 
 def mark_overdue(session, request, stage: str, due, now) -> RequestEvent:
     request.overdue = True

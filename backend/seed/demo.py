@@ -123,12 +123,7 @@ DEMO_COMMUNITIES = [("幸福社区", "东城街道", "urban"), ("和平社区", 
                     ("阳光社区", "西郊街道", "urban"), ("柳树村", "西郊街道", "village")]
 
 
-def make_plan(*, households: int, residents: int, communities: int = 4, villages: int = 1,
-              grid_households: int = 300, seed: int = DEFAULT_SEED) -> Plan:
-    """A city of exactly `households` households and `residents` residents in
-    `communities` communities (of which `villages` villages), grids of about
-    `grid_households` households (at least two per community)."""
-    extra_urban = communities - villages - 3
+def _check_plan(households: int, residents: int, communities: int, villages: int, extra_urban: int) -> None:
     if villages < 1 or extra_urban < 0:
         raise ValueError("a plan needs the demo's three urban communities and at least one village")
     if extra_urban > len(names.URBAN_COMMUNITIES) - 3 or villages > len(names.VILLAGES):
@@ -137,8 +132,11 @@ def make_plan(*, households: int, residents: int, communities: int = 4, villages
         raise ValueError("residents must be between 1 and 8 per household")
     if households < 2 * communities:
         raise ValueError("at least two households per community")
-    rng = random.Random(f"plan:{seed}")
 
+
+def _community_specs(communities: int, villages: int, extra_urban: int) -> tuple[list[str], list[tuple]]:
+    """The streets, and (name, street, kind) of every community: the demo's own first, then the
+    others on the least loaded street of their kind."""
     streets = names.STREETS[: max(2, min(len(names.STREETS), round(communities / 6)))]
     village_streets = [s for s in streets if s in names.VILLAGE_STREETS]
     urban_streets = [s for s in streets if not s.endswith("镇")]
@@ -157,6 +155,18 @@ def make_plan(*, households: int, residents: int, communities: int = 4, villages
         specs.append((village + "村", place(village_streets), "village"))
     for base in names.URBAN_COMMUNITIES[3: 3 + extra_urban]:
         specs.append((base + "社区", place(urban_streets), "urban"))
+    return streets, specs
+
+
+def make_plan(*, households: int, residents: int, communities: int = 4, villages: int = 1,
+              grid_households: int = 300, seed: int = DEFAULT_SEED) -> Plan:
+    """A city of exactly `households` households and `residents` residents in
+    `communities` communities (of which `villages` villages), grids of about
+    `grid_households` households (at least two per community)."""
+    extra_urban = communities - villages - 3
+    _check_plan(households, residents, communities, villages, extra_urban)
+    rng = random.Random(f"plan:{seed}")
+    streets, specs = _community_specs(communities, villages, extra_urban)
 
     # Villages are smaller than urban communities; everyone varies a little.
     weights = [rng.uniform(0.75, 1.25) * (0.7 if kind == "village" else 1.0) for _, _, kind in specs]
@@ -380,15 +390,8 @@ def _name_family(rng, members: list[Member]) -> None:
         taken.add(name)
 
 
-def _care_tags(rng, members: list[Member], kind: str, elderly_alone: bool, credit: dict) -> set[str]:
-    """Tag people and return the household's tags."""
-    household_tags = set()
-    if elderly_alone:
-        members[0].tags.append("elderly_alone")
-        household_tags.add("elderly_alone")
-        if rng.random() < HARDSHIP_SHARE_OF_ALONE:
-            members[0].tags.append("special_hardship")
-            household_tags.add("special_hardship")
+def _left_behind(rng, members: list[Member], kind: str, elderly_alone: bool, household_tags: set) -> None:
+    """Children, women and elders whose family works in the city (留守)."""
     kids = [m for m in members if m.age < 16]
     adults = [m for m in members if 20 <= m.age < 55]
     elders = [m for m in members if m.age >= 60]
@@ -408,6 +411,18 @@ def _care_tags(rng, members: list[Member], kind: str, elderly_alone: bool, credi
         for elder in elders:
             elder.tags.append("left_behind_elder")
         household_tags.add("left_behind_elder")
+
+
+def _care_tags(rng, members: list[Member], kind: str, elderly_alone: bool, credit: dict) -> set[str]:
+    """Tag people and return the household's tags."""
+    household_tags = set()
+    if elderly_alone:
+        members[0].tags.append("elderly_alone")
+        household_tags.add("elderly_alone")
+        if rng.random() < HARDSHIP_SHARE_OF_ALONE:
+            members[0].tags.append("special_hardship")
+            household_tags.add("special_hardship")
+    _left_behind(rng, members, kind, elderly_alone, household_tags)
     if rng.random() < DISABLED_RATE:
         # Disability is commoner with age.
         person = max(members, key=lambda m: m.age + rng.randint(0, 60))

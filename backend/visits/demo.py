@@ -70,6 +70,54 @@ def _iso(day, rng) -> str:
     return moment.isoformat()
 
 
+def _neglected(rng, needs: dict, authors: dict) -> set[str]:
+    """Households nobody visits in the replay: a few at random, and one of each worker's."""
+    households = sorted(needs)
+    neglected = {h for h in households if rng.random() < NEGLECTED}
+    # Each worker lets one household slip, so every worker has something overdue to explain.
+    for grid_id, (_user, own_worker) in sorted(authors.items()):
+        mine = [h for h in households if needs[h].grid_id == grid_id]
+        if own_worker and len(mine) >= 3:
+            neglected.add(rng.choice(mine))
+    return neglected
+
+
+def _visit_data(rng, task, day) -> dict:
+    finding = "all_well" if rng.random() < 0.7 else rng.choice(OTHER_FINDINGS)
+    data = {"household_id": task.household_id, "task_id": task.id, "visited_at": _iso(day, rng),
+            "notes": rng.choice(NOTES[finding]), "findings": [finding],
+            "follow_up": finding != "all_well" and rng.random() < 0.5}
+    if rng.random() < 0.7:
+        data["location"] = {"lat": round(39.90 + rng.uniform(-0.02, 0.02), 6),
+                            "lng": round(116.40 + rng.uniform(-0.02, 0.02), 6),
+                            "accuracy": rng.choice([8, 12, 20, 35])}
+    return data
+
+
+def _replay_day(rng, new_id, community, authors: dict, neglected: set, day) -> None:
+    """One day's field work: the morning's tasks, the visits done (not all), a few patrols."""
+    morning = services.local_midnight_utc(day) + timedelta(hours=7)
+    services.generate_tasks(community, day, now=morning, commit=False)
+    due = db.session.scalars(select(VisitTask).where(
+        VisitTask.community_id == community.id, VisitTask.status == "open", VisitTask.due_date <= day)
+        .order_by(VisitTask.due_date, VisitTask.household_id)).all()
+    for task in due:
+        author = authors.get(task.grid_id)
+        if task.household_id in neglected or author is None:
+            continue
+        user, own_worker = author
+        if rng.random() >= (WORKER_DILIGENCE if own_worker else STAFF_DILIGENCE):
+            continue
+        data = _visit_data(rng, task, day)
+        services.record_visit(user, new_id(), data, commit=False)
+    for grid_id, (user, own_worker) in sorted(authors.items()):
+        if own_worker and rng.random() < PATROL_RATE:
+            category = rng.choice(CATEGORIES)
+            patrols.report(user, new_id(), {"grid_id": grid_id, "category": category,
+                                            "description": rng.choice(PATROL_NOTES[category]),
+                                            "reported_at": _iso(day, rng)}, commit=False)
+
+
 def populate(seed: int, today=None, weeks: int = 8, echo=None) -> dict:
     """Replay `weeks` of field work before `today` in every community, then
     generate today's tasks. Returns counts."""
@@ -82,46 +130,13 @@ def populate(seed: int, today=None, weeks: int = 8, echo=None) -> dict:
     for community in services.communities():
         authors = _authors(community)
         needs = services.needs(community)
-        households = sorted(needs)
-        neglected = {h for h in households if rng.random() < NEGLECTED}
-        # Each worker lets one household slip, so every worker has something overdue to explain.
-        for grid_id, (_user, own_worker) in sorted(authors.items()):
-            mine = [h for h in households if needs[h].grid_id == grid_id]
-            if own_worker and len(mine) >= 3:
-                neglected.add(rng.choice(mine))
+        neglected = _neglected(rng, needs, authors)
         for offset in range(weeks * 7, 0, -1):
-            day = today - timedelta(days=offset)
-            morning = services.local_midnight_utc(day) + timedelta(hours=7)
-            services.generate_tasks(community, day, now=morning, commit=False)
-            due = db.session.scalars(select(VisitTask).where(
-                VisitTask.community_id == community.id, VisitTask.status == "open", VisitTask.due_date <= day)
-                .order_by(VisitTask.due_date, VisitTask.household_id)).all()
-            for task in due:
-                author = authors.get(task.grid_id)
-                if task.household_id in neglected or author is None:
-                    continue
-                user, own_worker = author
-                if rng.random() >= (WORKER_DILIGENCE if own_worker else STAFF_DILIGENCE):
-                    continue
-                finding = "all_well" if rng.random() < 0.7 else rng.choice(OTHER_FINDINGS)
-                data = {"household_id": task.household_id, "task_id": task.id, "visited_at": _iso(day, rng),
-                        "notes": rng.choice(NOTES[finding]), "findings": [finding],
-                        "follow_up": finding != "all_well" and rng.random() < 0.5}
-                if rng.random() < 0.7:
-                    data["location"] = {"lat": round(39.90 + rng.uniform(-0.02, 0.02), 6),
-                                        "lng": round(116.40 + rng.uniform(-0.02, 0.02), 6),
-                                        "accuracy": rng.choice([8, 12, 20, 35])}
-                services.record_visit(user, new_id(), data, commit=False)
-            for grid_id, (user, own_worker) in sorted(authors.items()):
-                if own_worker and rng.random() < PATROL_RATE:
-                    category = rng.choice(CATEGORIES)
-                    patrols.report(user, new_id(), {"grid_id": grid_id, "category": category,
-                                                    "description": rng.choice(PATROL_NOTES[category]),
-                                                    "reported_at": _iso(day, rng)}, commit=False)
+            _replay_day(rng, new_id, community, authors, neglected, today - timedelta(days=offset))
         services.generate_tasks(community, today, commit=False)
         db.session.commit()
         if echo:
-            echo(f"  field work in {community.name}: {len(households)} households to visit")
+            echo(f"  field work in {community.name}: {len(needs)} households to visit")
     count = db.session.scalar
     return {
         "visits": count(select(func.count()).select_from(Visit)),

@@ -15,7 +15,6 @@ from backend.patrols.models import PatrolReport
 from backend.registry.models import CareTag, Household
 from backend.visits import services
 from backend.visits.models import Visit, VisitTask
-from sync.models import Attachment
 
 # Who sees the field-work pages: the offices, community staff and station operators.
 VIEWERS = ("admin", "district_officer", "street_officer", "community_staff", "station_operator")
@@ -81,14 +80,6 @@ def authors_of(user, community: Node | None) -> list[User]:
     if community is not None:
         authors = authors.where(Visit.community_id == community.id)
     return list(db.session.scalars(select(User).where(User.id.in_(authors)).order_by(User.display_name).limit(500)))
-
-
-def landed(photos) -> set[str]:
-    """Which of these photos have been uploaded (the rest are on their way)."""
-    names = list({p for p in photos})
-    if not names:
-        return set()
-    return set(db.session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(names))))
 
 
 def users_by_id(ids) -> dict[str, User]:

@@ -78,13 +78,8 @@ def _day(raw) -> date | None:
     return value if FIRST_YEAR <= value.year <= LAST_YEAR else None
 
 
-def mark(session, actor, form: dict, address: str | None = None) -> list[date]:
-    """Mark the days from `first` to `last` (inclusive; `last` empty: `first` alone) as `kind`
-    ("holiday" or "workday"), named `name` (春节, 国庆节…). A mark already on one of those
-    days is replaced. Returns the days marked. Flushes; the caller commits."""
-    if not policy.can_keep_calendar(actor):
-        raise Refused()
-    errors = {}
+def _span(form: dict, errors: dict) -> tuple[date | None, date | None]:
+    """The form's first and last days (last empty: the first alone); what is wrong goes to `errors`."""
     first = _day(form.get("first"))
     if first is None:
         errors["first"] = [_("A date between %(low)d and %(high)d, written as 2026-10-01.",
@@ -99,6 +94,17 @@ def mark(session, actor, form: dict, address: str | None = None) -> list[date]:
             errors["last"] = [_l("The last day comes before the first.")]
         elif first is not None and (last - first).days + 1 > MAX_SPAN:
             errors["last"] = [_("At most %(n)d days at once.", n=MAX_SPAN)]
+    return first, last
+
+
+def mark(session, actor, form: dict, address: str | None = None) -> list[date]:
+    """Mark the days from `first` to `last` (inclusive; `last` empty: `first` alone) as `kind`
+    ("holiday" or "workday"), named `name` (春节, 国庆节…). A mark already on one of those
+    days is replaced. Returns the days marked. Flushes; the caller commits."""
+    if not policy.can_keep_calendar(actor):
+        raise Refused()
+    errors = {}
+    first, last = _span(form, errors)
     kind = str(form.get("kind") or "")
     if kind not in KINDS:
         errors["kind"] = [_l("Choose a holiday or a make-up working day.")]

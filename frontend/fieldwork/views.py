@@ -118,7 +118,7 @@ def visits():
     photos = [p for v in items for p in v.photos or ()]
     return page("fieldwork/visits.html", "fieldwork/_visits.html", pagination=pagination, community=community,
                 communities=communities, grids=grids, authors=authors, filters=filters,
-                landed=reports.landed(photos), people=reports.users_by_id(v.author_id for v in items))
+                landed=attachments.landed(db.session, photos), people=reports.users_by_id(v.author_id for v in items))
 
 
 @bp.get("/patrols")
@@ -134,7 +134,7 @@ def patrols():
     items = pagination.items
     return page("fieldwork/patrols.html", "fieldwork/_patrols.html", pagination=pagination, community=community,
                 communities=communities, grids=grids, filters=filters, categories=CATEGORIES,
-                landed=reports.landed([p for r in items for p in r.photos or ()]),
+                landed=attachments.landed(db.session, [p for r in items for p in r.photos or ()]),
                 people=reports.users_by_id(r.author_id for r in items))
 
 

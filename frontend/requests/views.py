@@ -27,6 +27,7 @@ from backend.requests import deadlines, inbox, services
 from backend.requests.models import LEVELS, OPEN_STATES, STATUSES, Department, ReplyTemplate, Request
 from backend.visits import reports
 from frontend.render import done, form_page, int_arg, page
+from sync import attachments
 
 bp = Blueprint("request_pages", __name__, url_prefix="/requests")
 
@@ -179,7 +180,7 @@ def _request_context(record: Request, errors: dict | None = None, refusals: dict
         "record": record, "events": events, "actions": actions, "errors": errors or {},
         "refusals": refusals or {}, "forms": forms or {}, "revealed": revealed or {},
         "required": services.MESSAGE_REQUIRED,
-        "landed": reports.landed(photos),
+        "landed": attachments.landed(db.session, photos),
         "phone_masked": sensitive.mask(services.requester_phone(record)),
         "can_reveal": policy.can(user, policy.REVEAL, record),
         "resident": db.session.get(Resident, record.resident_id) if record.resident_id else None,

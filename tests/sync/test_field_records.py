@@ -16,6 +16,7 @@ from backend.patrols import services as patrols
 from backend.patrols.models import PatrolReport
 from backend.visits import services as visits
 from backend.visits.models import Visit, VisitTask
+from tests.factories import VisitTaskFactory
 
 ROLES = ["admin", "district1", "street1", "street2", "staff1", "staff2", "worker1", "worker2", "station1",
          "resident1", "volunteer1"]
@@ -47,9 +48,7 @@ def field_world(world, ctx, client):
             "grid_id": grid.id, "category": "street_stall", "description": "占道经营",
             "reported_at": "2026-11-21T10:00:00+08:00", "photos": [shot(key)]}).id
     for key, household in (("t1", world.H1), ("t3", world.H3)):
-        task = VisitTask(household_id=household.id, grid_id=household.grid_id, community_id=household.community_id,
-                         due_date=date(2026, 12, 1), reason="走访")
-        db.session.add(task)
+        task = VisitTaskFactory(household=household, due_date=date(2026, 12, 1), reason="走访")
         db.session.commit()
         made[key] = task.id
     uploader = _token(client, "admin")
@@ -98,9 +97,7 @@ def test_every_role_sees_exactly_its_field_records(field_world, world, device, c
 
 
 def test_visit_from_the_api_reaches_the_worker_and_completes_the_task(world, device, client, ctx):
-    task = VisitTask(household_id=world.H1.id, grid_id=world.G1.id, community_id=world.C1.id,
-                     due_date=date(2026, 12, 1), reason="独居老人每周走访")
-    db.session.add(task)
+    task = VisitTaskFactory(household=world.H1, due_date=date(2026, 12, 1), reason="独居老人每周走访")
     db.session.commit()
     phone = device("worker1")
     phone.pull()

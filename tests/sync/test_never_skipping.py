@@ -59,23 +59,9 @@ def test_concurrent_writers_and_pullers_all_converge(world, app, client):
     def writer(seed):
         rng = random.Random(seed)
         with app.app_context():
-            from backend.auth.models import User
-            from backend.registry import services
             try:
                 for step in range(25):
-                    grid = rng.choice(grids)
-                    actor = db.session.get(User, staff[grid])
-                    if rng.random() < 0.5:
-                        services.create_household(actor, {"grid_id": grid, "address": f"{seed}-{step}",
-                                                          "head_name": "测试"})
-                    else:
-                        ids = db.session.scalars(select(Household.id).where(Household.grid_id == grid)).all()
-                        household = db.session.get(Household, rng.choice(ids))
-                        services.update_household(actor, household, {"notes": f"w{seed}s{step}"})
-                    if rng.random() < 0.3:
-                        household = db.session.get(Household, rng.choice(
-                            db.session.scalars(select(Household.id).where(Household.grid_id == grid)).all()))
-                        services.create_resident(actor, household, {"name": f"居民{seed}{step}"})
+                    _write_step(rng, f"{seed}", step, grids, staff)
             except Exception as exc:  # surfaced below
                 errors.append(exc)
             finally:
@@ -106,13 +92,37 @@ def test_concurrent_writers_and_pullers_all_converge(world, app, client):
     db.session.rollback()
     for phone in devices:
         phone.pull(limit=7)
-        from backend.auth.models import User
-        user = db.session.scalar(select(User).where(User.username == phone.username))
-        from backend.auth import policy
-        expected = {h.id: h for h in db.session.scalars(select(Household)) if policy.can(user, "read", h)}
-        assert phone.ids("households") == set(expected), phone.username
-        for household_id, household in expected.items():
-            held = phone.get("households", household_id)
-            assert held["version"] == household.version and held["notes"] == household.notes
-        residents = {r.id for r in db.session.scalars(select(Resident)) if policy.can(user, "read", r)}
-        assert phone.ids("residents") == residents
+        _assert_holds_what_the_server_has(phone)
+
+
+def _write_step(rng, seed: str, step: int, grids: list, staff: dict) -> None:
+    """One writer's step: a new household or an edited one, and now and then a new resident."""
+    from backend.auth.models import User
+    from backend.registry import services
+
+    grid = rng.choice(grids)
+    actor = db.session.get(User, staff[grid])
+    if rng.random() < 0.5:
+        services.create_household(actor, {"grid_id": grid, "address": f"{seed}-{step}", "head_name": "测试"})
+    else:
+        ids = db.session.scalars(select(Household.id).where(Household.grid_id == grid)).all()
+        household = db.session.get(Household, rng.choice(ids))
+        services.update_household(actor, household, {"notes": f"w{seed}s{step}"})
+    if rng.random() < 0.3:
+        household = db.session.get(Household, rng.choice(
+            db.session.scalars(select(Household.id).where(Household.grid_id == grid)).all()))
+        services.create_resident(actor, household, {"name": f"居民{seed}{step}"})
+
+
+def _assert_holds_what_the_server_has(phone) -> None:
+    from backend.auth import policy
+    from backend.auth.models import User
+
+    user = db.session.scalar(select(User).where(User.username == phone.username))
+    expected = {h.id: h for h in db.session.scalars(select(Household)) if policy.can(user, "read", h)}
+    assert phone.ids("households") == set(expected), phone.username
+    for household_id, household in expected.items():
+        held = phone.get("households", household_id)
+        assert held["version"] == household.version and held["notes"] == household.notes
+    residents = {r.id for r in db.session.scalars(select(Resident)) if policy.can(user, "read", r)}
+    assert phone.ids("residents") == residents

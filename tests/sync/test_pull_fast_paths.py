@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from sync.collections import VISITS, _decode_column, _iso
 from tests.conftest import DB_KIND
+from tests.factories import VisitFactory
 from tests.sameness import same
 
 # Text with lone surrogates now and then: json.dumps escapes them (ensure_ascii)
@@ -112,12 +113,8 @@ def test_pulled_rows_read_as_stored_text_give_the_records(world, visits):
 
     household, worker = world.H1, world.worker1
     before = db.session.scalar(select(Visit.version).order_by(Visit.version.desc()).limit(1)) or 0
-    made = []
-    for data in visits:
-        visit = Visit(id=str(uuid.uuid4()), household_id=household.id, grid_id=household.grid_id,
-                      community_id=household.community_id, author_id=worker.id, photos=[], **data)
-        db.session.add(visit)
-        made.append(visit.id)
+    made = [VisitFactory(id=str(uuid.uuid4()), household=household, author=worker, photos=[], **data).id
+            for data in visits]
     db.session.commit()
     db.session.expire_all()
     params = {"space": household.community_id, "key": household.grid_id, "since": before, "upto": 2**62,
@@ -135,14 +132,12 @@ def test_pulled_rows_read_as_stored_text_give_the_records(world, visits):
 
 def test_the_prebuilt_query_keeps_to_its_partition_and_range(world):
     from backend.extensions import db
-    from backend.visits.models import Visit
 
     placed = {}
     for name in ("H1", "H2", "H1", "H5"):
         household = world.households[name]
-        visit = Visit(household_id=household.id, grid_id=household.grid_id, community_id=household.community_id,
-                      author_id=world.worker1.id, visited_at=datetime(2026, 11, 20, 9, 14) + timedelta(hours=1))
-        db.session.add(visit)
+        visit = VisitFactory(household=household, author=world.worker1,
+                             visited_at=datetime(2026, 11, 20, 9, 14) + timedelta(hours=1))
         db.session.commit()
         placed[visit.id] = (name, visit.version)
     h1 = world.H1

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from backend.extensions import db
 from backend.visits.models import Visit
 from sync.models import AppliedMutation, Conflict
+from tests.factories import VisitTaskFactory
 
 
 def visit_data(household_id, **extra):
@@ -129,11 +130,9 @@ def test_append_only_records_refuse_update_and_delete(world, device):
 def test_visit_completes_its_task(world, device):
     from datetime import date
 
-    from backend.visits.models import VisitTask
 
-    task = VisitTask(household_id=world.H1.id, grid_id=world.G1.id, community_id=world.C1.id,
-                     assignee_id=world.worker1.id, due_date=date(2026, 11, 30), reason="独居老人每周走访")
-    db.session.add(task)
+    task = VisitTaskFactory(household=world.H1, assignee_id=world.worker1.id, due_date=date(2026, 11, 30),
+                            reason="独居老人每周走访")
     db.session.commit()
     phone = device("worker1")
     phone.pull()

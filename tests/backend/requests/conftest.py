@@ -1,10 +1,7 @@
 from datetime import timedelta
 
-import pytest
-
 from backend.extensions import db
 from backend.requests import services
-from backend.requests.models import Department
 from tests.timing import EPOCH
 
 # The moment each test starts at: Friday 27 November 2026, 10:00 in Shanghai.
@@ -33,12 +30,3 @@ def in_state(world, status, *, level="community", assignee=None, resolved_days_a
     db.session.commit()
     db.session.refresh(request)
     return request
-
-
-@pytest.fixture
-def departments(world):
-    street = Department(node_id=world.S1.id, name="城管执法中队", contact="010-1")
-    other = Department(node_id=world.S2.id, name="西街道维修所", contact="010-2")
-    db.session.add_all([street, other])
-    db.session.commit()
-    return {"S1": street, "S2": other}

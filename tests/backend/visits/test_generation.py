@@ -12,10 +12,9 @@ from backend import clock
 from backend.common import new_id
 from backend.extensions import db
 from backend.registry import services as registry
-from backend.registry.models import CareTag
 from backend.visits import services
 from backend.visits.models import VisitTask
-from tests.factories import user
+from tests.factories import CareTagFactory, user
 
 
 @pytest.fixture
@@ -194,7 +193,7 @@ def _script_info(app):
 
 
 def test_custom_tags_can_drive_tasks(world, today):
-    db.session.add(CareTag(code="pregnant", name_zh_hans="孕产妇", name_zh_hant="孕產婦", name_en="Pregnant"))
+    CareTagFactory(code="pregnant", name_zh_hans="孕产妇", name_zh_hant="孕產婦", name_en="Pregnant")
     db.session.commit()
     registry.update_household(world.staff1, world.H1, {"care_tags": ["pregnant"]})
     registry.update_resident(world.staff1, world.R1, {"care_tags": []})

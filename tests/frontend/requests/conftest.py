@@ -9,7 +9,7 @@ import pytest
 from backend.common import utcnow
 from backend.extensions import db
 from backend.requests import services
-from backend.requests.models import Department, Request
+from backend.requests.models import Request
 from tests.conftest import IsolatedClient
 from tests.frontend.registry.conftest import Browser
 
@@ -46,15 +46,6 @@ def act(world, record, actor, action, **data):
     db.session.commit()
     db.session.refresh(record)
     return record
-
-
-@pytest.fixture
-def departments(world):
-    street = Department(node_id=world.S1.id, name="城管执法中队", contact="010-1")
-    other = Department(node_id=world.S2.id, name="西街道维修所", contact="010-2")
-    db.session.add_all([street, other])
-    db.session.commit()
-    return {"S1": street, "S2": other}
 
 
 def fresh(record_id) -> Request:
