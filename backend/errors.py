@@ -7,6 +7,22 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 
+def field_messages(messages, prefix: str = "") -> dict[str, list[str]]:
+    """{field: [message]} from marshmallow's messages, nested ones named by
+    their dotted path (`photos.0`, `location.lat`), as the push names them."""
+    flat: dict = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, dict):
+                flat.update(field_messages(value, name))
+            else:
+                flat[name] = [str(m) for m in (value if isinstance(value, list | tuple) else [value])]
+    else:
+        flat[prefix or "_schema"] = [str(m) for m in (messages if isinstance(messages, list | tuple) else [messages])]
+    return flat
+
+
 class DomainError(Exception):
     status = 400
     title = "Bad request"
@@ -20,7 +36,7 @@ class Invalid(DomainError):
 
     def __init__(self, errors: dict):
         super().__init__("invalid")
-        self.errors = {field: [str(m) for m in messages] for field, messages in errors.items()}
+        self.errors = field_messages(errors)
 
 
 class Refused(DomainError):
