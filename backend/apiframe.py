@@ -10,7 +10,7 @@ from flask import current_app, g, request
 from marshmallow import ValidationError
 from zlib_ng import gzip_ng
 
-from backend.errors import ApiError
+from backend.errors import ApiError, field_messages
 
 
 def client_address() -> str:
@@ -132,21 +132,7 @@ def load(schema, data=None, partial=False):
         return schema.load(data, partial=partial)
     except ValidationError as exc:
         raise ApiError(422, "Validation failed", "Some fields are not valid.",
-                       errors=_flatten(exc.messages)) from None
-
-
-def _flatten(messages, prefix="") -> dict:
-    flat: dict = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            if isinstance(value, dict):
-                flat.update(_flatten(value, name))
-            else:
-                flat[name] = [str(m) for m in (value if isinstance(value, list) else [value])]
-    else:
-        flat[prefix or "_schema"] = [str(m) for m in messages]
-    return flat
+                       errors=field_messages(exc.messages)) from None
 
 
 def token_required(view):

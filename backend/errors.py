@@ -12,12 +12,20 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 
-def _messages(errors: dict | None) -> dict | None:
-    """Field name -> list of messages (text), or None."""
-    if not errors:
-        return None
-    return {field: [str(m) for m in ([messages] if isinstance(messages, str) else messages)]
-            for field, messages in errors.items()}
+def field_messages(messages, prefix: str = "") -> dict[str, list[str]]:
+    """{field: [message]} from marshmallow's messages, nested ones named by
+    their dotted path (`photos.0`, `location.lat`), as the push names them."""
+    flat: dict = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, dict):
+                flat.update(field_messages(value, name))
+            else:
+                flat[name] = [str(m) for m in (value if isinstance(value, list | tuple) else [value])]
+    else:
+        flat[prefix or "_schema"] = [str(m) for m in (messages if isinstance(messages, list | tuple) else [messages])]
+    return flat
 
 
 class DomainError(Exception):
@@ -30,7 +38,7 @@ class DomainError(Exception):
     def __init__(self, detail: str = "", errors: dict | None = None, headers: dict | None = None):
         super().__init__(detail or self.title)
         self._detail = detail
-        self.errors = _messages(errors)
+        self.errors = field_messages(errors) if errors else None
         self.headers = dict(headers or {})
 
     @property

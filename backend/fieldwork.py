@@ -57,7 +57,10 @@ class PhotoTimes(fields.Dict):
                 parsed.astimezone(UTC)
             except (ValueError, OverflowError):
                 raise ValidationError("Each time is ISO 8601 with its offset.") from None
-        photos = set(data.get("photos") or []) if isinstance(data, dict) else set()
+        # The record's photos as given: their own field words what is wrong
+        # with them (a number, an object), so only the names count here.
+        given = data.get("photos") if isinstance(data, dict) else None
+        photos = {photo for photo in given if isinstance(photo, str)} if isinstance(given, list) else set()
         if not set(times) <= photos:
             raise ValidationError("Times only for photos the record names.")
         return times

@@ -197,8 +197,8 @@ def put_attachment(sha256):
         201: {description: Stored}
         200: {description: The server had it already}
         413: {description: Larger than the limit}
-        415: {description: Not a JPEG, PNG or WebP by its bytes}
-        422: {description: The bytes do not hash to the name, or implausible dimensions}
+        415: {description: "Not a JPEG, PNG or WebP by its bytes"}
+        422: {description: "The bytes do not hash to the name, or implausible dimensions"}
     """
     _sha(sha256)
     data = _read_body(attachments.MAX_BYTES)
@@ -246,7 +246,7 @@ def get_attachment(sha256):
         200:
           content:
             image/jpeg: {schema: {type: string, format: binary}}
-        404: {description: Not found, or not in your scope}
+        404: {description: "Not found, or not in your scope"}
     """
     _sha(sha256)
     attachment = db.session.get(Attachment, sha256)

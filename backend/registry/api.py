@@ -83,7 +83,7 @@ def list_households():
       tags: [registry]
       security: [{bearer: []}]
       parameters:
-        - {in: query, name: q, schema: {type: string}, description: address, head or member name contains}
+        - {in: query, name: q, schema: {type: string}, description: "address, head or member name contains"}
         - {in: query, name: grid_id, schema: {type: string}}
         - {in: query, name: under, schema: {type: string}, description: node id}
         - {in: query, name: tag, schema: {type: string}, description: care tag code}

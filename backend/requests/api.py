@@ -236,7 +236,7 @@ def act(request_id, action):
       responses:
         200: {content: {application/json: {schema: ActionResultOut}}}
         403: {description: Your role or place may not do this}
-        404: {description: Not in your scope, or no such action}
+        404: {description: "Not in your scope, or no such action"}
         409: {description: Not allowed in this state}
         422: {description: Validation failed; errors names the fields}
     """
@@ -291,7 +291,7 @@ def create_rating():
       responses:
         201: {content: {application/json: {schema: RatingOut}}}
         403: {description: Only the resident the request is for rates it}
-        409: {description: Not resolved (any more), or rated already}
+        409: {description: "Not resolved (any more), or rated already"}
         422: {description: Validation failed; errors names the fields}
     """
     from backend.apiframe import load

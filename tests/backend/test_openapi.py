@@ -61,6 +61,20 @@ def test_document_is_openapi_3(spec):
                 assert set(requirement) <= set(schemes)
 
 
+def test_document_passes_the_openapi_validator(spec):
+    """The whole document, as a client generator or schemathesis reads it: one
+    bad line (a YAML comma splitting a description into two keys) voids it all."""
+    from openapi_spec_validator import OpenAPIV30SpecValidator
+
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
+              for e in OpenAPIV30SpecValidator(spec).iter_errors()]
+    assert not errors, errors
+    # The descriptions with a comma came through whole.
+    attachment = spec["paths"]["/api/v1/attachments/{sha256}"]
+    assert attachment["get"]["responses"]["404"]["description"] == "Not found, or not in your scope"
+    assert attachment["put"]["responses"]["415"]["description"] == "Not a JPEG, PNG or WebP by its bytes"
+
+
 def test_every_api_route_is_documented(app, spec):
     missing = []
     for rule in app.url_map.iter_rules():
