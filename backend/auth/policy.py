@@ -133,7 +133,13 @@ def can(user, verb: str, record) -> bool:
     if isinstance(record, Open311Key):
         return verb in (READ, MANAGE) and user.role in OPEN311_KEY_MANAGERS and record.node is not None \
             and _within(record.node.path, area_paths(user))
-    return False
+    rule = AREA_RULES.get(type(record))
+    return rule is not None and rule(user, verb, record)
+
+
+# The rules an area declares in its own policy module (backend/areas.py, `Area.policy`):
+# model -> rule(user, verb, record), for records this module does not know. Set by create_app.
+AREA_RULES: dict = {}
 
 
 def _can_node(user, verb, node: Node) -> bool:
