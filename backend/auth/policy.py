@@ -20,6 +20,8 @@ from backend.org.models import Node
 from backend.patrols.models import PatrolReport
 from backend.ratings.models import Rating
 from backend.registry.models import Household, Resident
+from backend.requests import machine
+from backend.requests.machine import HOLDER, HOLDER_OR_ASSIGNEE, REOPENER, REQUESTER, WITHDRAWER, WORKER
 from backend.requests.models import Request, RequestEvent
 from backend.visits.models import Visit, VisitTask
 
@@ -133,6 +135,10 @@ def can(user, verb: str, record) -> bool:
     if isinstance(record, Open311Key):
         return verb in (READ, MANAGE) and user.role in OPEN311_KEY_MANAGERS and record.node is not None \
             and _within(record.node.path, area_paths(user))
+    return _area_rule(user, verb, record)
+
+
+def _area_rule(user, verb, record) -> bool:
     rule = AREA_RULES.get(type(record))
     return rule is not None and rule(user, verb, record)
 
@@ -355,15 +361,9 @@ ON_BEHALF_CREATORS = {"admin", "community_staff", "grid_worker", "station_operat
 # Roles a request may be dispatched to (inside the request's scope).
 ASSIGNEE_ROLES = {"grid_worker", "community_staff"}
 
-# action -> who may do it (the request's state is the state machine's business)
-HOLDER, HOLDER_OR_ASSIGNEE, WORKER, REQUESTER, REOPENER, WITHDRAWER = (
-    "holder", "holder_or_assignee", "worker", "requester", "reopener", "withdrawer")
-REQUEST_ACTORS = {
-    "accept": HOLDER, "dispatch": HOLDER, "escalate": HOLDER, "respond": HOLDER, "merge": HOLDER, "place": HOLDER,
-    "reply": HOLDER_OR_ASSIGNEE, "note": HOLDER_OR_ASSIGNEE, "resolve": HOLDER_OR_ASSIGNEE,
-    "start": WORKER, "return": WORKER,
-    "rate": REQUESTER, "reopen": REOPENER, "withdraw": WITHDRAWER,
-}
+# action -> who may do it, from the state machine's table (backend/requests/machine.py);
+# the request's state is the state machine's business.
+REQUEST_ACTORS = machine.ACTORS
 
 
 def _can_read_request(user, request) -> bool:

@@ -21,10 +21,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import and_, or_, select
 
+from backend.requests import machine
 from backend.requests.models import Request, RequestCategory, RequestEvent, TimeLimit
 from backend.workdays import services as workdays
 
-REOPEN_DAYS = 7
+REOPEN_DAYS = machine.REOPEN_DAYS
 ACCEPT_STAGE = ("submitted", "reopened", "escalated")
 RESOLVE_STAGE = ("accepted", "dispatched", "in_progress", "returned")
 
