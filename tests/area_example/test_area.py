@@ -102,7 +102,8 @@ def test_its_rule_is_asked_through_the_one_policy_and_its_api_serves_it(world, n
         assert not policy.can(world.resident1, policy.READ, notice)
 
 
-def test_its_command_is_in_the_cli(world, notices_app):
+def test_its_command_is_in_the_cli(notices_app):
+    # No other app context around it: the command runs in the notices app's own.
     assert "notices-count" in notices_app.cli.commands
     result = notices_app.test_cli_runner().invoke(args=["notices-count"])
     assert result.exit_code == 0 and result.output.strip() == "0"
