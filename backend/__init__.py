@@ -1,4 +1,6 @@
-"""Linli's composition root: create_app builds the application."""
+"""Linli's composition root: create_app builds the application from the
+areas of backend/areas.py (or the config's LINLI_AREAS). It is the one
+module of the domain that imports the sync engine and the pages."""
 
 import os
 import secrets
@@ -8,6 +10,7 @@ from flask import Flask, g, request, session
 from flask_babel import format_date, format_datetime
 from sqlalchemy import text
 
+from backend import areas as area_list
 from backend.config import ROOT, Config
 from backend.extensions import babel, csrf, db, htmx, login, migrate
 
@@ -35,10 +38,13 @@ def create_app(config: dict | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=select_locale, default_timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
 
-    _import_models()
-    _install_changefeed()
+    areas = area_list.load(app.config.get("LINLI_AREAS") or area_list.AREAS)
+    app.extensions["linli.areas"] = areas
+    area_list.resolve_all(areas, "models")  # every table, for metadata and Alembic
+    _install_sync(areas)
+    _install_policy(areas)
     _configure_login(app)
-    _register_blueprints(app)
+    _register_blueprints(app, areas)
 
     from backend import errors, security
 
@@ -46,12 +52,8 @@ def create_app(config: dict | None = None) -> Flask:
     security.register(app)
     _register_template_helpers(app)
 
-    from backend.cli import register as register_cli
-
-    register_cli(app)
-    from sync.maintenance import purge_command
-
-    app.cli.add_command(purge_command)
+    for command in area_list.resolve_all(areas, "cli"):
+        app.cli.add_command(command)
 
     @app.get("/healthz")
     def healthz():
@@ -96,34 +98,33 @@ def _prepare_sqlite(app: Flask) -> None:
         sqlite.install()
 
 
-def _import_models() -> None:
-    # Every model module, so metadata (and Alembic) sees every table.
-    from backend.audit import models as _audit  # noqa: F401
-    from backend.auth import models as _auth  # noqa: F401
-    from backend.open311 import models as _open311  # noqa: F401
-    from backend.org import models as _org  # noqa: F401
-    from backend.patrols import models as _patrols  # noqa: F401
-    from backend.ratings import models as _ratings  # noqa: F401
-    from backend.registry import models as _registry  # noqa: F401
-    from backend.requests import models as _requests  # noqa: F401
-    from backend.visits import models as _visits  # noqa: F401
-    from backend.workdays import models as _workdays  # noqa: F401
-    from sync import models as _sync  # noqa: F401
-
-
 _changefeed_installed = False
 
 
-def _install_changefeed() -> None:
-    """Every write to a replicated record, from any path, is stamped (sync/changefeed.py)."""
+def _install_sync(areas) -> None:
+    """The sync registry holds the collections of these areas; every write to
+    a replicated record, from any path, is stamped (sync/changefeed.py)."""
     global _changefeed_installed
-    if _changefeed_installed:
-        return
-    _changefeed_installed = True
+    from sync import areas as sync_areas
     from sync import changefeed
     from sync.collections import REGISTRY
 
-    changefeed.install(db.session, REGISTRY)
+    sync_areas.install([area.sync for area in areas if area.sync])
+    if not _changefeed_installed:
+        _changefeed_installed = True
+        changefeed.install(db.session, REGISTRY)
+
+
+def _install_policy(areas) -> None:
+    """The areas' own access rules, asked by the one `policy.can`."""
+    from backend.auth import policy
+
+    rules = {}
+    for area in areas:
+        if area.policy:
+            rules.update(area_list.resolve(area.policy).RULES)
+    policy.AREA_RULES.clear()
+    policy.AREA_RULES.update(rules)
 
 
 def _configure_login(app: Flask) -> None:
@@ -144,30 +145,19 @@ def _configure_login(app: Flask) -> None:
         return user
 
 
-def _register_blueprints(app: Flask) -> None:
-    from backend.auth.api import bp as auth_api
-    from backend.open311.api import bp as open311_api
+def _register_blueprints(app: Flask, areas) -> None:
     from backend.openapi import bp as openapi_bp
-    from backend.org.api import bp as org_api
-    from backend.patrols.api import bp as patrols_api
-    from backend.registry.api import bp as registry_api
-    from backend.requests.api import bp as requests_api
-    from backend.visits.api import bp as visits_api
     from frontend import register as register_frontend
-    from sync.api import bp as sync_api
 
-    for bp in (auth_api, org_api, registry_api, visits_api, patrols_api, requests_api, sync_api, open311_api):
+    for bp in area_list.resolve_all(areas, "api"):
         csrf.exempt(bp)  # bearer tokens or api keys, no cookies
         app.register_blueprint(bp)
     app.register_blueprint(openapi_bp)
-    register_frontend(app)
-
-    from backend import openapi
-    from sync import schemas as sync_schemas
-
-    if "sync.schemas" not in openapi.SCHEMA_MODULES:
-        openapi.SCHEMA_MODULES.append("sync.schemas")
-        openapi.EXTRA_SCHEMAS.append(sync_schemas.record_schemas)
+    register_frontend(app, areas)
+    app.extensions["linli.openapi"] = {
+        "modules": [name for area in areas for name in area.schemas],
+        "extra": area_list.resolve_all(areas, "extra_schemas"),
+    }
 
     from backend.apiframe import gzip_if_accepted
 

@@ -1,20 +1,8 @@
-"""flask commands: seed-demo, create-user, generate-visit-tasks, requests-sweep."""
+"""The flask command create-user. Each area names its own commands in its
+declaration (backend/areas.py); the app factory adds them."""
 
 import click
 from flask.cli import with_appcontext
-
-
-def register(app) -> None:
-    app.cli.add_command(create_user_command)
-    from backend.seed.cli import seed_demo_command
-
-    app.cli.add_command(seed_demo_command)
-    from backend.visits.cli import generate_visit_tasks_command
-
-    app.cli.add_command(generate_visit_tasks_command)
-    from backend.requests.sweep import sweep_command
-
-    app.cli.add_command(sweep_command)
 
 
 @click.command("create-user")

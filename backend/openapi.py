@@ -39,7 +39,7 @@ def build_spec(app) -> dict:
                                                 "description": "Page number, from 1."})
     spec.components.parameter("per_page", "query", {"schema": {"type": "integer", "minimum": 1, "maximum": 100},
                                                     "description": "Items per page, at most 100."})
-    _register_schemas(spec)
+    _register_schemas(spec, app)
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.rule.startswith("/api/"):
             continue
@@ -85,22 +85,17 @@ def _reason(code) -> str:
         return "Response"
 
 
-# Modules whose marshmallow schema classes are published, and functions that
-# return extra {name: schema dict}; the composition root (create_app) adds
-# the ones of packages the backend does not know, such as the sync engine.
-SCHEMA_MODULES = ["backend.auth.schemas", "backend.org.schemas", "backend.registry.schemas",
-                  "backend.visits.schemas", "backend.visits.api", "backend.patrols.schemas",
-                  "backend.patrols.api", "backend.requests.schemas", "backend.requests.api"]
-EXTRA_SCHEMAS: list = []
-
-
-def _register_schemas(spec) -> None:
+def _register_schemas(spec, app) -> None:
+    """The areas' schemas (backend/areas.py: each area's `schemas` modules, whose
+    marshmallow classes are published, and `extra_schemas` functions returning
+    {name: schema dict}), as the composition root collected them."""
     import importlib
 
-    for source in EXTRA_SCHEMAS:
+    published = app.extensions.get("linli.openapi", {"modules": [], "extra": []})
+    for source in published["extra"]:
         for name, schema in source().items():
             spec.components.schema(name, schema)
-    for module in map(importlib.import_module, SCHEMA_MODULES):
+    for module in map(importlib.import_module, published["modules"]):
         for name in dir(module):
             obj = getattr(module, name)
             if isinstance(obj, type) and name not in ("Schema", "Strict") and hasattr(obj, "_declared_fields") \

@@ -2,37 +2,20 @@
 
 Editable records are merged field by field against `base_version`; appends
 are validated here and written in bulk by the push; stateful collections
-(later: requests, bookings…) take only `op: "action"` commands."""
+(requests, later bookings…) take only `op: "action"` commands. The base
+appliers are here; each area's own are in its sync module (sync/areas/)."""
 
 from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from backend.auth import policy
 from backend.common import new_id
-from backend.errors import ApiError, Invalid
-from backend.org.models import Node
-from backend.patrols import services as patrols
-from backend.ratings import services as ratings
+from backend.errors import ApiError
 from backend.registry import services as registry
-from backend.registry.models import Household, Resident
-from backend.requests import services as requests
-from backend.requests.models import Request
-from backend.requests.schemas import request_create
-from backend.visits import services as visits
+from backend.registry.models import Household
 from sync.changefeed import CLIENT_DEVICE
-from sync.collections import (
-    HOUSEHOLDS,
-    LAST_WRITE_WINS,
-    PATROL_REPORTS,
-    RATINGS,
-    REQUEST_EVENTS,
-    REQUESTS,
-    RESIDENTS,
-    VISIT_TASKS,
-    VISITS,
-)
+from sync.collections import LAST_WRITE_WINS
 from sync.models import Conflict
 
 
@@ -43,7 +26,7 @@ class Rejected(ApiError):
         super().__init__(status, title, detail, errors)
 
 
-def _gone():
+def gone():
     return Rejected(404, "Not found", _("The record does not exist, or is no longer in your area."))
 
 
@@ -132,7 +115,7 @@ class EditableApplier(Applier):
     def load(self, session, user, record_id):
         record = session.get(self.model, record_id)
         if record is None or not policy.can(user, policy.READ, record):
-            raise _gone()
+            raise gone()
         return record
 
     def merge(self, session, user, mutation, record, device_pk):
@@ -218,63 +201,14 @@ class EditableApplier(Applier):
         return {"status": "applied", "version": record.version}
 
 
-class HouseholdApplier(EditableApplier):
-    collection = HOUSEHOLDS
-    model = Household
-    create_fields = frozenset({"grid_id", "building_id", "address", "head_name", "notes", "care_tags"})
-    update_fields = frozenset({"address", "head_name", "notes", "care_tags"})
-    actions = {"move": ("grid_id", "building_id")}
-
-    def on_create(self, session, user, mutation, appends, context):
-        if session.get(Household, mutation.record_id) is not None:
-            raise Rejected(409, "Conflict", _("A household with this id exists already."))
-        household = registry.create_household(user, {**mutation.data, "id": mutation.record_id}, commit=False)
-        return {"status": "applied", "version": household.version}
-
-    def update(self, user, record, data):
-        registry.update_household(user, record, data, commit=False)
-
-    def retire(self, user, record, reason):
-        registry.retire_household(user, record, reason, commit=False)
-
-    def on_action(self, session, user, mutation, appends, context):
-        if mutation.action != "move":
-            raise Rejected(422, "Unknown action", _("Households accept the action 'move'."))
-        record = self.load(session, user, mutation.record_id)
-        registry.move_household(user, record, mutation.data.get("grid_id"), mutation.data.get("building_id"),
-                                commit=False)
-        session.flush()
-        return {"status": "applied", "version": record.version}
-
-
-class ResidentApplier(EditableApplier):
-    collection = RESIDENTS
-    model = Resident
-    create_fields = frozenset({"household_id", "name", "gender", "birth_date", "relation", "notes", "care_tags"})
-    update_fields = frozenset({"name", "gender", "birth_date", "relation", "notes", "care_tags"})
-
-    def on_create(self, session, user, mutation, appends, context):
-        if session.get(Resident, mutation.record_id) is not None:
-            raise Rejected(409, "Conflict", _("A resident with this id exists already."))
-        household = session.get(Household, mutation.data.get("household_id") or "")
-        if household is None or not policy.can(user, policy.READ, household):
-            raise Invalid({"household_id": [_("No such household in your area.")]})
-        data = {k: v for k, v in mutation.data.items() if k != "household_id"}
-        resident = registry.create_resident(user, household, {**data, "id": mutation.record_id}, commit=False)
-        return {"status": "applied", "version": resident.version}
-
-    def update(self, user, record, data):
-        registry.update_resident(user, record, data, commit=False)
-
-    def retire(self, user, record, reason):
-        registry.retire_resident(user, record, reason, commit=False)
-
-
 class ReadOnlyApplier(Applier):
-    collection = VISIT_TASKS
+    """Records the server writes: a device may only read them."""
+
+    def __init__(self, collection, refusal):
+        self.collection, self._refusal = collection, refusal
 
     def refusal(self, op):
-        return _("Visit tasks are set by the server; record a visit that names the task to complete it.")
+        return self._refusal()
 
 
 class AppendApplier(Applier):
@@ -305,114 +239,5 @@ class AppendApplier(Applier):
         return result
 
 
-class VisitApplier(AppendApplier):
-    collection = VISITS
-    create_fields = frozenset({"household_id", "visited_at", "notes", "findings", "follow_up", "photos", "photo_times",
-                               "location", "task_id"})
-    validate = staticmethod(visits.validate_new)
-    cache_key = "households"
-
-    def prefetch(self, session, mutations, context):
-        # The households the visits name, and their grids (the policy reads
-        # household.grid), into the session: validation then finds them there.
-        ids = {m.data.get("household_id") for m in mutations if m.collection == self.collection.name
-               and m.op == "create" and isinstance(m.data.get("household_id"), str)}
-        if not ids:
-            return
-        households = session.scalars(select(Household).where(Household.id.in_(list(ids)))).all()
-        grid_ids = {h.grid_id for h in households if h.grid_id}
-        if grid_ids:
-            session.scalars(select(Node).where(Node.id.in_(list(grid_ids)))).all()
-        cache = context[self.cache_key]
-        for household in households:
-            cache.setdefault(household.id, household)
-
-    def prepare(self, session, user, mutations, context):
-        entries = [(m.id, m.record_id, m.data) for m in mutations
-                   if m.collection == self.collection.name and m.op == "create"]
-        context["prepared"].update(visits.validate_many(user, entries))
-        left = [m for m in mutations if m.collection == self.collection.name and m.id not in context["prepared"]]
-        if left:
-            self.prefetch(session, left, context)
-
-    def after_appends(self, session, rows):
-        visits.complete_tasks(rows)
-        session.flush()
-
-
-class PatrolApplier(AppendApplier):
-    collection = PATROL_REPORTS
-    create_fields = frozenset({"grid_id", "category", "description", "photos", "photo_times", "location",
-                               "reported_at"})
-    validate = staticmethod(patrols.validate_new)
-    cache_key = "grids"
-
-
-class RequestApplier(Applier):
-    """Stateful: created once, then moved only by the state machine's actions."""
-
-    collection = REQUESTS
-    create_fields = frozenset(set(request_create.fields) - {"id"})
-    actions = {name: tuple(fields) for name, fields in requests.ACTION_FIELDS.items()}
-
-    def refusal(self, op):
-        return _("Requests change only through actions (op 'action'): %(actions)s.",
-                 actions=", ".join(requests.ACTIONS))
-
-    def on_create(self, session, user, mutation, appends, context):
-        if session.get(Request, mutation.record_id) is not None:
-            raise Rejected(409, "Conflict", _("A request with this id exists already."))
-        # Time limits run from when the office learns of the request: the server's time, not the device's.
-        record = requests.create_request(session, user, {**mutation.data, "id": mutation.record_id})
-        return {"status": "applied", "version": record.version}
-
-    def on_action(self, session, user, mutation, appends, context):
-        if mutation.action not in self.actions:
-            raise Rejected(422, "Unknown action", _("Requests accept the actions: %(actions)s.",
-                                                    actions=", ".join(requests.ACTIONS)))
-        record = session.get(Request, mutation.record_id)
-        if record is None or not policy.can(user, policy.READ, record):
-            raise _gone()
-        requests.transition(session, user, record, mutation.action, mutation.data)
-        session.flush()
-        return {"status": "applied", "version": record.version}
-
-
-class RequestEventApplier(Applier):
-    collection = REQUEST_EVENTS
-
-    def refusal(self, op):
-        return _("Request events are written by the server; use an action on the request.")
-
-
-class RatingApplier(Applier):
-    """Append-only, but rating a request moves it (resolved -> closed): applied in a savepoint."""
-
-    collection = RATINGS
-    create_fields = frozenset({"target_type", "target_id", "score", "comment"})
-
-    def refusal(self, op):
-        return _("Ratings are never changed.")
-
-    def on_create(self, session, user, mutation, appends, context):
-        from backend.ratings.models import Rating
-
-        if session.get(Rating, mutation.record_id) is not None:
-            raise Rejected(409, "Conflict", _("A rating with this id exists already."))
-        data = mutation.data
-        rating = ratings.rate(session, user, data.get("target_type"), data.get("target_id"), data.get("score"),
-                              data.get("comment"), rating_id=mutation.record_id)
-        return {"status": "applied", "version": rating.version}
-
-
-APPLIERS = {
-    "households": HouseholdApplier(),
-    "residents": ResidentApplier(),
-    "visit_tasks": ReadOnlyApplier(),
-    "visits": VisitApplier(),
-    "patrol_reports": PatrolApplier(),
-    "requests": RequestApplier(),
-    "request_events": RequestEventApplier(),
-    "ratings": RatingApplier(),
-}
-
+# Each collection's applier, by collection name: filled from the areas' sync modules (sync/areas/__init__.py).
+APPLIERS: dict = {}

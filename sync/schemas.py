@@ -8,7 +8,8 @@ from sync.collections import REGISTRY
 
 class Mutation(Schema):
     id = fields.UUID(required=True, metadata={"description": "client mutation id, unique forever"})
-    collection = fields.String(required=True, metadata={"enum": [c.name for c in REGISTRY]})
+    # Its enum is the registry's collections, set when the registry is filled (sync/areas/__init__.py).
+    collection = fields.String(required=True, metadata={"enum": []})
     record_id = fields.UUID(required=True)
     op = fields.String(required=True, metadata={"enum": ["create", "update", "delete", "action"]})
     action = fields.String(allow_none=True, metadata={"description": "for op=action: the command, e.g. move"})
@@ -70,66 +71,16 @@ class SyncStatus(Schema):
     device = fields.Dict()
 
 
-LOCATION = {"type": "object", "properties": {"lat": {"type": "number"}, "lng": {"type": "number"},
-                                             "accuracy": {"type": "number", "nullable": True}}}
-PHOTOS = {"type": "array", "maxItems": 9, "items": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}
-PHOTO_TIMES = {"type": "object", "nullable": True, "description": "when each photo was taken: {sha256: date-time}",
-               "additionalProperties": {"type": "string", "format": "date-time"}}
-STRING = {"type": "string"}
-NULLABLE = {"type": "string", "nullable": True}
-TAGS = {"type": "array", "items": {"type": "string"}}
-TIME = {"type": "string", "format": "date-time", "nullable": True}
-
-RECORDS = {
-    "households": {"id": STRING, "grid_id": STRING, "building_id": NULLABLE, "community_id": STRING,
-                   "address": STRING, "head_name": STRING, "member_count": {"type": "integer"},
-                   "notes": NULLABLE, "care_tags": TAGS},
-    "residents": {"id": STRING, "household_id": STRING, "grid_id": STRING, "name": STRING,
-                  "gender": {"type": "string", "enum": ["M", "F"], "nullable": True},
-                  "birth_date": {"type": "string", "format": "date", "nullable": True}, "relation": NULLABLE,
-                  "notes": NULLABLE, "care_tags": TAGS},
-    "visit_tasks": {"id": STRING, "household_id": STRING, "grid_id": STRING, "assignee_id": NULLABLE,
-                    "due_date": {"type": "string", "format": "date"},
-                    "status": {"type": "string", "enum": ["open", "done", "cancelled"]}, "reason": STRING,
-                    "visit_id": NULLABLE},
-    "visits": {"id": STRING, "household_id": STRING, "grid_id": STRING, "author_id": STRING, "task_id": NULLABLE,
-               "visited_at": {"type": "string", "format": "date-time"}, "notes": STRING, "findings": TAGS,
-               "follow_up": {"type": "boolean"}, "photos": PHOTOS, "photo_times": PHOTO_TIMES, "location": LOCATION},
-    "patrol_reports": {"id": STRING, "grid_id": STRING, "author_id": STRING,
-                       "category": {"type": "string", "enum": ["illegal_construction", "street_stall",
-                                                               "illegal_parking", "repair", "safety_hazard",
-                                                               "dispute", "environment", "other"]},
-                       "description": STRING, "photos": PHOTOS, "photo_times": PHOTO_TIMES, "location": LOCATION,
-                       "reported_at": {"type": "string", "format": "date-time"}},
-    "requests": {"id": STRING, "community_id": STRING, "grid_id": NULLABLE, "household_id": NULLABLE,
-                 "category": STRING, "description": STRING, "photos": PHOTOS, "photo_times": PHOTO_TIMES,
-                 "location": LOCATION, "address": NULLABLE,
-                 "status": {"type": "string", "enum": ["submitted", "accepted", "dispatched", "in_progress", "returned",
-                                                       "escalated", "reopened", "resolved", "closed", "withdrawn",
-                                                       "merged"]},
-                 "level": {"type": "string", "enum": ["community", "street", "district"]},
-                 "holder_node_id": STRING, "assignee_id": NULLABLE, "department_id": NULLABLE,
-                 "requester_id": NULLABLE, "on_behalf": {"type": "boolean"}, "resident_id": NULLABLE,
-                 "consent": {"type": "boolean"}, "requester_name": STRING,
-                 "channel": {"type": "string", "enum": ["app", "field", "station", "staff", "open311"]},
-                 "duplicate_of_id": NULLABLE, "accept_due_at": TIME, "resolve_due_at": TIME,
-                 "overdue": {"type": "boolean"},
-                 "overdue_stage": {"type": "string", "enum": ["accept", "resolve"], "nullable": True},
-                 "escalations": {"type": "integer"}, "created_at": TIME, "accepted_at": TIME, "resolved_at": TIME,
-                 "closed_at": TIME, "updated_at": TIME},
-    "request_events": {"id": STRING, "request_id": STRING, "kind": STRING, "message": STRING, "actor_id": NULLABLE,
-                       "actor_name": STRING, "public": {"type": "boolean"}, "data": {"type": "object"},
-                       "photos": PHOTOS, "created_at": TIME, "grid_id": NULLABLE, "household_id": NULLABLE},
-    "ratings": {"id": STRING, "target_type": {"type": "string", "enum": ["request"]}, "target_id": STRING,
-                "rater_id": STRING, "score": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": STRING,
-                "created_at": TIME, "grid_id": NULLABLE, "household_id": NULLABLE},
-}
+# Each collection's wire record (OpenAPI properties), by collection name: filled from the
+# areas' sync modules (sync/areas/__init__.py).
+RECORDS: dict = {}
 
 
 def record_schemas() -> dict:
     """OpenAPI schemas of each collection's record, naming its conflict rule."""
     from sync.apply import APPLIERS
 
+    Mutation._declared_fields["collection"].metadata["enum"] = [c.name for c in REGISTRY]
     out = {}
     for collection in REGISTRY:
         applier = APPLIERS[collection.name]

@@ -20,6 +20,8 @@ from backend.org.models import Node
 from backend.patrols.models import PatrolReport
 from backend.ratings.models import Rating
 from backend.registry.models import Household, Resident
+from backend.requests import machine
+from backend.requests.machine import HOLDER, HOLDER_OR_ASSIGNEE, REOPENER, REQUESTER, WITHDRAWER, WORKER
 from backend.requests.models import Request, RequestEvent
 from backend.visits.models import Visit, VisitTask
 
@@ -108,10 +110,15 @@ def can(user, verb: str, record) -> bool:
     if user is None or not getattr(user, "is_active", False) or getattr(user, "status", "") != "active":
         return False
     for kind in type(record).__mro__:
-        rule = RULES.get(kind)
+        rule = RULES.get(kind) or AREA_RULES.get(kind)
         if rule is not None:
             return rule(user, verb, record)
     return False
+
+
+# The rules an area declares in its own policy module (backend/areas.py, `Area.policy`):
+# model -> rule(user, verb, record), for records this module does not know. Set by create_app.
+AREA_RULES: dict = {}
 
 
 def _can_resident(user, verb, resident: Resident) -> bool:
@@ -352,19 +359,13 @@ LEVEL_ROLE = {"community": "community_staff", "street": "street_officer", "distr
 # Roles reading every request of the communities in their area.
 REQUEST_AREA_READERS = {"community_staff", "street_officer", "district_officer", "station_operator"}
 # Roles raising a request on behalf of a resident (with the resident's consent).
-ON_BEHALF_CREATORS = {"admin", "community_staff", "grid_worker", "station_operator"}
+ON_BEHALF_CREATORS = machine.ON_BEHALF_CREATORS
 # Roles a request may be dispatched to (inside the request's scope).
 ASSIGNEE_ROLES = {"grid_worker", "community_staff"}
 
-# action -> who may do it (the request's state is the state machine's business)
-HOLDER, HOLDER_OR_ASSIGNEE, WORKER, REQUESTER, REOPENER, WITHDRAWER = (
-    "holder", "holder_or_assignee", "worker", "requester", "reopener", "withdrawer")
-REQUEST_ACTORS = {
-    "accept": HOLDER, "dispatch": HOLDER, "escalate": HOLDER, "respond": HOLDER, "merge": HOLDER, "place": HOLDER,
-    "reply": HOLDER_OR_ASSIGNEE, "note": HOLDER_OR_ASSIGNEE, "resolve": HOLDER_OR_ASSIGNEE,
-    "start": WORKER, "return": WORKER,
-    "rate": REQUESTER, "reopen": REOPENER, "withdraw": WITHDRAWER,
-}
+# action -> who may do it, from the state machine's table (backend/requests/machine.py);
+# the request's state is the state machine's business.
+REQUEST_ACTORS = machine.ACTORS
 
 
 def _can_read_request(user, request) -> bool:

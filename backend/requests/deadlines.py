@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
+from backend.requests import machine
 from backend.requests.models import RequestCategory, TimeLimit
 from backend.workdays import services as workdays
 
-REOPEN_DAYS = 7
+REOPEN_DAYS = machine.REOPEN_DAYS
 ACCEPT_STAGE = ("submitted", "reopened", "escalated")
 RESOLVE_STAGE = ("accepted", "dispatched", "in_progress", "returned")
 

@@ -116,6 +116,11 @@ def _staff_of(node_id, role):
                              .order_by(User.username))
 
 
+def seed(plan, echo=None) -> dict:
+    """The area's seed-demo hook (backend/areas.py): departments and request stories in the demo city."""
+    return populate(plan.seed)
+
+
 def populate(seed: int, now=None, communities: int = 3) -> dict:
     """Departments everywhere; the stories in the first `communities` communities. Commits."""
     now = now or utcnow()

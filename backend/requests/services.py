@@ -21,10 +21,9 @@ from backend.ratings import services as ratings
 from backend.ratings.models import Rating
 from backend.registry import sensitive
 from backend.registry.models import Household, Resident
-from backend.requests import deadlines
+from backend.requests import deadlines, machine
 from backend.requests.models import (
     OPEN_STATES,
-    STATUSES,
     CatalogueEntry,
     Department,
     ReplyTemplate,
@@ -35,26 +34,9 @@ from backend.requests.models import (
 )
 from backend.requests.schemas import request_action, request_create
 
-# action -> (states it is allowed from, the state it leads to (None: unchanged), event kind)
-TRANSITIONS = {
-    "accept": (("submitted", "reopened"), "accepted", "accepted"),
-    "dispatch": (("accepted", "returned", "reopened", "dispatched", "in_progress"), "dispatched", "dispatched"),
-    "start": (("dispatched",), "in_progress", "started"),
-    "reply": ((*OPEN_STATES, "resolved"), None, "replied"),
-    "note": (STATUSES, None, "noted"),
-    "return": (("dispatched", "in_progress"), "returned", "returned"),
-    "escalate": (("accepted", "dispatched", "in_progress", "returned", "reopened", "escalated"), "escalated",
-                 "escalated"),
-    "respond": (("escalated",), "in_progress", "responded"),
-    "resolve": (("accepted", "dispatched", "in_progress"), "resolved", "resolved"),
-    "rate": (("resolved",), "closed", "rated"),
-    "reopen": (("resolved", "closed"), "reopened", "reopened"),
-    "merge": (OPEN_STATES, "merged", "merged"),
-    "withdraw": (("submitted", "accepted", "dispatched", "returned"), "withdrawn", "withdrawn"),
-    # A request of no household (from Open311, or raised for a grid) placed in a grid of its community,
-    # while nobody is working it.
-    "place": (("submitted", "accepted", "returned", "reopened", "escalated"), None, "placed"),
-}
+# action -> (states it is allowed from, the state it leads to (None: unchanged), event kind),
+# read from the one table of the state machine (backend/requests/machine.py).
+TRANSITIONS = machine.transitions()
 ACTIONS = tuple(TRANSITIONS)
 # The data each action accepts (the sync push and the API check names against this).
 ACTION_FIELDS = {

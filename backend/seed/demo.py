@@ -12,8 +12,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import delete, func, insert, select, text
 
+from backend.areas import resolve
 from backend.auth.models import User, user_scopes
 from backend.auth.passwords import hash_password
 from backend.common import utcnow
@@ -737,12 +739,6 @@ class Summary:
     fieldwork: dict = field(default_factory=dict)
 
 
-# Field work (visits, patrol reports, visit tasks) is replayed for this many
-# weeks before today; the city preset only gets today's tasks.
-FIELDWORK_WEEKS = 8
-FIELDWORK_HISTORY_LIMIT = 5000  # households
-
-
 def build(plan: Plan, echo=None) -> Summary:
     """Write the plan's city and the demo accounts, commit, and count what is there."""
     started = time.perf_counter()
@@ -758,13 +754,10 @@ def build(plan: Plan, echo=None) -> Summary:
     counts["users"] = len(users)
     invite_codes = {row["name"]: row["invite_code"] for key, row in builder.nodes.items()
                     if key.startswith("community:")}
-    from backend.visits import demo as fieldwork
-
-    weeks = FIELDWORK_WEEKS if plan.households <= FIELDWORK_HISTORY_LIMIT else 0
-    field_counts = fieldwork.populate(plan.seed, weeks=weeks, echo=echo)
-    from backend.requests import demo as requests_demo
-
-    field_counts.update(requests_demo.populate(plan.seed))
+    field_counts = {}
+    for area in current_app.extensions["linli.areas"]:  # each area's own demo data (backend/areas.py)
+        if area.seed:
+            field_counts.update(resolve(area.seed)(plan, echo))
     return Summary(plan=plan, seconds=time.perf_counter() - started, counts=counts,
                    tag_counts=dict(sorted(builder.tag_counts.items())),
                    person_tag_counts=dict(sorted(builder.person_tag_counts.items())), accounts=users,

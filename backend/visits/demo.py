@@ -118,6 +118,17 @@ def _replay_day(rng, new_id, community, authors: dict, neglected: set, day) -> N
                                             "reported_at": _iso(day, rng)}, commit=False)
 
 
+# Field work is replayed for this many weeks before today; a city of more
+# households than the limit only gets today's tasks.
+HISTORY_WEEKS = 8
+HISTORY_LIMIT = 5000  # households
+
+
+def seed(plan, echo=None) -> dict:
+    """The area's seed-demo hook (backend/areas.py): field work in the demo city just built."""
+    return populate(plan.seed, weeks=HISTORY_WEEKS if plan.households <= HISTORY_LIMIT else 0, echo=echo)
+
+
 def populate(seed: int, today=None, weeks: int = 8, echo=None) -> dict:
     """Replay `weeks` of field work before `today` in every community, then
     generate today's tasks. Returns counts."""

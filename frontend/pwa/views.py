@@ -8,6 +8,7 @@ import json
 from flask import Blueprint, Response, current_app, render_template, url_for
 from flask_babel import gettext as _
 
+from backend.areas import resolve
 from backend.config import ROOT
 
 bp = Blueprint("pwa", __name__)
@@ -25,10 +26,27 @@ def shell_static_files() -> list[str]:
     return app_files + [f for f in SHELL_FILES if (STATIC / f).is_file()]
 
 
+def field_app_config() -> dict:
+    """What the app learns of the server, from the areas' declarations (backend/areas.py,
+    `Area.field_app`): the modules that export its screens, the IndexedDB store of each
+    synced collection (and the database version that added it), and each area's capabilities.
+    Rendered into the shell, so the app has it offline (static/app/config.js reads it)."""
+    parts = [(area, area.field_app) for area in current_app.extensions["linli.areas"] if area.field_app]
+    stores = [{"name": store.name, "index": store.index, "since": store.since}
+              for _area, part in parts for store in part.stores]
+    return {
+        "modules": [part.module for _area, part in parts if part.module],
+        "stores": stores,
+        "db_version": max((store["since"] for store in stores), default=1),
+        "capabilities": {area.name: resolve(part.capabilities)() for area, part in parts if part.capabilities},
+    }
+
+
 def compute_build() -> str:
     """A hash of everything the shell is made of: a deploy that changes any of
-    them changes the service worker's cache name."""
+    them (the areas' part included) changes the service worker's cache name."""
     digest = hashlib.sha256()
+    digest.update(json.dumps(field_app_config(), sort_keys=True).encode())
     files = [STATIC / f for f in shell_static_files()] + [APP_DIR / "sw.js",
                                                          ROOT / "frontend" / "templates" / "pwa" / "shell.html"]
     for path in files:
@@ -46,7 +64,7 @@ def build_id() -> str:
 
 @bp.get("/app/")
 def shell():
-    return render_template("pwa/shell.html", build=build_id())
+    return render_template("pwa/shell.html", build=build_id(), config=field_app_config())
 
 
 @bp.get("/sw.js")

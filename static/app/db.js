@@ -1,29 +1,31 @@
 // Local data: one IndexedDB store per collection, the outbox, meta, photos,
 // and the notices (rejections, conflicts) shown to the worker.
 import { openDB } from "/static/vendor/idb.js";
+import { config } from "./config.js";
 
-export const COLLECTIONS = ["households", "residents", "visit_tasks", "visits", "patrol_reports", "requests",
-                            "request_events", "ratings"];
+// One store per synced collection, as the server lists them (static/app/config.js); each names the
+// index the app searches it by, and the database version that added it.
+export const COLLECTIONS = config.stores.map((store) => store.name);
 const DB_NAME = "linli-field";
-const DB_VERSION = 2;
-// The stores each version added, and the index each store is searched by.
-const STORES = {
-  1: { households: null, residents: "household_id", visit_tasks: "household_id", visits: "household_id",
-       patrol_reports: null },
-  2: { requests: "household_id", request_events: "request_id", ratings: "target_id" },
-};
+// The version rises when an area adds stores (its declaration names the version); it never falls.
+const DB_VERSION = config.db_version;
 
 let dbPromise = null;
+
+function blocking() {
+  // A newer version of the app wants to upgrade the schema: let it.
+  dbPromise?.then((d) => d.close());
+  dbPromise = null;
+}
 
 export function db() {
   if (!dbPromise) {
     dbPromise = openDB(DB_NAME, DB_VERSION, {
       upgrade(d, oldVersion, _newVersion, tx) {
-        for (let version = oldVersion + 1; version <= DB_VERSION; version++) {
-          for (const [name, index] of Object.entries(STORES[version])) {
-            const store = d.createObjectStore(name, { keyPath: "id" });
-            if (index) store.createIndex(index, index);
-          }
+        for (const { name, index } of config.stores) {
+          if (d.objectStoreNames.contains(name)) continue;
+          const store = d.createObjectStore(name, { keyPath: "id" });
+          if (index) store.createIndex(index, index);
         }
         if (oldVersion < 1) {
           d.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
@@ -31,17 +33,19 @@ export function db() {
           d.createObjectStore("photos", { keyPath: "sha256" });
           d.createObjectStore("rejections", { keyPath: "seq", autoIncrement: true });
           d.createObjectStore("conflicts", { keyPath: "seq", autoIncrement: true });
-        } else if (oldVersion < 2) {
-          // The previous version skipped the requests' changes while its cursor moved past them:
-          // pull from the start once (records are kept; the highest version wins).
+        } else {
+          // New stores: the cursor may have moved past their records while the app had nowhere
+          // to keep them. Pull from the start once (records are kept; the highest version wins;
+          // the outbox is untouched).
           tx.objectStore("meta").delete("cursor");
         }
       },
-      blocking() {
-        // A newer version of the app wants to upgrade the schema: let it.
-        dbPromise?.then((d) => d.close());
-        dbPromise = null;
-      },
+      blocking,
+    }).catch((error) => {
+      // A newer version of the app (a later shell, since replaced by a cached older one) upgraded
+      // the database already: open it as it is; its stores are a superset of ours.
+      if (error?.name !== "VersionError") throw error;
+      return openDB(DB_NAME, undefined, { blocking });
     });
   }
   return dbPromise;

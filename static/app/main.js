@@ -1,8 +1,10 @@
 // The field app: routing, the always-visible sync status bar, the service
-// worker and its clean updates.
+// worker and its clean updates. The screens are the areas': each module the
+// server names (static/app/config.js) exports its `routes`, and this file
+// only puts them together, so adding an area does not edit it.
+import { config } from "./config.js";
 import * as store from "./db.js";
 import { lang, t } from "./i18n.js";
-import * as requests from "./requests.js";
 import * as screens from "./screens.js";
 import { events, running, state, sync } from "./sync.js";
 import { clear, formatTime, h } from "./ui.js";
@@ -14,9 +16,41 @@ const textEl = document.getElementById("status-text");
 const lastEl = document.getElementById("status-last");
 const syncButton = document.getElementById("sync-now");
 let registration = null;
-// The screens a resident has: their requests, sync and settings.
-const RESIDENT_PATHS = /^\/(requests|request\/[^/]+|sync|settings)$/;
 let rendering = Promise.resolve();
+
+// A route: `path` (a string, or a RegExp on the hash's path), `for` (the audiences that have it:
+// "resident", "worker"), `screen(view, { path, params, parts })`, optionally `home` (the audience
+// it is the first screen of), `nav` ([{ for, label (a key of t), order }]) and `owns(path)` (the
+// other paths its navigation link stands for).
+const CORE_ROUTES = [
+  { path: "/sync", for: ["resident", "worker"], screen: (view) => screens.syncScreen(view),
+    nav: [{ for: "resident", label: "syncPage", order: 90 }, { for: "worker", label: "syncPage", order: 90 }] },
+  { path: "/settings", for: ["resident", "worker"], screen: (view) => screens.settingsScreen(view),
+    nav: [{ for: "resident", label: "settings", order: 100 }, { for: "worker", label: "settings", order: 100 }] },
+];
+const areaModules = await Promise.all(config.modules.map((name) => import(`./${name}`)));
+const ROUTES = [...areaModules.flatMap((module) => module.routes || []), ...CORE_ROUTES];
+
+function isResident(user) {
+  return user?.role === "resident";
+}
+
+function audienceOf(user) {
+  return isResident(user) ? "resident" : "worker";
+}
+
+function matches(route, path) {
+  return typeof route.path === "string" ? route.path === path : route.path.test(path);
+}
+
+function findRoute(path, audience) {
+  return ROUTES.find((route) => route.for.includes(audience) && matches(route, path));
+}
+
+function homeOf(audience) {
+  const route = ROUTES.find((r) => r.home === audience) || CORE_ROUTES[0];
+  return route.path;
+}
 
 document.documentElement.lang = lang;
 document.title = t.appName;
@@ -52,19 +86,19 @@ function renderNav(signedIn, user) {
   const role = signedIn ? user?.role || "" : "";
   if (!signedIn || nav.dataset.role === role) return;
   nav.dataset.role = role;
-  const links = requests.isResident(user)
-    ? [["#/requests", t.myRequests], ["#/request/new", t.newRequest], ["#/sync", t.syncPage], ["#/settings", t.settings]]
-    : [["#/households", t.households], ["#/tasks", t.tasks], ["#/requests", t.requests], ["#/patrol", t.patrol],
-       ["#/sync", t.syncPage], ["#/settings", t.settings]];
-  clear(nav).append(...links.map(([href, label]) => h("a", { href, text: label })));
+  const audience = audienceOf(user);
+  const links = ROUTES.flatMap((route) => (route.nav || []).filter((item) => item.for === audience)
+    .map((item) => ({ ...item, href: `#${route.path}` })));
+  links.sort((a, b) => a.order - b.order);
+  clear(nav).append(...links.map(({ href, label }) => h("a", { href, text: t[label] })));
 }
 
 function markCurrent() {
   const path = location.hash.split("?")[0];
   for (const a of nav.querySelectorAll("a")) {
     const href = a.getAttribute("href");
-    const on = path === href || (href === "#/households" && path.startsWith("#/h/")) ||
-      (href === "#/requests" && path.startsWith("#/request/") && path !== "#/request/new");
+    const route = ROUTES.find((r) => `#${r.path}` === href);
+    const on = path === href || !!route?.owns?.(path.slice(1));
     if (on) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
@@ -73,39 +107,19 @@ function markCurrent() {
 async function route() {
   const meta = await store.allMeta();
   const signedIn = !!meta.token;
-  const resident = requests.isResident(meta.user);
-  const home = resident ? "/requests" : "/households";
+  const audience = audienceOf(meta.user);
+  const home = homeOf(audience);
   let [path, query] = (location.hash.slice(1) || home).split("?");
-  if (path === "/" || path === "/sign-in" || (resident && !RESIDENT_PATHS.test(path))) path = home;
+  if (path === "/" || path === "/sign-in" || (audience === "resident" && !findRoute(path, audience))) path = home;
   const params = new URLSearchParams(query || "");
   renderNav(signedIn, meta.user);
   const view = h("div", { class: "view" });
   if (!signedIn) {
     await screens.signInScreen(view, { expired: !!meta.user && state.needsSignIn });
-  } else if (path === "/requests") {
-    await requests.requestsScreen(view);
-  } else if (path === "/request/new") {
-    await requests.newRequestScreen(view, params);
-  } else if (path.startsWith("/request/")) {
-    await requests.requestScreen(view, path.split("/")[2]);
-  } else if (path === "/households") {
-    await screens.householdsScreen(view, params);
-  } else if (/^\/h\/[^/]+\/edit$/.test(path)) {
-    await screens.editHouseholdScreen(view, path.split("/")[2]);
-  } else if (path.startsWith("/h/")) {
-    await screens.householdScreen(view, path.split("/")[2]);
-  } else if (path === "/tasks") {
-    await screens.tasksScreen(view);
-  } else if (path === "/visit") {
-    await screens.visitScreen(view, params);
-  } else if (path === "/patrol") {
-    await screens.patrolScreen(view);
-  } else if (path === "/sync") {
-    await screens.syncScreen(view);
-  } else if (path === "/settings") {
-    await screens.settingsScreen(view);
   } else {
-    await screens.householdsScreen(view, params);
+    // A path no screen has shows the first screen (the path stays, as it was typed).
+    const found = findRoute(path, audience) || findRoute(home, audience);
+    await found.screen(view, { path, params, parts: path.split("/") });
   }
   clear(root).append(view);
   root.dataset.screen = signedIn ? path : "/sign-in";
@@ -195,12 +209,12 @@ screens.app.sync = () => sync();
 screens.app.signedIn = async () => {
   state.needsSignIn = false;
   const user = await store.getMeta("user");
-  if (requests.isResident(user) && (await store.getMeta("large_text")) === undefined) {
+  if (isResident(user) && (await store.getMeta("large_text")) === undefined) {
     // Residents are often elderly: large text unless they turned it off.
     await store.setMeta("large_text", true);
     document.documentElement.classList.add("large");
   }
-  location.hash = requests.isResident(user) ? "#/requests" : "#/households";
+  location.hash = `#${homeOf(audienceOf(user))}`;
   await render();
   await sync();
 };

@@ -3,16 +3,35 @@
 // requests of their area (raise one for a resident with their consent, and act
 // on their own assignments). Everything renders from IndexedDB; every step goes
 // to the outbox and the server's state machine decides when it arrives.
+import { capabilities } from "./config.js";
 import * as store from "./db.js";
 import { lang, t } from "./i18n.js";
 import { app, flashBox, go, locationIf, photoInput, photosOf, photoStrip, reason, say, waitingBadge } from "./screens.js";
 import { append, checkbox, clear, field, formatTime, h } from "./ui.js";
 
-export const REOPEN_DAYS = 7;
-const OPEN = new Set(["submitted", "accepted", "dispatched", "in_progress", "returned", "escalated", "reopened"]);
-const WITHDRAWABLE = new Set(["submitted", "accepted", "dispatched", "returned"]);
-const RESOLVABLE = new Set(["accepted", "dispatched", "in_progress"]);
-export const ON_BEHALF_ROLES = new Set(["grid_worker", "station_operator", "community_staff", "admin"]);
+// The server's rules, not a copy of them (backend/requests/machine.py, capabilities): the state
+// machine as {state: {action: {to, who}}}, the open states, the days a request may be reopened,
+// the roles that raise requests on a resident's behalf. The server checks every step again.
+const RULES = capabilities("requests");
+const MACHINE = RULES.machine || {};
+export const REOPEN_DAYS = RULES.reopen_days ?? 0;
+const OPEN = new Set(RULES.open_states || []);
+export const ON_BEHALF_ROLES = new Set(RULES.on_behalf_roles || []);
+
+// May `action` be taken while a request is in `status` (the state machine's part of the answer)?
+function allows(status, action) {
+  return !!MACHINE[status]?.[action];
+}
+
+// The screens of this area (static/app/main.js puts every area's routes together).
+export const routes = [
+  { path: "/requests", for: ["resident", "worker"], home: "resident", screen: (view) => requestsScreen(view),
+    nav: [{ for: "resident", label: "myRequests", order: 10 }, { for: "worker", label: "requests", order: 30 }],
+    owns: (path) => path.startsWith("/request/") && path !== "/request/new" },
+  { path: "/request/new", for: ["resident", "worker"], screen: (view, { params }) => newRequestScreen(view, params),
+    nav: [{ for: "resident", label: "newRequest", order: 20 }] },
+  { path: /^\/request\/[^/]+$/, for: ["resident", "worker"], screen: (view, { parts }) => requestScreen(view, parts[2]) },
+];
 
 async function me() {
   return (await store.getMeta("user")) || {};
@@ -282,10 +301,10 @@ function handleForm(r) {
   const { box, wrap } = messageBox("message", t.handleMessage);
   const status = h("p", { class: "hint", role: "status" });
   const steps = [];
-  if (r.status === "dispatched") steps.push(["start", t.start, false]);
-  if (OPEN.has(r.status) || r.status === "resolved") steps.push(["reply", t.reply, true]);
-  if (RESOLVABLE.has(r.status)) steps.push(["resolve", t.resolve, true]);
-  if (r.status === "dispatched" || r.status === "in_progress") steps.push(["return", t.returnToOffice, true]);
+  if (allows(r.status, "start")) steps.push(["start", t.start, false]);
+  if (allows(r.status, "reply")) steps.push(["reply", t.reply, true]);
+  if (allows(r.status, "resolve")) steps.push(["resolve", t.resolve, true]);
+  if (allows(r.status, "return")) steps.push(["return", t.returnToOffice, true]);
   if (!steps.length) return null;
   const buttons = steps.map(([action, label, needsMessage]) => h("button", {
     type: "button", class: action === "resolve" ? "primary" : "", "data-action": action, text: label,
@@ -340,15 +359,15 @@ export async function requestScreen(root, id) {
   const actions = [];
   if (resident) {
     if (myRating) actions.push(h("p", { class: "rating", id: "my-rating", text: t.yourRating(myRating.score) }));
-    else if (r.status === "resolved" && !waitingFor.has("rate")) actions.push(ratingForm(r, user));
-    if ((r.status === "resolved" || r.status === "closed") && withinReopenDays(r) && !waitingFor.has("reopen")) {
+    else if (allows(r.status, "rate") && !waitingFor.has("rate")) actions.push(ratingForm(r, user));
+    if (allows(r.status, "reopen") && withinReopenDays(r) && !waitingFor.has("reopen")) {
       actions.push(reopenForm(r));
     }
   } else if (r.assignee_id === user.id) {
     actions.push(handleForm(r));
   }
   const mayWithdraw = resident || (r.on_behalf && r.requester_id === user.id);
-  if (mayWithdraw && WITHDRAWABLE.has(r.status) && !waitingFor.has("withdraw")) {
+  if (mayWithdraw && allows(r.status, "withdraw") && !waitingFor.has("withdraw")) {
     actions.push(h("div", { class: "actions" }, withdrawButton(r)));
   }
 

@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from sync.collections import VISITS, _decode_column, _iso
+from sync.areas.visits import VISITS
+from sync.collections import _decode_column, _iso
 from tests.conftest import DB_KIND
 from tests.factories import VisitFactory
 from tests.sameness import same

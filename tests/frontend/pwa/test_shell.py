@@ -5,6 +5,7 @@ reach a resident's device in their language."""
 
 import json
 import re
+from html import unescape as html_unescape
 
 from frontend.pwa.views import APP_DIR
 
@@ -21,9 +22,18 @@ def precache(client) -> list[str]:
     return json.loads(match.group(1))
 
 
-def imported_modules() -> set[str]:
-    """Every module main.js reaches through its imports, as /static/ paths."""
-    seen, todo = set(), ["/static/app/main.js"]
+def shell_config(client) -> dict:
+    """What the shell tells the app (static/app/config.js reads it)."""
+    html = client.get("/app/").get_data(as_text=True)
+    match = re.search(r"<meta name=\"linli-config\" content='([^']*)'>", html)
+    assert match, "the shell names the app's modules and stores"
+    return json.loads(html_unescape(match.group(1)))
+
+
+def imported_modules(client) -> set[str]:
+    """Every module main.js reaches through its imports, and those of the areas'
+    modules it imports by the names the shell gives it, as /static/ paths."""
+    seen, todo = set(), ["/static/app/main.js", *(f"/static/app/{m}" for m in shell_config(client)["modules"])]
     while todo:
         path = todo.pop()
         if path in seen:
@@ -38,8 +48,9 @@ def imported_modules() -> set[str]:
 
 def test_the_service_worker_precaches_every_module_of_the_app(client):
     cached = set(precache(client))
-    modules = imported_modules()
-    assert {"/static/app/requests.js", "/static/app/screens.js", "/static/vendor/idb.js"} <= modules
+    modules = imported_modules(client)
+    assert {"/static/app/requests.js", "/static/app/households.js", "/static/app/screens.js",
+            "/static/vendor/idb.js"} <= modules
     assert modules <= cached, sorted(modules - cached)
     assert {"/app/", "/manifest.webmanifest", "/static/app/app.css"} <= cached
 
@@ -90,3 +101,41 @@ def test_the_app_knows_every_built_in_category_and_status_in_its_three_languages
         assert all(re.search(rf"\b{code}:", block) for code in codes), block
     for block in statuses:
         assert all(re.search(rf"\b{status}:", block) for status in STATUSES), block
+
+
+def test_the_shell_tells_the_app_its_stores_modules_and_the_requests_rules(client):
+    """The app keeps no list of collections nor a copy of the state machine: the server says."""
+    from backend.requests import machine
+    from sync.collections import REGISTRY
+
+    config = shell_config(client)
+    assert [store["name"] for store in config["stores"]] == [c.name for c in REGISTRY]
+    # The stores (and indexes) existing installs have, at the versions that made them: no upgrade needed.
+    assert {s["name"]: (s["index"], s["since"]) for s in config["stores"]} == {
+        "households": (None, 1), "residents": ("household_id", 1), "visit_tasks": ("household_id", 1),
+        "visits": ("household_id", 1), "patrol_reports": (None, 1), "requests": ("household_id", 2),
+        "request_events": ("request_id", 2), "ratings": ("target_id", 2)}
+    assert config["db_version"] == 2
+    assert config["modules"] == ["households.js", "fieldwork.js", "patrols.js", "requests.js"]
+    rules = config["capabilities"]["requests"]
+    assert rules["reopen_days"] == machine.REOPEN_DAYS == 7
+    assert {(state, action): (step["to"], step["who"]) for state, steps in rules["machine"].items()
+            for action, step in steps.items()} == machine.TABLE
+    assert "rate" in rules["machine"]["resolved"] and "rate" not in rules["machine"]["reopened"]
+    assert set(rules["on_behalf_roles"]) == {"admin", "community_staff", "grid_worker", "station_operator"}
+
+
+def test_the_build_changes_with_what_the_areas_tell_the_app(app):
+    """A deploy that adds an area's store changes the service worker's cache name (a new shell)."""
+    from backend.areas import FieldApp, Store
+    from frontend.pwa.views import compute_build
+
+    with app.test_request_context("/app/"):
+        before = compute_build()
+        areas = app.extensions["linli.areas"]
+        extra = areas[-1].__class__(name="notices", field_app=FieldApp(stores=(Store("notices", since=3),)))
+        app.extensions["linli.areas"] = [*areas, extra]
+        try:
+            assert compute_build() != before
+        finally:
+            app.extensions["linli.areas"] = areas

@@ -1,0 +1,11 @@
+"""Pieces of the OpenAPI schemas of wire records, shared by the areas' sync modules (sync/areas/)."""
+
+LOCATION = {"type": "object", "properties": {"lat": {"type": "number"}, "lng": {"type": "number"},
+                                             "accuracy": {"type": "number", "nullable": True}}}
+PHOTOS = {"type": "array", "maxItems": 9, "items": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}
+PHOTO_TIMES = {"type": "object", "nullable": True, "description": "when each photo was taken: {sha256: date-time}",
+               "additionalProperties": {"type": "string", "format": "date-time"}}
+STRING = {"type": "string"}
+NULLABLE = {"type": "string", "nullable": True}
+TAGS = {"type": "array", "items": {"type": "string"}}
+TIME = {"type": "string", "format": "date-time", "nullable": True}
