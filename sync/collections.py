@@ -15,6 +15,7 @@ from sqlalchemy import JSON, Date, DateTime, Integer, Text, bindparam, select, t
 
 from backend.apiframe import _has_long_number
 from backend.patrols.models import PatrolReport
+from backend.placement import services as placement
 from backend.ratings.models import Rating
 from backend.registry.models import CareTag, Household, Resident, household_care_tags, resident_care_tags
 from backend.requests.models import Request, RequestEvent
@@ -73,14 +74,9 @@ class Collection:
         return getattr(obj, self.space_attr)
 
     def prepare(self, obj, session) -> None:
-        """Keep a resident's denormalised placement in step with its household."""
-        if not isinstance(obj, Resident):
-            return
-        household = obj.__dict__.get("household")
-        if household is None or household.id != obj.household_id:
-            household = session.get(Household, obj.household_id) if obj.household_id else None
-        if household is not None:
-            obj.grid_id, obj.community_id = household.grid_id, household.community_id
+        """A new record's placement columns follow its declared parent (backend/placement);
+        an existing record changes place only through the placement service."""
+        placement.fill(session, obj)
 
     def fields_of(self, attrs) -> list[str]:
         return [self.attr_to_field.get(a, a) for a in attrs if self.attr_to_field.get(a, a) in self.merge_fields]
