@@ -158,6 +158,20 @@ def _deleted(session, registry) -> list:
     return out
 
 
+def _floors(pending, tombstones) -> dict[str, int]:
+    """Space -> the highest old version of a record moving into it from another
+    space. Versions count per space, and a device that sees both spaces keeps
+    the highest version of a record: the moved record's new version must pass
+    its old one, or that device would keep the old copy (and miss every later
+    change, a retirement included)."""
+    floors: dict[str, int] = {}
+    for collection, obj, old in tombstones:
+        space = collection.space_of(obj)
+        if old.get("reason") != "deleted" and old[collection.space_attr] != space and obj.version:
+            floors[space] = max(floors.get(space, 0), obj.version)
+    return floors
+
+
 def _write(session, pending, tombstones) -> None:
     counts: dict[str, int] = {}
     for _obj, _collection, space, _changed in pending:
@@ -165,9 +179,12 @@ def _write(session, pending, tombstones) -> None:
     for collection, _obj, old in tombstones:
         space = old[collection.space_attr]
         counts[space] = counts.get(space, 0) + 1
+    floors = _floors(pending, tombstones)
     next_version = {}
     for space in sorted(counts):  # a fixed order: no deadlock between writers
         top = reserve(session, space, counts[space])
+        if top - counts[space] < floors.get(space, 0):  # skip ahead past the moved records' old versions
+            top = reserve(session, space, floors[space] - (top - counts[space]))
         next_version[space] = top - counts[space] + 1
     # Tombstones first: a record that moved within a space gets its new
     # version after the tombstone of its old place, so "keep the highest

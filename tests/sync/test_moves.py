@@ -101,3 +101,23 @@ def test_a_moved_households_requests_leave_the_old_grids_devices(world, device, 
     assert holds(worker, ids) == none_of(ids)
     assert holds(staff2, ids) == ids
     assert staff2.get("requests", life.open_request)["grid_id"] == world.G5.id
+
+
+def test_a_record_moved_to_a_quieter_community_replaces_the_copy_of_a_device_seeing_both(world, device, ctx):
+    """Versions count per community: a household moved from a busy community to
+    a quiet one must still arrive with a version above its old one, or a device
+    seeing both keeps the old copy and misses every later change."""
+    from backend.extensions import db
+    from sync.changefeed import reserve
+
+    reserve(db.session, world.C1.id, 1000)  # a busy community
+    registry.update_household(world.staff1, world.H1, {"notes": "忙碌的社区"})
+    admin = device("admin")
+    admin.pull()
+    registry.move_household(world.admin, world.H1, world.G3.id)
+    admin.pull()
+    assert admin.get("households", world.H1.id)["grid_id"] == world.G3.id
+    assert admin.get("residents", world.R1.id)["grid_id"] == world.G3.id
+    registry.retire_household(world.admin, world.H1, "搬走")
+    admin.pull()
+    assert world.H1.id not in admin.ids("households")
