@@ -96,78 +96,115 @@ def stamp_unversioned(session, registry) -> int:
     return stamped
 
 
-def install(session_factory, registry) -> None:  # noqa: C901
+def install(session_factory, registry) -> None:
     """Hook the change feed into every session of `session_factory`."""
     from backend.versioning import on_bulk_write
 
     on_bulk_write(lambda session: stamp_unversioned(session, registry))
 
     @event.listens_for(session_factory, "before_flush")
-    def _stamp(session, _flush_context, _instances):  # noqa: C901
+    def _stamp(session, _flush_context, _instances):
         if session.info.get(SKIP):
             return
-        pending = []  # (obj, collection, space, changed_fields or None for new)
-        tombstones = []
-        for obj in list(session.new):
-            collection = registry.for_model(type(obj))
-            if collection is not None:
-                collection.prepare(obj, session)
-                pending.append((obj, collection, collection.space_of(obj), None))
-                # Photos are served to whoever may read a record naming them.
-                for sha256 in getattr(obj, "photos", None) or ():
-                    session.add(AttachmentRef(sha256=sha256, collection=collection.name, record_id=obj.id))
-        for obj in list(session.dirty):
-            collection = registry.for_model(type(obj))
-            if collection is None or not session.is_modified(obj, include_collections=True):
-                continue
-            state = inspect(obj)
+        pending = _created(session, registry) + _changed(session, registry)
+        tombstones = [t for _p, t in pending if t is not None] + _deleted(session, registry)
+        pending = [p for p, _t in pending]
+        if pending or tombstones:
+            _write(session, pending, tombstones)
+
+
+def _created(session, registry) -> list:
+    """(pending, None) of each new replicated record: (obj, collection, space, None)."""
+    out = []
+    for obj in list(session.new):
+        collection = registry.for_model(type(obj))
+        if collection is not None:
             collection.prepare(obj, session)
-            changed = [f for f in collection.tracked_attrs if _history_changed(state, f)]
-            if not changed:
-                continue
-            for column in collection.partition_attrs:
-                if column in changed:
-                    old = {attr: _old_value(state, attr) for attr in collection.partition_attrs}
-                    tombstones.append((collection, obj, old))
-                    break
-            pending.append((obj, collection, collection.space_of(obj), changed))
-        for obj in list(session.deleted):
-            collection = registry.for_model(type(obj))
-            if collection is not None:
-                state = inspect(obj)
-                old = {attr: _old_value(state, attr) for attr in collection.partition_attrs}
-                tombstones.append((collection, obj, old | {"reason": "deleted"}))
-        if not pending and not tombstones:
-            return
-        counts: dict[str, int] = {}
-        for _obj, _collection, space, _changed in pending:
-            counts[space] = counts.get(space, 0) + 1
-        for collection, _obj, old in tombstones:
-            space = old[collection.space_attr]
-            counts[space] = counts.get(space, 0) + 1
-        next_version = {}
-        for space in sorted(counts):  # a fixed order: no deadlock between writers
-            top = reserve(session, space, counts[space])
-            next_version[space] = top - counts[space] + 1
-        # Tombstones first: a record that moved within a space gets its new
-        # version after the tombstone of its old place, so "keep the highest
-        # version" on a device that sees both keeps the record.
-        for collection, obj, old in tombstones:
-            space = old[collection.space_attr]
-            version = next_version[space]
-            next_version[space] += 1
-            session.add(Tombstone(
-                space_id=space, version=version, collection=collection.name, record_id=obj.id,
-                grid_id=old.get("grid_id"), household_id=old.get("household_id"),
-                reason=old.get("reason", "moved"), at=utcnow()))
-        stamp_time = session.info.get(CLIENT_TIME) or _now_iso()
-        writer = session.info.get(CLIENT_DEVICE)
-        for obj, collection, space, changed in pending:
-            version = next_version[space]
-            next_version[space] += 1
-            obj.version = version
-            if collection.field_level:
-                meta = dict(obj.field_meta or {})
-                for field in (collection.merge_fields if changed is None else collection.fields_of(changed)):
-                    meta[field] = [version, stamp_time, writer]
-                obj.field_meta = meta
+            out.append(((obj, collection, collection.space_of(obj), None), None))
+            # Photos are served to whoever may read a record naming them.
+            for sha256 in getattr(obj, "photos", None) or ():
+                session.add(AttachmentRef(sha256=sha256, collection=collection.name, record_id=obj.id))
+    return out
+
+
+def _changed(session, registry) -> list:
+    """(pending, tombstone or None) of each changed replicated record: a change
+    of a partition column leaves a tombstone of the old place."""
+    out = []
+    for obj in list(session.dirty):
+        collection = registry.for_model(type(obj))
+        if collection is None or not session.is_modified(obj, include_collections=True):
+            continue
+        state = inspect(obj)
+        collection.prepare(obj, session)
+        changed = [f for f in collection.tracked_attrs if _history_changed(state, f)]
+        if not changed:
+            continue
+        tombstone = None
+        if any(column in changed for column in collection.partition_attrs):
+            tombstone = (collection, obj, {attr: _old_value(state, attr) for attr in collection.partition_attrs})
+        out.append(((obj, collection, collection.space_of(obj), changed), tombstone))
+    return out
+
+
+def _deleted(session, registry) -> list:
+    out = []
+    for obj in list(session.deleted):
+        collection = registry.for_model(type(obj))
+        if collection is not None:
+            state = inspect(obj)
+            old = {attr: _old_value(state, attr) for attr in collection.partition_attrs}
+            out.append((collection, obj, old | {"reason": "deleted"}))
+    return out
+
+
+def _floors(pending, tombstones) -> dict[str, int]:
+    """Space -> the highest old version of a record moving into it from another
+    space. Versions count per space, and a device that sees both spaces keeps
+    the highest version of a record: the moved record's new version must pass
+    its old one, or that device would keep the old copy (and miss every later
+    change, a retirement included)."""
+    floors: dict[str, int] = {}
+    for collection, obj, old in tombstones:
+        space = collection.space_of(obj)
+        if old.get("reason") != "deleted" and old[collection.space_attr] != space and obj.version:
+            floors[space] = max(floors.get(space, 0), obj.version)
+    return floors
+
+
+def _write(session, pending, tombstones) -> None:
+    counts: dict[str, int] = {}
+    for _obj, _collection, space, _changed in pending:
+        counts[space] = counts.get(space, 0) + 1
+    for collection, _obj, old in tombstones:
+        space = old[collection.space_attr]
+        counts[space] = counts.get(space, 0) + 1
+    floors = _floors(pending, tombstones)
+    next_version = {}
+    for space in sorted(counts):  # a fixed order: no deadlock between writers
+        top = reserve(session, space, counts[space])
+        if top - counts[space] < floors.get(space, 0):  # skip ahead past the moved records' old versions
+            top = reserve(session, space, floors[space] - (top - counts[space]))
+        next_version[space] = top - counts[space] + 1
+    # Tombstones first: a record that moved within a space gets its new
+    # version after the tombstone of its old place, so "keep the highest
+    # version" on a device that sees both keeps the record.
+    for collection, obj, old in tombstones:
+        space = old[collection.space_attr]
+        version = next_version[space]
+        next_version[space] += 1
+        session.add(Tombstone(
+            space_id=space, version=version, collection=collection.name, record_id=obj.id,
+            grid_id=old.get("grid_id"), household_id=old.get("household_id"),
+            reason=old.get("reason", "moved"), at=utcnow()))
+    stamp_time = session.info.get(CLIENT_TIME) or _now_iso()
+    writer = session.info.get(CLIENT_DEVICE)
+    for obj, collection, space, changed in pending:
+        version = next_version[space]
+        next_version[space] += 1
+        obj.version = version
+        if collection.field_level:
+            meta = dict(obj.field_meta or {})
+            for field in (collection.merge_fields if changed is None else collection.fields_of(changed)):
+                meta[field] = [version, stamp_time, writer]
+            obj.field_meta = meta

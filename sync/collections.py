@@ -17,7 +17,8 @@ import orjson
 from sqlalchemy import JSON, Date, DateTime, Integer, Text, bindparam, select, type_coerce
 
 from backend.apiframe import _has_long_number
-from backend.registry.models import CareTag, Household, Resident
+from backend.placement import services as placement
+from backend.registry.models import CareTag, Household
 
 APPEND_ONLY, EDITABLE, STATEFUL, READ_ONLY = "append_only", "editable", "stateful", "read_only"
 LAST_WRITE_WINS, SERVER_WINS = "last_write_wins", "server_wins"
@@ -72,14 +73,9 @@ class Collection:
         return getattr(obj, self.space_attr)
 
     def prepare(self, obj, session) -> None:
-        """Keep a resident's denormalised placement in step with its household."""
-        if not isinstance(obj, Resident):
-            return
-        household = obj.__dict__.get("household")
-        if household is None or household.id != obj.household_id:
-            household = session.get(Household, obj.household_id) if obj.household_id else None
-        if household is not None:
-            obj.grid_id, obj.community_id = household.grid_id, household.community_id
+        """A new record's placement columns follow its declared parent (backend/placement);
+        an existing record changes place only through the placement service."""
+        placement.fill(session, obj)
 
     def fields_of(self, attrs) -> list[str]:
         return [self.attr_to_field.get(a, a) for a in attrs if self.attr_to_field.get(a, a) in self.merge_fields]

@@ -3,7 +3,7 @@
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, func, literal, select, update
+from sqlalchemy import func, select
 
 from backend.audit import services as audit
 from backend.auth import policy
@@ -11,6 +11,7 @@ from backend.common import new_id, utcnow
 from backend.errors import Invalid, Refused
 from backend.extensions import db
 from backend.org.models import COMMUNITY_KINDS, KINDS, PARENT_KINDS, Node
+from backend.placement import services as placement
 from backend.registry.models import Household
 
 EDITABLE = ("name", "code", "address", "notes", "community_kind")
@@ -97,41 +98,12 @@ def move_node(actor, node: Node, new_parent_id: str) -> Node:
     if parent.path.startswith(node.path):
         raise Invalid({"parent_id": [_l("A node cannot move under itself.")]})
     _validate(node.kind, parent, {field: getattr(node, field) for field in EDITABLE})
-    old_path, new_path = node.path, parent.path + node.id + "/"
     old_parent = node.parent_id
-    node.parent_id = parent.id
-    db.session.flush()
-    # Rewrite the materialised path of the whole subtree in one statement.
-    db.session.execute(
-        update(Node)
-        .where(Node.path.startswith(old_path, autoescape=True))
-        .values(path=literal(new_path, String) + func.substr(Node.path, len(old_path) + 1))
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expire_all()
-    node = db.session.get(Node, node.id)
-    community = _community_of(node)
-    if node.kind == "building":
-        # A building's households live in the grid the building now stands in.
-        db.session.execute(
-            update(Household).where(Household.building_id == node.id)
-            .values(grid_id=parent.id, community_id=community.id)
-            .execution_options(synchronize_session=False)
-        )
-    if community is not None:
-        grids = select(Node.id).where(Node.kind == "grid", Node.path.startswith(node.path, autoescape=True))
-        db.session.execute(
-            update(Household).where(Household.grid_id.in_(grids)).values(community_id=community.id)
-            .execution_options(synchronize_session=False)
-        )
+    # Everything placed under the node follows it, through the change feed.
+    node = placement.move_node(db.session, node, parent)
     audit.record(actor, "move", "node", node.id, {"from": old_parent, "to": parent.id})
     db.session.commit()
     return node
-
-
-def _community_of(node: Node) -> Node | None:
-    ids = node.path.strip("/").split("/")
-    return db.session.scalar(select(Node).where(Node.id.in_(ids), Node.kind == "community"))
 
 
 def retire_node(actor, node: Node) -> Node:

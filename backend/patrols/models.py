@@ -3,6 +3,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.common import new_id, utcnow
 from backend.extensions import db
+from backend.placement import GRID, Placement
 from backend.versioning import Versioned
 
 CATEGORIES = (
@@ -22,6 +23,7 @@ class PatrolReport(Versioned, db.Model):
 
     __tablename__ = "patrol_reports"
     __table_args__ = (Index("ix_patrol_reports_space_version", "community_id", "version"),)
+    __placement__ = Placement(GRID, via="grid_id")
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     grid_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"), index=True)

@@ -3,6 +3,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.common import new_id, utcnow
 from backend.extensions import db
+from backend.placement import BUILDING, GRID, Placement
 from backend.versioning import FieldVersioned
 
 household_care_tags = db.Table(
@@ -44,6 +45,8 @@ class CareTag(db.Model):
 class Household(FieldVersioned, db.Model):
     __tablename__ = "households"
     __table_args__ = (Index("ix_households_space_version", "community_id", "version"),)
+    # In its building's grid when it names a building, else in its grid.
+    __placement__ = (Placement(BUILDING, via="building_id"), Placement(GRID, via="grid_id"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     grid_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"), index=True)
@@ -71,6 +74,7 @@ class Household(FieldVersioned, db.Model):
 class Resident(FieldVersioned, db.Model):
     __tablename__ = "residents"
     __table_args__ = (Index("ix_residents_space_version", "community_id", "version"),)
+    __placement__ = Placement(Household, via="household_id")
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)

@@ -13,6 +13,7 @@ from backend.common import new_id, utcnow
 from backend.errors import Invalid, Refused
 from backend.extensions import db
 from backend.org.models import Node
+from backend.placement import services as placement
 from backend.registry import sensitive
 from backend.registry.models import CareTag, Household, Resident
 
@@ -178,24 +179,14 @@ def move_household(actor, household: Household, grid_id: str, building_id: str |
     placed = _place(actor, grid_id, building_id, errors)
     if errors:
         raise Invalid(errors)
-    grid, building, community_id = placed
+    grid, building, _community_id = placed
     before = household.grid_id
-    household.grid_id, household.building_id, household.community_id = (
-        grid.id, building.id if building else None, community_id)
     household.updated_at = utcnow()
-    _carry_dependents(household)
+    # Its people, visits, tasks and requests (with their steps and ratings) follow it.
+    placement.move(db.session, household, grid_id=grid.id, building_id=building.id if building else None)
     audit.record(actor, "move", "household", household.id, {"from": before, "to": grid.id})
     _finish(commit)
     return household
-
-
-def _carry_dependents(household: Household) -> None:
-    """A household's people, visits and tasks go with it to its new grid."""
-    from backend.visits.models import Visit, VisitTask
-
-    for model in (Resident, Visit, VisitTask):
-        for record in db.session.scalars(select(model).where(model.household_id == household.id)):
-            record.grid_id, record.community_id = household.grid_id, household.community_id
 
 
 def retire_household(actor, household: Household, reason: str, commit: bool = True) -> Household:
@@ -362,8 +353,9 @@ def move_resident(actor, resident: Resident, household_id: str) -> Resident:
     if target is None or target.retired_at is not None or not policy.can(actor, policy.CHANGE, target):
         raise Invalid({"household_id": [_l("Choose a household in your area.")]})
     before = resident.household
-    resident.household_id = target.id
-    resident.household = target
+    placement.move(db.session, resident, household_id=target.id)
+    db.session.expire(before, ["residents"])
+    db.session.expire(target, ["residents"])
     _recount(before)
     _recount(target)
     audit.record(actor, "move", "resident", resident.id, {"from": before.id, "to": target.id})

@@ -3,6 +3,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.common import new_id, utcnow
 from backend.extensions import db
+from backend.placement import COMMUNITY, GRID, Placement
+from backend.registry.models import Household
 from backend.versioning import Versioned
 
 OPEN_STATES = ("submitted", "accepted", "dispatched", "in_progress", "returned", "escalated", "reopened")
@@ -89,6 +91,12 @@ class Request(Versioned, db.Model):
     __tablename__ = "requests"
     __table_args__ = (Index("ix_requests_space_version", "community_id", "version"),
                       Index("ix_requests_community_status", "community_id", "status"))
+    # A household's request lives where the household does; one of no household
+    # (raised for a grid, or from Open311) in its grid, or only its community.
+    # The holder at street or district level follows the tree (placed_requests).
+    __placement__ = (Placement(Household, via="household_id", after="backend.requests.services:placed_requests"),
+                     Placement(GRID, via="grid_id", after="backend.requests.services:placed_requests"),
+                     Placement(COMMUNITY, via="community_id", after="backend.requests.services:placed_requests"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     community_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"))
@@ -128,7 +136,7 @@ class Request(Versioned, db.Model):
     community = relationship("Node", foreign_keys=[community_id])
     grid = relationship("Node", foreign_keys=[grid_id])
     holder = relationship("Node", foreign_keys=[holder_node_id])
-    household = relationship("Household")
+    household = relationship(Household)
     assignee = relationship("User", foreign_keys=[assignee_id])
     requester = relationship("User", foreign_keys=[requester_id])
     department = relationship(Department)
@@ -144,6 +152,7 @@ class RequestEvent(Versioned, db.Model):
 
     __tablename__ = "request_events"
     __table_args__ = (Index("ix_request_events_space_version", "community_id", "version"),)
+    __placement__ = Placement(Request, via="request_id")
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)

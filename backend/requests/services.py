@@ -17,8 +17,8 @@ from backend.auth.models import User
 from backend.common import new_id, utcnow
 from backend.errors import Conflict, Invalid, NotAllowedNow, Refused
 from backend.org.models import Node
+from backend.placement import services as placement
 from backend.ratings import services as ratings
-from backend.ratings.models import Rating
 from backend.registry import sensitive
 from backend.registry.models import Household, Resident
 from backend.requests import deadlines, machine
@@ -400,16 +400,32 @@ def _place(session, request, grid_id) -> dict:
     if grid.id == request.grid_id:
         raise Invalid({"grid_id": [_l("The request is in this grid already.")]})
     data = {"from_grid_id": request.grid_id, "grid_id": grid.id, "grid_name": grid.name}
-    request.grid_id, request.grid = grid.id, grid
-    for event in session.scalars(select(RequestEvent).where(RequestEvent.request_id == request.id)):
-        event.grid_id = grid.id
-    for rating in session.scalars(select(Rating).where(Rating.target_type == "request",
-                                                       Rating.target_id == request.id)):
-        rating.grid_id = grid.id
-    if request.assignee_id is not None and not policy.can_be_assigned(session.get(User, request.assignee_id),
-                                                                       request):
-        data["unassigned_id"], request.assignee_id = request.assignee_id, None
+    assignee_id = request.assignee_id
+    placement.move(session, request, grid_id=grid.id)  # its steps and ratings follow; see placed_requests
+    if assignee_id is not None and request.assignee_id is None:
+        data["unassigned_id"] = assignee_id
     return data
+
+
+def placed_requests(session, requests) -> None:
+    """After a move (backend/placement calls this for requests whose place or
+    tree changed): the holder at the request's level is that level's node above
+    its community now, and an assignee who no longer covers it is let go."""
+    for request in requests:
+        holder = _holder_at_level(session, request)
+        if holder is not None and holder.id != request.holder_node_id:
+            request.holder_node_id, request.holder = holder.id, holder
+        if request.assignee_id is not None and not policy.can_be_assigned(session.get(User, request.assignee_id),
+                                                                           request):
+            request.assignee_id = None
+
+
+def _holder_at_level(session, request) -> Node | None:
+    community = session.get(Node, request.community_id)
+    if community is None or request.level == "community":
+        return community
+    chain = [session.get(Node, node_id) for node_id in community.ancestor_ids]
+    return next((node for node in chain if node is not None and node.kind == request.level), None)
 
 
 def _merge_target(session, request, target_id):

@@ -3,6 +3,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.common import new_id, utcnow
 from backend.extensions import db
+from backend.placement import Placement
+from backend.registry.models import Household
 from backend.versioning import Versioned
 
 TASK_STATUSES = ("open", "done", "cancelled")
@@ -17,6 +19,7 @@ class VisitTask(Versioned, db.Model):
 
     __tablename__ = "visit_tasks"
     __table_args__ = (Index("ix_visit_tasks_space_version", "community_id", "version"),)
+    __placement__ = Placement(Household, via="household_id")
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
@@ -39,6 +42,7 @@ class Visit(Versioned, db.Model):
 
     __tablename__ = "visits"
     __table_args__ = (Index("ix_visits_space_version", "community_id", "version"),)
+    __placement__ = Placement(Household, via="household_id")
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
