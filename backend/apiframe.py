@@ -1,12 +1,12 @@
-"""The JSON API frame: bearer-token auth, strict body parsing, problem+json."""
+"""The JSON API frame: strict body parsing, problem+json, gzip. (Bearer-token
+auth is the auth area's: backend/auth/bearer.py.)"""
 
 import json
 import re
 import zlib
-from functools import wraps
 
 import orjson
-from flask import current_app, g, request
+from flask import current_app, request
 from marshmallow import ValidationError
 from zlib_ng import gzip_ng
 
@@ -133,29 +133,6 @@ def load(schema, data=None, partial=False):
     except ValidationError as exc:
         raise ApiError(422, "Validation failed", "Some fields are not valid.",
                        errors=field_messages(exc.messages)) from None
-
-
-def token_required(view):
-    """Authenticate a JSON API call with `Authorization: Bearer <device token>`."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        from backend.auth.services import device_for_token
-
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise ApiError(401, "Unauthorized", "Send a device token: Authorization: Bearer <token>.",
-                           headers={"WWW-Authenticate": 'Bearer realm="linli"'})
-        device = device_for_token(token.strip(), client_address())
-        if device is None:
-            raise ApiError(401, "Unauthorized", "The token is unknown, expired or revoked. Sign in again.",
-                           headers={"WWW-Authenticate": 'Bearer realm="linli", error="invalid_token"'})
-        g.device = device
-        g.user = device.user
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 def gzip_if_accepted(response):

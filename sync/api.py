@@ -7,7 +7,8 @@ import orjson
 from flask import Blueprint, Response, current_app, g, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from backend.apiframe import _read_body, json_body, token_required
+from backend.apiframe import _read_body, json_body
+from backend.auth.bearer import token_required
 from backend.common import utcnow
 from backend.errors import ApiError
 from backend.extensions import db

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from backend.auth import policy
 from backend.org.models import Node
+from backend.registry import policy as registry_policy
 
 
 @dataclass(frozen=True, order=True)
@@ -38,7 +39,7 @@ def partitions(session, user) -> list[Partition]:
         if not user.household_id or user.household is None:
             return []
         return [Partition(user.household.community_id, "household", user.household_id)]
-    if user.role not in policy.REGISTRY_READERS:
+    if user.role not in registry_policy.REGISTRY_READERS:
         return []  # volunteers: nothing replicated in version 1
     if user.role == "grid_worker":
         grids = [n for n in user.scope_nodes if n.kind == "grid" and n.retired_at is None]
@@ -46,7 +47,7 @@ def partitions(session, user) -> list[Partition]:
     prefixes = policy.area_paths(user)
     if not prefixes:
         return []
-    query = select(Node.id).where(Node.kind == "community", policy._path_condition(Node.path, prefixes))
+    query = select(Node.id).where(Node.kind == "community", policy.path_condition(Node.path, prefixes))
     return sorted(Partition(space, "all") for space in session.scalars(query))
 
 
@@ -55,4 +56,4 @@ def fingerprint(parts) -> str:
 
 
 def sees_sensitive(user) -> bool:
-    return policy.sees_sensitive_tags(user)
+    return registry_policy.sees_sensitive_tags(user)

@@ -3,8 +3,9 @@
 from flask import Blueprint, g
 from sqlalchemy import select
 
-from backend.apiframe import client_address, load, token_required
+from backend.apiframe import client_address, load
 from backend.auth import services
+from backend.auth.bearer import token_required
 from backend.auth.models import Device
 from backend.auth.schemas import device_out, token_request, token_response, user_summary
 from backend.errors import ApiError

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
 
 from backend.audit import services as audit
-from backend.auth import policy
+from backend.auth import accounts, policy
 from backend.auth.models import ROLES, Device, SignInAttempt, User
 from backend.auth.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
 from backend.common import utcnow
@@ -224,7 +224,7 @@ def _scope_nodes_for(actor, role, scope_ids, errors) -> list[Node]:
         if node.kind not in kinds or node.retired_at is not None:
             errors.setdefault("scope_ids", []).append(
                 _l("%(name)s is not a valid place for this role.", name=node.name))
-        elif actor is not None and not policy._within(node.path, policy.area_paths(actor)):
+        elif actor is not None and not policy.within(node.path, policy.area_paths(actor)):
             errors.setdefault("scope_ids", []).append(_l("%(name)s is outside your area.", name=node.name))
     return nodes
 
@@ -330,5 +330,5 @@ def reject_resident(actor: User, user: User) -> None:
 
 
 def pending_registrations(actor: User) -> list[User]:
-    query = select(User).where(User.role == "resident", User.status == "pending", policy.user_filter(actor))
+    query = select(User).where(User.role == "resident", User.status == "pending", accounts.user_filter(actor))
     return list(db.session.scalars(query.order_by(User.created_at)))

@@ -7,6 +7,7 @@ from backend.areas import MANAGERS, Area, NavEntry
 AREA = Area(
     name="open311",
     models=("backend.open311.models",),
+    policy="backend.open311.policy",
     api=("backend.open311.api:bp",),
     pages=("frontend.open311.views:bp",),
     nav=(NavEntry(_l("Open311 keys"), "open311_pages.index", MANAGERS, order=80),),

@@ -12,6 +12,7 @@ from backend.auth import policy
 from backend.common import utcnow
 from backend.errors import Invalid, Refused
 from backend.extensions import db
+from backend.open311 import policy as open311_policy
 from backend.open311.models import Open311Key
 from backend.org.models import Node
 
@@ -32,7 +33,7 @@ def issue_key(actor, *, name: str, node_id: str, address: str | None = None) -> 
     elif len(name) > 100:
         errors["name"] = [_("At most %(n)s characters.", n=100)]
     node = db.session.get(Node, node_id) if node_id else None
-    if node is None or not policy.can_issue_open311_key(actor, node):
+    if node is None or not open311_policy.can_issue_open311_key(actor, node):
         errors["node_id"] = [_("Choose a community, street or district in your area.")]
     if errors:
         raise Invalid(errors)
@@ -56,17 +57,17 @@ def revoke_key(actor, key: Open311Key, address: str | None = None) -> None:
 
 
 def visible_keys(actor):
-    return (select(Open311Key).where(policy.open311_key_filter(actor))
+    return (select(Open311Key).where(open311_policy.open311_key_filter(actor))
             .order_by(Open311Key.revoked_at.is_not(None), Open311Key.created_at.desc()))
 
 
 def key_nodes(actor) -> list[Node]:
     """The nodes a user may issue keys for, in tree order."""
-    kinds = policy.OPEN311_KEY_NODE_KINDS
+    kinds = open311_policy.OPEN311_KEY_NODE_KINDS
     nodes = db.session.scalars(select(Node).where(Node.kind.in_(kinds), Node.retired_at.is_(None),
                                                   policy.area_condition(actor, Node.path))
                                .order_by(Node.path)).all()
-    return [node for node in nodes if policy.can_issue_open311_key(actor, node)]
+    return [node for node in nodes if open311_policy.can_issue_open311_key(actor, node)]
 
 
 def live_key(plain: str | None) -> Open311Key | None:

@@ -13,10 +13,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from backend.auth import policy
 from backend.common import is_uuid, utcnow
 from backend.errors import Gone, Invalid, Refused
 from backend.extensions import db
+from backend.open311 import policy as open311_policy
 from backend.open311.formats import Open311Error, parse_w3c, w3c
 from backend.open311.models import Open311Key, Open311Submission
 from backend.org.models import Node
@@ -59,7 +59,7 @@ def jurisdiction(value: str | None, key: Open311Key | None = None) -> Node | Non
     community = db.session.get(Node, value) if is_uuid(value) else None
     if community is None or community.kind != "community" or community.retired_at is not None:
         raise Open311Error(404, "jurisdiction_id was not found.")
-    if key is not None and not policy.open311_key_covers(key, community):
+    if key is not None and not open311_policy.open311_key_covers(key, community):
         raise Open311Error(404, "jurisdiction_id was not found in the area of this api_key.")
     return community
 
@@ -329,6 +329,8 @@ def submit(key: Open311Key, form) -> Open311Submission:
         "requester_name": name or None,
         "requester_phone": phone or None,
     }
+    if not open311_policy.can_file_open311_request(key.created_by, community):
+        raise Open311Error(403, "This api_key may not file requests there.")
     try:
         filed = core.create_open311_request(db.session, key.created_by, community, data)
     except Invalid as exc:

@@ -7,6 +7,7 @@ from backend.areas import STAFF, Area, NavEntry
 AREA = Area(
     name="org",
     models=("backend.org.models",),
+    policy="backend.org.policy",
     api=("backend.org.api:bp",),
     pages=("frontend.org.views:bp",),
     schemas=("backend.org.schemas",),

@@ -2,8 +2,9 @@
 
 from flask import Blueprint, g, request
 
-from backend.apiframe import load, token_required
+from backend.apiframe import load
 from backend.auth import policy
+from backend.auth.bearer import token_required
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.org import services

@@ -10,6 +10,7 @@ from backend.auth import policy
 from backend.common import new_id, utcnow
 from backend.errors import Invalid, Refused
 from backend.extensions import db
+from backend.org import policy as org_policy
 from backend.org.models import COMMUNITY_KINDS, KINDS, PARENT_KINDS, Node
 from backend.placement import services as placement
 from backend.registry.models import Household
@@ -59,7 +60,7 @@ def create_node(actor, *, kind: str, parent_id: str | None, **data) -> Node:
     parent = db.session.get(Node, parent_id) if parent_id else None
     if parent_id and parent is None:
         raise Invalid({"parent_id": [_l("Not found.")]})
-    if actor is not None and not policy.can_create_node(actor, kind, parent):
+    if actor is not None and not org_policy.can_create_node(actor, kind, parent):
         raise Refused()
     clean = _validate(kind, parent, data)
     node = Node(id=new_id(), kind=kind, parent_id=parent.id if parent else None, **clean)
@@ -93,7 +94,7 @@ def move_node(actor, node: Node, new_parent_id: str) -> Node:
     if parent is None:
         raise Invalid({"parent_id": [_l("Choose where to move it.")]})
     if actor is not None and not (policy.can(actor, policy.CHANGE, node)
-                                  and policy.can_create_node(actor, node.kind, parent)):
+                                  and org_policy.can_create_node(actor, node.kind, parent)):
         raise Refused()
     if parent.path.startswith(node.path):
         raise Invalid({"parent_id": [_l("A node cannot move under itself.")]})
@@ -152,7 +153,7 @@ def _staff_of(actor, community: Node) -> bool:
 
 
 def children(actor, node: Node | None, include_retired: bool = False) -> list[Node]:
-    query = select(Node).where(policy.node_filter(actor))
+    query = select(Node).where(org_policy.node_filter(actor))
     query = query.where(Node.parent_id == node.id) if node else query.where(Node.parent_id.is_(None))
     if not include_retired:
         query = query.where(Node.retired_at.is_(None))
@@ -161,7 +162,7 @@ def children(actor, node: Node | None, include_retired: bool = False) -> list[No
 
 def search(actor, *, q: str = "", kind: str | None = None, under: Node | None = None,
            include_retired: bool = False, page: int = 1, per_page: int = 25):
-    query = select(Node).where(policy.node_filter(actor))
+    query = select(Node).where(org_policy.node_filter(actor))
     if kind:
         query = query.where(Node.kind == kind)
     if under is not None:

@@ -5,6 +5,7 @@ from backend.areas import Area, FieldApp, Store
 AREA = Area(
     name="patrols",
     models=("backend.patrols.models",),
+    policy="backend.patrols.policy",
     api=("backend.patrols.api:bp",),
     schemas=("backend.patrols.schemas", "backend.patrols.api"),
     sync="sync.areas.patrols",

@@ -4,14 +4,16 @@ from flask import Blueprint, g, request
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
-from backend.apiframe import json_body, token_required
+from backend.apiframe import json_body
 from backend.auth import policy
+from backend.auth.bearer import token_required
 from backend.common import is_uuid, new_id
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.pagination import page_args, page_meta
 from backend.patrols import services
 from backend.patrols.models import CATEGORIES, PatrolReport
+from backend.registry import policy as registry_policy
 
 bp = Blueprint("patrols_api", __name__, url_prefix="/api/v1")
 
@@ -51,7 +53,7 @@ def list_reports():
               schema: {type: object, properties: {items: {type: array, items: PatrolReportOut}}}
     """
     page, per_page = page_args()
-    query = select(PatrolReport).where(policy.grid_record_filter(g.user, PatrolReport))
+    query = select(PatrolReport).where(registry_policy.grid_record_filter(g.user, PatrolReport))
     if request.args.get("grid_id"):
         query = query.where(PatrolReport.grid_id == request.args["grid_id"])
     category = request.args.get("category")

@@ -3,13 +3,13 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
-from backend.auth import policy
 from backend.common import utcnow
 from backend.errors import Invalid
 from backend.extensions import db
 from backend.org.models import Node
 from backend.patrols.models import PatrolReport
 from backend.patrols.schemas import patrol_create
+from backend.registry import policy as registry_policy
 
 
 def validate_new(actor, record_id: str, data: dict, grids: dict | None = None) -> dict:
@@ -18,7 +18,7 @@ def validate_new(actor, record_id: str, data: dict, grids: dict | None = None) -
     except ValidationError as exc:
         raise Invalid(exc.messages) from None
     grid = (grids or {}).get(clean["grid_id"]) or db.session.get(Node, clean["grid_id"])
-    if grid is None or grid.kind != "grid" or not policy.can_work_in_grid(actor, grid):
+    if grid is None or grid.kind != "grid" or not registry_policy.can_work_in_grid(actor, grid):
         raise Invalid({"grid_id": [_l("No such grid in your area.")]})
     if grids is not None:
         grids[grid.id] = grid

@@ -7,6 +7,7 @@ from backend.areas import STAFF, Area, FieldApp, NavEntry, Store
 AREA = Area(
     name="registry",
     models=("backend.registry.models",),
+    policy="backend.registry.policy",
     api=("backend.registry.api:bp",),
     pages=("frontend.registry.views:bp",),
     schemas=("backend.registry.schemas",),

@@ -2,12 +2,14 @@
 
 from flask import Blueprint, g, request
 
-from backend.apiframe import client_address, load, token_required
+from backend.apiframe import client_address, load
 from backend.auth import policy
+from backend.auth.bearer import token_required
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.org.models import Node
 from backend.pagination import page_args, page_meta
+from backend.registry import policy as registry_policy
 from backend.registry import services
 from backend.registry.models import Household, Resident
 from backend.registry.schemas import (
@@ -135,7 +137,7 @@ def create_household():
         data["id"] = str(data["id"])
         if db.session.get(Household, data["id"]) is not None:
             raise ApiError(409, "Conflict", "A household with this id exists.", errors={"id": ["Already used."]})
-    if g.user.role not in policy.REGISTRY_KEEPERS:
+    if g.user.role not in registry_policy.REGISTRY_KEEPERS:
         raise ApiError(403, "Forbidden", "Your role may not create households.")
     return dump_household(services.create_household(g.user, data)), 201
 

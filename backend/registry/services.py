@@ -14,6 +14,7 @@ from backend.errors import Invalid, Refused
 from backend.extensions import db
 from backend.org.models import Node
 from backend.placement import services as placement
+from backend.registry import policy as registry_policy
 from backend.registry import sensitive
 from backend.registry.models import CareTag, Household, Resident
 
@@ -28,7 +29,7 @@ def all_tags() -> list[CareTag]:
 
 
 def visible_tags(actor, tags, household=None) -> list[CareTag]:
-    if policy.sees_sensitive_tags(actor, household):
+    if registry_policy.sees_sensitive_tags(actor, household):
         return list(tags)
     return [tag for tag in tags if not tag.sensitive]
 
@@ -67,7 +68,7 @@ def _tags(codes, errors, field="care_tags") -> list[CareTag]:
 
 def _keep_hidden_tags(actor, current, chosen, household):
     """Tags the actor cannot see are kept as they are, never dropped by an edit."""
-    if policy.sees_sensitive_tags(actor, household):
+    if registry_policy.sees_sensitive_tags(actor, household):
         return chosen
     hidden = [t for t in current if t.sensitive]
     return [t for t in chosen if not t.sensitive] + hidden
@@ -110,7 +111,7 @@ def _place(actor, grid_id, building_id, errors):
         return None, None, None
     if grid.retired_at is not None:
         errors["grid_id"] = [_l("The grid is retired.")]
-    elif actor is not None and not policy.can_place_household(actor, grid):
+    elif actor is not None and not registry_policy.can_place_household(actor, grid):
         errors["grid_id"] = [_l("This grid is outside your area.")]
     building = None
     if building_id:
@@ -133,7 +134,7 @@ def create_household(actor, data: dict, commit: bool = True) -> Household:
                           building_id=building.id if building else None, community_id=community_id,
                           address=clean["address"], head_name=clean["head_name"], notes=clean.get("notes"),
                           phone_enc=sensitive.encrypt(clean.get("phone")), member_count=0)
-    if not policy.sees_sensitive_tags(actor):
+    if not registry_policy.sees_sensitive_tags(actor):
         tags = [t for t in tags if not t.sensitive]
     household.care_tags = tags
     db.session.add(household)
@@ -213,13 +214,13 @@ def restore_household(actor, household: Household) -> Household:
 
 def search_households(actor, *, q: str = "", grid_id: str | None = None, under: Node | None = None,
                       tag: str | None = None, include_retired: bool = False, page: int = 1, per_page: int = 25):
-    query = select(Household).where(policy.household_filter(actor))
+    query = select(Household).where(registry_policy.household_filter(actor))
     if grid_id:
         query = query.where(Household.grid_id == grid_id)
     if under is not None:
         grids = select(Node.id).where(Node.kind == "grid", Node.path.startswith(under.path, autoescape=True))
         query = query.where(Household.grid_id.in_(grids))
-    if tag and not policy.sees_sensitive_tags(actor):
+    if tag and not registry_policy.sees_sensitive_tags(actor):
         # Filtering by a tag one may not see would tell who carries it.
         hidden = db.session.get(CareTag, tag)
         if hidden is not None and hidden.sensitive:
@@ -319,7 +320,8 @@ def create_resident(actor, household: Household, data: dict, commit: bool = True
     resident = Resident(id=data.get("id") or new_id(), household_id=household.id, grid_id=household.grid_id,
                         community_id=household.community_id)
     _apply_resident(resident, clean)
-    resident.care_tags = tags if policy.sees_sensitive_tags(actor, household) else [t for t in tags if not t.sensitive]
+    sees_sensitive = registry_policy.sees_sensitive_tags(actor, household)
+    resident.care_tags = tags if sees_sensitive else [t for t in tags if not t.sensitive]
     db.session.add(resident)
     _recount(household)
     audit.record(actor, "create", "resident", resident.id, {"household_id": household.id})

@@ -7,6 +7,7 @@ from backend.areas import OFFICE, Area, FieldApp, NavEntry, Store
 AREA = Area(
     name="requests",
     models=("backend.requests.models",),
+    policy="backend.requests.policy",
     api=("backend.requests.api:bp",),
     pages=("frontend.requests.views:bp",),
     cli=("backend.requests.sweep:sweep_command",),

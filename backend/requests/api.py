@@ -6,14 +6,16 @@ from flask import Blueprint, g, request
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
-from backend.apiframe import json_body, token_required
+from backend.apiframe import json_body
 from backend.auth import policy
+from backend.auth.bearer import token_required
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.pagination import page_args, page_meta
 from backend.ratings import services as ratings
 from backend.ratings.models import Rating
 from backend.registry import sensitive
+from backend.requests import policy as request_policy
 from backend.requests import services
 from backend.requests.models import STATUSES, Request
 
@@ -269,7 +271,7 @@ def list_ratings():
               schema: {type: object, properties: {items: {type: array, items: RatingOut}, total: {type: integer}}}
     """
     page, per_page = page_args()
-    visible = select(Request.id).where(policy.request_filter(g.user))
+    visible = select(Request.id).where(request_policy.request_filter(g.user))
     query = select(Rating).where(Rating.target_type == "request", Rating.target_id.in_(visible))
     if request.args.get("target_id"):
         query = query.where(Rating.target_id == request.args["target_id"])

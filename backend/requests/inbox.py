@@ -1,16 +1,16 @@
 """What the office pages of requests read: the inbox with its filters and counts,
 the people a request may be dispatched to, the departments serving it. The scope
-is services.visible_requests (policy.request_filter); nothing here decides who may
+is services.visible_requests (request_policy.request_filter); nothing here decides who may
 act (policy and the state machine in services do)."""
 
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, or_, select
 
-from backend.auth import policy
 from backend.auth.models import User, user_scopes
 from backend.org.models import Node
 from backend.requests import deadlines, services
+from backend.requests import policy as request_policy
 from backend.requests.models import LEVELS, OPEN_STATES, STATUSES, Department, Request
 
 OFFICER_LEVEL = {"street_officer": "street", "district_officer": "district", "community_staff": "community"}
@@ -101,16 +101,16 @@ def overdue_count(session, user, now) -> int:
 
 
 def assignable(session, request) -> list[User]:
-    """Grid workers and community staff a request may be dispatched to (policy.can_be_assigned)."""
+    """Grid workers and community staff a request may be dispatched to (request_policy.can_be_assigned)."""
     community = request.community
     if community is None:
         return []
     query = (select(User).join(user_scopes, user_scopes.c.user_id == User.id)
              .join(Node, Node.id == user_scopes.c.node_id)
-             .where(User.role.in_(policy.ASSIGNEE_ROLES), User.status == "active",
+             .where(User.role.in_(request_policy.ASSIGNEE_ROLES), User.status == "active",
                     Node.path.startswith(community.path, autoescape=True))
              .distinct().order_by(User.role, User.display_name, User.id).limit(ASSIGNABLE_LIMIT))
-    return [user for user in session.scalars(query) if policy.can_be_assigned(user, request)]
+    return [user for user in session.scalars(query) if request_policy.can_be_assigned(user, request)]
 
 
 def departments_for(session, request) -> list[Department]:

@@ -1,7 +1,7 @@
 """The requests' state machine as ONE table: (state, action) -> (next state, who may).
 
 The services (backend/requests/services.py) check a step against it, the
-policy (backend/auth/policy.py) reads who may take each action, the pages and
+policy (backend/requests/policy.py) reads who may take each action, the pages and
 the JSON API offer the actions it allows, and the field app receives it from
 the server (`capabilities`, rendered into the app's shell) instead of a copy.
 The request's place (which holder, which assignee) is the policy's business;

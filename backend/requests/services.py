@@ -22,6 +22,7 @@ from backend.ratings import services as ratings
 from backend.registry import sensitive
 from backend.registry.models import Household, Resident
 from backend.requests import deadlines, machine
+from backend.requests import policy as request_policy
 from backend.requests.models import (
     OPEN_STATES,
     CatalogueEntry,
@@ -88,7 +89,7 @@ def create_request(session, actor, data: dict, now=None) -> Request:  # noqa: C9
     """Raise a request: a resident for their household, or staff and workers on
     behalf of a resident (with their consent). Flushes; the caller commits."""
     now = now or utcnow()
-    if actor is None or actor.role not in policy.ON_BEHALF_CREATORS | {"resident"}:
+    if actor is None or actor.role not in request_policy.ON_BEHALF_CREATORS | {"resident"}:
         raise Refused()
     try:
         clean = request_create.load(data)
@@ -161,7 +162,7 @@ def _placement(session, actor, clean):  # noqa: C901
     if household is not None:
         if household.retired_at is not None:
             raise Invalid({"household_id": [_l("This household is retired.")]})
-        if not policy.can_raise_request(actor, household=household):
+        if not request_policy.can_raise_request(actor, household=household):
             raise Refused()
         grid = household.grid
         if clean.get("grid_id") and clean["grid_id"] != grid.id:
@@ -171,7 +172,7 @@ def _placement(session, actor, clean):  # noqa: C901
         grid = session.get(Node, clean["grid_id"])
         if grid is None or grid.kind != "grid" or not policy.can(actor, policy.READ, grid):
             raise Invalid({"grid_id": [_l("No such grid in your area.")]})
-        if not policy.can_raise_request(actor, grid=grid):
+        if not request_policy.can_raise_request(actor, grid=grid):
             raise Invalid({"household_id": [_l("Name the resident or the household the request is for.")]})
         return None, None, grid
     raise Invalid({"household_id": [_l("Name the resident or the household the request is for.")]})
@@ -184,9 +185,11 @@ def create_open311_request(session, issuer, community, data: dict, now=None) -> 
     household or requester account (nobody rates or withdraws it in Linli);
     consent is the person's own filing. `data`: category, description,
     location, address, requester_name, requester_phone. Flushes; the caller
-    commits. (Added for Open311, beside create_request, which stays unchanged.)"""
+    commits. (Added for Open311, beside create_request, which stays unchanged.)
+    The caller asks open311's policy whether the key's issuer may file into
+    this community (`can_file_open311_request`): requests do not import open311."""
     now = now or utcnow()
-    if not policy.can_file_open311_request(issuer, community):
+    if community is None or community.kind != "community" or community.retired_at is not None:
         raise Refused()
     try:
         clean = request_create.load(data)
@@ -232,7 +235,7 @@ def allowed_by_state(request, action: str, now=None) -> bool:
 def ACTIONS_FOR(user, request, now=None) -> list[str]:  # the name the contract gives it
     """The actions this user may take on this request now (for pages and buttons)."""
     return [action for action in ACTIONS
-            if allowed_by_state(request, action, now) and policy.can_act_on_request(user, request, action)]
+            if allowed_by_state(request, action, now) and request_policy.can_act_on_request(user, request, action)]
 
 
 def _state_refusal(session, request, action, now) -> NotAllowedNow:
@@ -292,7 +295,7 @@ def transition(session, actor, request, action: str, data: dict | None = None, n
 
 
 def _check(session, actor, request, action, now) -> None:
-    if not policy.can(actor, policy.READ, request) or not policy.can_act_on_request(actor, request, action):
+    if not policy.can(actor, policy.READ, request) or not request_policy.can_act_on_request(actor, request, action):
         raise Refused()
     if not allowed_by_state(request, action, now):
         raise _state_refusal(session, request, action, now)
@@ -364,7 +367,7 @@ def _dispatch_target(session, request, clean):
         raise Invalid({"assignee_id": [_l("Name either an assignee or a department.")]})
     if assignee_id:
         assignee = session.get(User, assignee_id)
-        if not policy.can_be_assigned(assignee, request):
+        if not request_policy.can_be_assigned(assignee, request):
             raise Invalid({"assignee_id": [_l("Dispatch to a grid worker or community staff who covers this "
                                               "request.")]})
         return assignee, None
@@ -415,8 +418,8 @@ def placed_requests(session, requests) -> None:
         holder = _holder_at_level(session, request)
         if holder is not None and holder.id != request.holder_node_id:
             request.holder_node_id, request.holder = holder.id, holder
-        if request.assignee_id is not None and not policy.can_be_assigned(session.get(User, request.assignee_id),
-                                                                           request):
+        assignee = session.get(User, request.assignee_id) if request.assignee_id is not None else None
+        if assignee is not None and not request_policy.can_be_assigned(assignee, request):
             request.assignee_id = None
 
 
@@ -489,7 +492,7 @@ def auto_close(session, request, now) -> RequestEvent:
 
 def visible_requests(session, user):
     """A select() of the requests the user may read (add filters and order to it)."""
-    return select(Request).where(policy.request_filter(user))
+    return select(Request).where(request_policy.request_filter(user))
 
 
 def timeline(session, user, request) -> list[RequestEvent]:
@@ -578,7 +581,7 @@ def save_dispatch_catalogue(session, actor, community, form: dict) -> int:
     """Set the community's dispatch catalogue (派单目录) from fields `department_<code>`: the id of
     an active department serving the community (or a street or district above it), or empty for
     none. Returns how many categories have a department. Flushes."""
-    if not policy.can_keep_request_settings(actor, community):
+    if not request_policy.can_keep_request_settings(actor, community):
         raise Refused()
     serving = {d.id: d for d in departments_serving(session, community)}
     errors, wanted = {}, {}
@@ -619,7 +622,7 @@ def save_time_limits(session, actor, community, form: dict) -> int:
     """Set a community's time limits from fields `accept_hours_<code>` and `resolve_days_<code>`
     (whole numbers; both empty: the category's defaults). New limits apply to the clocks started
     from now on. Returns how many categories have limits of their own. Flushes."""
-    if not policy.can_keep_request_settings(actor, community):
+    if not request_policy.can_keep_request_settings(actor, community):
         raise Refused()
     errors, wanted = {}, {}
     for category, _override in time_limits_of(session, community):
@@ -662,7 +665,7 @@ def save_time_limits(session, actor, community, form: dict) -> int:
 
 def add_department(session, actor, node, name: str, contact: str = "") -> Department:
     """A partner department serving `node` (a street, district or community). Flushes."""
-    if not policy.can_keep_department(actor, node):
+    if not request_policy.can_keep_department(actor, node):
         raise Refused()
     name, contact = (name or "").strip(), (contact or "").strip()
     errors = {}
@@ -683,7 +686,7 @@ def add_department(session, actor, node, name: str, contact: str = "") -> Depart
 
 def retire_department(session, actor, department) -> None:
     """No more dispatches to it; requests it already holds keep it. Flushes."""
-    if not policy.can_keep_department(actor, department.node):
+    if not request_policy.can_keep_department(actor, department.node):
         raise Refused()
     department.active = False
     session.flush()
@@ -715,7 +718,7 @@ def _reply_template_fields(title: str, body: str) -> tuple[str, str]:
 
 def add_reply_template(session, actor, community, title: str, body: str):
     """A ready answer for the community's reply forms. Flushes."""
-    if not policy.can_keep_request_settings(actor, community):
+    if not request_policy.can_keep_request_settings(actor, community):
         raise Refused()
     title, body = _reply_template_fields(title, body)
     count = len(reply_templates(session, community.id))
@@ -728,7 +731,7 @@ def add_reply_template(session, actor, community, title: str, body: str):
 
 def edit_reply_template(session, actor, template, title: str, body: str):
     """A template's new title and reply; replies sent with it earlier keep their text. Flushes."""
-    if not policy.can_keep_request_settings(actor, template.community):
+    if not request_policy.can_keep_request_settings(actor, template.community):
         raise Refused()
     template.title, template.body = _reply_template_fields(title, body)
     session.flush()
@@ -736,7 +739,7 @@ def edit_reply_template(session, actor, template, title: str, body: str):
 
 
 def delete_reply_template(session, actor, template) -> None:
-    if not policy.can_keep_request_settings(actor, template.community):
+    if not request_policy.can_keep_request_settings(actor, template.community):
         raise Refused()
     session.delete(template)
     session.flush()

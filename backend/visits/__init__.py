@@ -7,6 +7,7 @@ from backend.areas import OFFICE, Area, FieldApp, NavEntry, Store
 AREA = Area(
     name="visits",
     models=("backend.visits.models",),
+    policy="backend.visits.policy",
     api=("backend.visits.api:bp",),
     pages=("frontend.fieldwork.views:bp",),
     cli=("backend.visits.cli:generate_visit_tasks_command",),

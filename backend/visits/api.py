@@ -7,12 +7,14 @@ from flask import Blueprint, g, request
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
-from backend.apiframe import json_body, token_required
+from backend.apiframe import json_body
 from backend.auth import policy
+from backend.auth.bearer import token_required
 from backend.common import is_uuid, new_id
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.pagination import page_args, page_meta
+from backend.registry import policy as registry_policy
 from backend.visits import services
 from backend.visits.models import Visit, VisitTask
 
@@ -86,7 +88,7 @@ def list_visits():
               schema: {type: object, properties: {items: {type: array, items: VisitOut}, total: {type: integer}}}
     """
     page, per_page = page_args()
-    query = _filtered(Visit, select(Visit).where(policy.grid_record_filter(g.user, Visit)))
+    query = _filtered(Visit, select(Visit).where(registry_policy.grid_record_filter(g.user, Visit)))
     since = request.args.get("since")
     if since:
         try:
@@ -172,7 +174,7 @@ def list_tasks():
               schema: {type: object, properties: {items: {type: array, items: VisitTaskOut}, total: {type: integer}}}
     """
     page, per_page = page_args()
-    query = _filtered(VisitTask, select(VisitTask).where(policy.grid_record_filter(g.user, VisitTask)))
+    query = _filtered(VisitTask, select(VisitTask).where(registry_policy.grid_record_filter(g.user, VisitTask)))
     status = request.args.get("status")
     if status:
         if status not in ("open", "done", "cancelled"):

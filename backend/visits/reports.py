@@ -12,6 +12,7 @@ from backend.auth.models import User
 from backend.extensions import db
 from backend.org.models import Node
 from backend.patrols.models import PatrolReport
+from backend.registry import policy as registry_policy
 from backend.registry.models import CareTag, Household
 from backend.visits import services
 from backend.visits.models import Visit, VisitTask
@@ -49,7 +50,7 @@ def _dates(query, column, since: date | None, until: date | None):
 
 def visits_query(user, *, community: Node | None = None, grid_id=None, author_id=None, follow_up=False,
                  since: date | None = None, until: date | None = None):
-    query = select(Visit).where(policy.grid_record_filter(user, Visit))
+    query = select(Visit).where(registry_policy.grid_record_filter(user, Visit))
     if community is not None:
         query = query.where(Visit.community_id == community.id)
     if grid_id:
@@ -63,7 +64,7 @@ def visits_query(user, *, community: Node | None = None, grid_id=None, author_id
 
 def patrols_query(user, *, community: Node | None = None, grid_id=None, category=None,
                   since: date | None = None, until: date | None = None):
-    query = select(PatrolReport).where(policy.grid_record_filter(user, PatrolReport))
+    query = select(PatrolReport).where(registry_policy.grid_record_filter(user, PatrolReport))
     if community is not None:
         query = query.where(PatrolReport.community_id == community.id)
     if grid_id:
@@ -76,7 +77,7 @@ def patrols_query(user, *, community: Node | None = None, grid_id=None, category
 
 def authors_of(user, community: Node | None) -> list[User]:
     """People who recorded visits in the user's scope (the worker filter)."""
-    authors = select(Visit.author_id).where(policy.grid_record_filter(user, Visit)).distinct()
+    authors = select(Visit.author_id).where(registry_policy.grid_record_filter(user, Visit)).distinct()
     if community is not None:
         authors = authors.where(Visit.community_id == community.id)
     return list(db.session.scalars(select(User).where(User.id.in_(authors)).order_by(User.display_name).limit(500)))
@@ -120,7 +121,7 @@ def coverage(user, community: Node, start: date, end: date, today: date, locale:
     end = min(end, today)
     wanted = services.needs(community)
     allowed = set(db.session.scalars(select(Household.id).where(Household.community_id == community.id,
-                                                                policy.household_filter(user))))
+                                                                registry_policy.household_filter(user))))
     wanted = {hid: need for hid, need in wanted.items() if hid in allowed}
     latest = services.last_visits(wanted, until=end)
     in_period = set()
@@ -156,7 +157,7 @@ def coverage(user, community: Node, start: date, end: date, today: date, locale:
 def overdue_query(user, today: date, *, community: Node | None = None, assignee=None, grid_id=None):
     """Open tasks due before today, in scope; `assignee` "none" for unassigned ones."""
     query = select(VisitTask).where(VisitTask.status == "open", VisitTask.due_date < today,
-                                    policy.grid_record_filter(user, VisitTask))
+                                    registry_policy.grid_record_filter(user, VisitTask))
     if community is not None:
         query = query.where(VisitTask.community_id == community.id)
     if grid_id:

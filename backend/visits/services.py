@@ -19,6 +19,7 @@ from backend.errors import Invalid, Refused
 from backend.extensions import db
 from backend.fieldwork import MAX_PHOTOS
 from backend.org.models import Node
+from backend.registry import policy as registry_policy
 from backend.registry.models import CareTag, Household, Resident, household_care_tags, resident_care_tags
 from backend.visits.models import Visit, VisitRule, VisitTask
 from backend.visits.schemas import PlainVisit, visit_create
@@ -103,8 +104,8 @@ def validate_many(actor, entries: list[tuple]) -> dict:
     grid_ids = list({grid_id for _id, grid_id, _community in places.values() if grid_id})
     paths = dict(db.session.execute(select(Node.id, Node.path).where(Node.id.in_(grid_ids))).all()) if grid_ids else {}
     live = [(household_id, paths.get(grid_id)) for household_id, grid_id, _community in places.values()]
-    allowed = policy.households_allowed(actor, policy.READ, live) & \
-        policy.households_allowed(actor, policy.CHANGE, live)
+    allowed = registry_policy.households_allowed(actor, policy.READ, live) & \
+        registry_policy.households_allowed(actor, policy.CHANGE, live)
     actor_id, now = actor.id, utcnow()
     rows = {}
     for (key, record_id, _data), clean in zip(entries, cleans, strict=True):

@@ -16,9 +16,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from backend.audit import services as audit
-from backend.auth import policy
 from backend.common import utcnow
 from backend.errors import Invalid, Refused
+from backend.workdays import policy as calendar_policy
 from backend.workdays.models import KINDS, CalendarDay
 
 MAX_SPAN = 31  # days marked at once; the longest holiday (春节) is eight or nine
@@ -101,7 +101,7 @@ def mark(session, actor, form: dict, address: str | None = None) -> list[date]:
     """Mark the days from `first` to `last` (inclusive; `last` empty: `first` alone) as `kind`
     ("holiday" or "workday"), named `name` (春节, 国庆节…). A mark already on one of those
     days is replaced. Returns the days marked. Flushes; the caller commits."""
-    if not policy.can_keep_calendar(actor):
+    if not calendar_policy.can_keep_calendar(actor):
         raise Refused()
     errors = {}
     first, last = _span(form, errors)
@@ -134,7 +134,7 @@ def mark(session, actor, form: dict, address: str | None = None) -> list[date]:
 
 def unmark(session, actor, day: date, address: str | None = None) -> None:
     """The day goes back to the plain week. Flushes."""
-    if not policy.can_keep_calendar(actor):
+    if not calendar_policy.can_keep_calendar(actor):
         raise Refused()
     record = session.get(CalendarDay, day)
     if record is None:

@@ -7,10 +7,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from backend.auth import policy, services
+from backend.auth import accounts, policy, services
 from backend.auth.models import User
 from backend.errors import Invalid
 from backend.extensions import db, login
+from backend.org import policy as org_policy
 from backend.org.models import Node
 from backend.registry import services as registry
 from backend.registry.models import Household
@@ -57,7 +58,7 @@ def scope_options(actor, role: str) -> list[tuple[str, str]]:
     if not kinds:
         return []
     nodes = list(db.session.scalars(
-        select(Node).where(Node.kind.in_(kinds), Node.retired_at.is_(None), policy.node_filter(actor))
+        select(Node).where(Node.kind.in_(kinds), Node.retired_at.is_(None), org_policy.node_filter(actor))
         .options(selectinload(Node.parent)).order_by(Node.path)
     ))
     options = []
@@ -106,7 +107,7 @@ def users():
     role = request.args.get("role") or ""
     status = request.args.get("status") or ""
     visible_roles = [r for r in _ranked(policy.ROLE_RANK) if policy.ROLE_RANK[r] >= policy.ROLE_RANK[actor.role]]
-    query = select(User).where(policy.user_filter(actor))
+    query = select(User).where(accounts.user_filter(actor))
     if q:
         like = f"%{q}%"
         query = query.where(User.username.ilike(like) | User.display_name.ilike(like))

@@ -10,6 +10,7 @@ from backend.auth import policy
 from backend.errors import Invalid
 from backend.extensions import db, login
 from backend.open311 import keys as service
+from backend.open311 import policy as open311_policy
 from backend.open311.models import Open311Key
 from frontend.labels import kind_label
 from frontend.render import form_page, page
@@ -21,7 +22,7 @@ bp = Blueprint("open311_pages", __name__, url_prefix="/open311-keys")
 def _key_managers_only():
     if not current_user.is_authenticated:
         return login.unauthorized()
-    if current_user.role not in policy.OPEN311_KEY_MANAGERS or current_user.status != "active":
+    if current_user.role not in open311_policy.OPEN311_KEY_MANAGERS or current_user.status != "active":
         abort(403)
     return None
 

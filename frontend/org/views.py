@@ -10,8 +10,10 @@ from flask_login import current_user, login_required
 from backend.auth import policy
 from backend.errors import Invalid
 from backend.extensions import db, htmx
+from backend.org import policy as org_policy
 from backend.org import services
 from backend.org.models import KINDS, PARENT_KINDS, Node
+from backend.registry import policy as registry_policy
 from frontend.labels import kind_label
 from frontend.render import form_page, int_arg, page
 
@@ -54,7 +56,7 @@ def creatable_kinds(parent: Node | None) -> list[str]:
     parent_kind = parent.kind if parent is not None else None
     kinds = []
     for kind in KINDS:
-        if parent_kind not in PARENT_KINDS[kind] or not policy.can_create_node(current_user, kind, parent):
+        if parent_kind not in PARENT_KINDS[kind] or not org_policy.can_create_node(current_user, kind, parent):
             continue
         # A rural station belongs to a village or a street, never an urban community.
         if kind == "station" and parent is not None and parent.kind == "community" \
@@ -101,7 +103,7 @@ def _head_context(node: Node) -> dict:
         "may_move": may_change and node.retired_at is None and node.kind != "district",
         "may_retire": policy.can(current_user, policy.RETIRE, node),
         "may_invite": may_see_invite(node),
-        "reads_registry": current_user.role in policy.REGISTRY_READERS,
+        "reads_registry": current_user.role in registry_policy.REGISTRY_READERS,
         "counts": services.counts_under(node),
     }
 
@@ -203,7 +205,7 @@ def move_candidates(record: Node, q: str = "") -> list[Node]:
                 continue
             if record.kind == "station" and candidate.kind == "community" and candidate.community_kind != "village":
                 continue
-            if policy.can_create_node(current_user, record.kind, candidate):
+            if org_policy.can_create_node(current_user, record.kind, candidate):
                 found.append(candidate)
     return found
 

@@ -16,7 +16,9 @@ from backend.apiframe import client_address
 from backend.auth import policy
 from backend.errors import Invalid, Refused
 from backend.extensions import db
+from backend.org import policy as org_policy
 from backend.org.models import Node
+from backend.registry import policy as registry_policy
 from backend.registry import services
 from backend.registry.models import Household, Resident, resident_care_tags
 from frontend.render import done, form_page, int_arg, page
@@ -93,7 +95,7 @@ def _grid_choices(user, under: Node | None = None, placeable: bool = False,
     `include` is a grid id kept in the list even when it was cut."""
     community = aliased(Node)
     query = (select(Node, community.name).join(community, community.id == Node.parent_id)
-             .where(Node.kind == "grid", policy.node_filter(user)))
+             .where(Node.kind == "grid", org_policy.node_filter(user)))
     if placeable:
         query = query.where(Node.retired_at.is_(None))
     if under is not None:
@@ -104,7 +106,7 @@ def _grid_choices(user, under: Node | None = None, placeable: bool = False,
     if include and include not in {grid.id for grid, _name in rows}:
         rows += db.session.execute(query.where(Node.id == include)).all()
     if placeable:
-        rows = [row for row in rows if policy.can_place_household(user, row[0])]
+        rows = [row for row in rows if registry_policy.can_place_household(user, row[0])]
     return [(grid.id, f"{community_name} · {grid.name}") for grid, community_name in rows], cut
 
 
@@ -147,7 +149,7 @@ def households():
                                         include_retired=include_retired, page=int_arg("page"), per_page=PER_PAGE)
     return page("registry/households.html", "registry/_household_rows.html", result=result, under=under,
                 tags=tags, tag=tag, grid_id=grid_id, q=q, include_retired=include_retired,
-                grids=grids, grids_cut=grids_cut, may_create=user.role in policy.REGISTRY_KEEPERS,
+                grids=grids, grids_cut=grids_cut, may_create=user.role in registry_policy.REGISTRY_KEEPERS,
                 tags_of=lambda h: services.visible_tags(user, h.care_tags, h))
 
 
@@ -337,7 +339,7 @@ def add_resident(household_id):
 
 def _search_residents(user, *, q: str, tag: str | None, include_retired: bool, page_number: int):
     query = (select(Resident).join(Household, Household.id == Resident.household_id)
-             .where(policy.household_filter(user)))
+             .where(registry_policy.household_filter(user)))
     if q:
         query = query.where(Resident.name.icontains(q, autoescape=True))
     if tag:

@@ -21,9 +21,11 @@ from backend.common import utcnow
 from backend.errors import Conflict, Invalid, Refused
 from backend.extensions import db
 from backend.org.models import Node
+from backend.registry import policy as registry_policy
 from backend.registry import sensitive
 from backend.registry.models import Household, Resident
 from backend.requests import deadlines, inbox, services
+from backend.requests import policy as request_policy
 from backend.requests.models import LEVELS, OPEN_STATES, STATUSES, Department, ReplyTemplate, Request
 from backend.visits import reports
 from frontend.render import done, form_page, int_arg, page
@@ -69,13 +71,13 @@ def _user():
 def office_only():
     """Only the request office's roles see these pages (and the working calendar's)."""
     user = _user()
-    if not policy.can_use_request_office(user):
+    if not request_policy.can_use_request_office(user):
         abort(403 if user.is_staff else 404)
 
 
 def overdue_badge(user):
     """The overdue count next to 诉求 in the staff navigation (named by the area's declaration)."""
-    if not getattr(user, "is_authenticated", False) or not policy.can_use_request_office(user):
+    if not getattr(user, "is_authenticated", False) or not request_policy.can_use_request_office(user):
         return None
     return inbox.overdue_count(db.session, _user(), utcnow())
 
@@ -129,7 +131,7 @@ def _request_or_404(request_id: str) -> Request:
 def _community_arg(required: bool = True) -> tuple[Node | None, list[Node]]:
     """?community= among the user's communities (404 outside); else the first. The
     settings pages are for community staff and the offices above (403 otherwise)."""
-    if _user().role not in policy.REQUEST_SETTINGS_KEEPERS:
+    if _user().role not in request_policy.REQUEST_SETTINGS_KEEPERS:
         abort(403)
     choices = reports.communities_of(_user())
     chosen = request.values.get("community") or None
@@ -159,8 +161,8 @@ def index():
     return page("requests/index.html", "requests/_rows.html", pagination=pagination, filters=filters,
                 categories=categories, grids=grids, no_grid=inbox.NO_GRID, levels=LEVELS, statuses=STATUSES,
                 counts=inbox.status_counts(db.session, user), overdue=inbox.overdue_count(db.session, user, now),
-                may_raise=user.role in policy.ON_BEHALF_CREATORS,
-                may_keep_settings=user.role in policy.REQUEST_SETTINGS_KEEPERS)
+                may_raise=user.role in request_policy.ON_BEHALF_CREATORS,
+                may_keep_settings=user.role in request_policy.REQUEST_SETTINGS_KEEPERS)
 
 
 # --- one request -------------------------------------------------------------------
@@ -261,17 +263,17 @@ def _household_choices(q: str, chosen: str | None) -> list[Household]:
     found = []
     if chosen:
         household = db.session.get(Household, chosen)
-        if household is not None and policy.can_raise_request(user, household=household):
+        if household is not None and request_policy.can_raise_request(user, household=household):
             found.append(household)
     if q:
         members = select(Resident.household_id).where(Resident.name.contains(q, autoescape=True))
-        query = (select(Household).where(policy.household_filter(user), Household.retired_at.is_(None),
+        query = (select(Household).where(registry_policy.household_filter(user), Household.retired_at.is_(None),
                                          or_(Household.address.contains(q, autoescape=True),
                                              Household.head_name.contains(q, autoescape=True),
                                              Household.id.in_(members)))
                  .order_by(Household.address, Household.id).limit(HOUSEHOLD_CHOICES))
         found += [h for h in db.session.scalars(query) if h.id != chosen
-                  and policy.can_raise_request(user, household=h)]
+                  and request_policy.can_raise_request(user, household=h)]
     return found
 
 
@@ -286,7 +288,7 @@ def household_choices():
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     user = _user()
-    if user.role not in policy.ON_BEHALF_CREATORS:
+    if user.role not in request_policy.ON_BEHALF_CREATORS:
         abort(403)
     categories = [(c.code, services.category_label(c)) for c in services.categories(db.session)]
     if request.method == "GET":
@@ -299,7 +301,7 @@ def new():
     q = request.form.get("q", "").strip()[:100]
     errors = {}
     household = db.session.get(Household, form["household_id"]) if form["household_id"] else None
-    if household is None or not policy.can_raise_request(user, household=household):
+    if household is None or not request_policy.can_raise_request(user, household=household):
         errors["household_id"] = [_("Choose the resident's household from the list.")]
     if form["channel"] not in {code for code, _label in _channels(user)}:
         errors["channel"] = [_("Choose how the request reached you.")]
@@ -331,7 +333,7 @@ def new():
 def time_limits():
     user = _user()
     community, communities = _community_arg()
-    may_edit = policy.can_keep_request_settings(user, community)
+    may_edit = request_policy.can_keep_request_settings(user, community)
     if request.method == "GET":
         return page("requests/time_limits.html", None, community=community, communities=communities,
                     rows=services.time_limits_of(db.session, community), may_edit=may_edit, form=None, errors={})
@@ -355,7 +357,7 @@ def dispatch_catalogue():
     user = _user()
     community, communities = _community_arg()
     context = {"community": community, "communities": communities,
-               "may_edit": policy.can_keep_request_settings(user, community),
+               "may_edit": request_policy.can_keep_request_settings(user, community),
                "departments": services.departments_serving(db.session, community)}
     if request.method == "GET":
         return page("requests/dispatch_catalogue.html", None, form=None, errors={},
@@ -376,10 +378,10 @@ def dispatch_catalogue():
 
 
 def _department_nodes(user) -> list[Node]:
-    nodes = db.session.scalars(select(Node).where(Node.kind.in_(policy.DEPARTMENT_NODE_KINDS),
+    nodes = db.session.scalars(select(Node).where(Node.kind.in_(request_policy.DEPARTMENT_NODE_KINDS),
                                                   Node.retired_at.is_(None), policy.area_condition(user, Node.path))
                                .order_by(Node.path).limit(500))
-    return [node for node in nodes if policy.can_keep_department(user, node)]
+    return [node for node in nodes if request_policy.can_keep_department(user, node)]
 
 
 def _departments_page(errors=None, form=None, status=200):
@@ -391,19 +393,19 @@ def _departments_page(errors=None, form=None, status=200):
                                      .order_by(Department.active.desc(), Node.path, Department.name)).all()
     return page("requests/departments.html", None, status=status, nodes=nodes, departments=departments,
                 errors=errors or {}, form=form or {},
-                may_keep=lambda d: policy.can_keep_department(user, d.node))
+                may_keep=lambda d: request_policy.can_keep_department(user, d.node))
 
 
 @bp.route("/departments", methods=["GET", "POST"])
 def departments():
     user = _user()
-    if user.role not in policy.DEPARTMENT_KEEPERS:
+    if user.role not in request_policy.DEPARTMENT_KEEPERS:
         abort(403)
     if request.method == "GET":
         return _departments_page()
     form = {name: request.form.get(name, "") for name in ("node_id", "name", "contact")}
     node = db.session.get(Node, form["node_id"]) if form["node_id"] else None
-    if node is None or not policy.can_keep_department(user, node):
+    if node is None or not request_policy.can_keep_department(user, node):
         return _departments_page({"node_id": [_("Choose a street, district or community of your area.")]}, form,
                                  422)
     try:
@@ -436,7 +438,7 @@ def retire_department(department_id):
 def reply_templates():
     user = _user()
     community, communities = _community_arg()
-    may_edit = policy.can_keep_request_settings(user, community)
+    may_edit = request_policy.can_keep_request_settings(user, community)
     context = {"community": community, "communities": communities, "may_edit": may_edit}
     if request.method == "GET":
         return page("requests/reply_templates.html", None, templates=services.reply_templates(db.session,
@@ -467,7 +469,7 @@ def _template_or_404(template_id: str) -> ReplyTemplate:
 def edit_reply_template(template_id):
     user = _user()
     template = _template_or_404(template_id)
-    if not policy.can_keep_request_settings(user, template.community):
+    if not request_policy.can_keep_request_settings(user, template.community):
         abort(403)
     if request.method == "GET":
         return page("requests/reply_template_edit.html", None, reply_template=template,

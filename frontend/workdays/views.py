@@ -11,10 +11,10 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from backend.apiframe import client_address
-from backend.auth import policy
 from backend.common import utcnow
 from backend.errors import Invalid, Refused
 from backend.extensions import db
+from backend.workdays import policy as calendar_policy
 from backend.workdays import services
 from frontend.render import done, form_page, int_arg
 from frontend.requests.views import office_only
@@ -40,7 +40,7 @@ def _calendar(year: int, errors=None, form=None):
     return form_page("workdays/calendar.html", None, errors or {}, year=year,
                      days=services.year_marks(db.session, year),
                      working_days=services.working_days_in(db.session, year),
-                     may_edit=policy.can_keep_calendar(_user()), kinds=list(KIND_LABELS.items()),
+                     may_edit=calendar_policy.can_keep_calendar(_user()), kinds=list(KIND_LABELS.items()),
                      kind_labels=KIND_LABELS, form=form or {"kind": "holiday"},
                      min_year=services.FIRST_YEAR, max_year=services.LAST_YEAR)
 
@@ -53,7 +53,7 @@ def show():
 @bp.post("")
 def mark():
     user = _user()
-    if not policy.can_keep_calendar(user):
+    if not calendar_policy.can_keep_calendar(user):
         abort(403)
     form = {name: request.form.get(name, "") for name in FORM_FIELDS}
     try:

@@ -2,7 +2,8 @@
 
 from flask import Blueprint, g
 
-from backend.apiframe import json_body, token_required
+from backend.apiframe import json_body
+from backend.auth.bearer import token_required
 from backend.extensions import db
 from tests.area_example import services
 from tests.area_example.schemas import notice_out

@@ -9,6 +9,7 @@ from backend.common import new_id, utcnow
 from backend.errors import Invalid
 from backend.extensions import db
 from backend.org.models import Node
+from backend.registry import policy as registry_policy
 from tests.area_example.models import Notice
 from tests.area_example.schemas import notice_in
 
@@ -20,7 +21,7 @@ def validate_new(actor, record_id: str, data: dict, grids: dict | None = None) -
     except ValidationError as exc:
         raise Invalid(exc.messages) from None
     grid = (grids or {}).get(clean["grid_id"]) or db.session.get(Node, clean["grid_id"])
-    if grid is None or grid.kind != "grid" or not policy.can_work_in_grid(actor, grid):
+    if grid is None or grid.kind != "grid" or not registry_policy.can_work_in_grid(actor, grid):
         raise Invalid({"grid_id": [_l("No such grid in your area.")]})
     return {"id": record_id, "grid_id": grid.id, "community_id": grid.parent_id, "author_id": actor.id,
             "title": clean["title"], "body": clean["body"], "posted_at": utcnow()}
