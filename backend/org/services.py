@@ -23,30 +23,52 @@ def new_invite_code() -> str:
     return "".join(secrets.choice(INVITE_ALPHABET) for _ in range(8))
 
 
-def _validate(kind: str, parent: Node | None, data: dict) -> dict:  # noqa: C901
-    errors: dict[str, list] = {}
-    if kind not in KINDS:
-        errors["kind"] = [_l("Unknown kind.")]
-        raise Invalid(errors)
-    allowed = PARENT_KINDS[kind]
-    if parent is None and None not in allowed:
-        errors["parent_id"] = [_l("Choose where this belongs.")]
-    elif parent is not None and parent.kind not in allowed:
-        errors["parent_id"] = [_l("A %(kind)s cannot be placed under a %(parent)s.", kind=kind, parent=parent.kind)]
-    elif parent is not None and parent.retired_at is not None:
-        errors["parent_id"] = [_l("The parent is retired.")]
+def _parent_error(kind: str, parent: Node | None):
+    """Why `parent` cannot hold a node of `kind`, or None."""
     if kind == "station" and parent is not None and parent.kind == "community" and parent.community_kind != "village":
-        errors["parent_id"] = [_l("A rural station belongs to a village or a street.")]
-    name = (data.get("name") or "").strip()
+        return _l("A rural station belongs to a village or a street.")
+    allowed = PARENT_KINDS[kind]
+    if parent is None:
+        return None if None in allowed else _l("Choose where this belongs.")
+    if parent.kind not in allowed:
+        return _l("A %(kind)s cannot be placed under a %(parent)s.", kind=kind, parent=parent.kind)
+    if parent.retired_at is not None:
+        return _l("The parent is retired.")
+    return None
+
+
+def _name_error(name: str):
     if not name:
-        errors["name"] = [_l("Required.")]
-    elif len(name) > 100:
-        errors["name"] = [_l("At most %(n)s characters.", n=100)]
+        return _l("Required.")
+    if len(name) > 100:
+        return _l("At most %(n)s characters.", n=100)
+    return None
+
+
+def _community_kind_error(kind: str, data: dict):
     if kind == "community" and data.get("community_kind") not in COMMUNITY_KINDS:
-        errors["community_kind"] = [_l("Choose urban community or village.")]
-    for field, limit in (("code", 32), ("address", 200)):
-        if len((data.get(field) or "").strip()) > limit:
-            errors[field] = [_l("At most %(n)s characters.", n=limit)]
+        return _l("Choose urban community or village.")
+    return None
+
+
+def _length_error(data: dict, field: str, limit: int):
+    if len((data.get(field) or "").strip()) > limit:
+        return _l("At most %(n)s characters.", n=limit)
+    return None
+
+
+def _validate(kind: str, parent: Node | None, data: dict) -> dict:
+    if kind not in KINDS:
+        raise Invalid({"kind": [_l("Unknown kind.")]})
+    name = (data.get("name") or "").strip()
+    checks = (
+        ("parent_id", _parent_error(kind, parent)),
+        ("name", _name_error(name)),
+        ("community_kind", _community_kind_error(kind, data)),
+        ("code", _length_error(data, "code", 32)),
+        ("address", _length_error(data, "address", 200)),
+    )
+    errors = {field: [message] for field, message in checks if message is not None}
     if errors:
         raise Invalid(errors)
     clean = {field: ((data.get(field) or "").strip() or None) for field in EDITABLE}

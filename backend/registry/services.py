@@ -246,47 +246,77 @@ def search_households(actor, *, q: str = "", grid_id: str | None = None, under: 
 
 # --- residents -------------------------------------------------------------------
 
-def _resident_fields(data, errors, partial):  # noqa: C901
+# Each check takes the submitted value and gives (the clean value, an error message or None).
+
+def _resident_name(value):
+    name = (value or "").strip()
+    if not name:
+        return name, _l("Required.")
+    if len(name) > 50:
+        return name, _l("At most %(n)s characters.", n=50)
+    return name, None
+
+
+def _resident_gender(value):
+    gender = value or None
+    if gender not in (None, *GENDERS):
+        return gender, _l("Choose male or female.")
+    return gender, None
+
+
+def _resident_birth_date(value):
+    if isinstance(value, str) and value:
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return None, _l("Not a date (YYYY-MM-DD).")
+    if isinstance(value, date) and value > clock.today():
+        return value, _l("The birth date is in the future.")
+    return value or None, None
+
+
+def _resident_text(limit):
+    def check(value):
+        text = (value or "").strip()
+        if len(text) > limit:
+            return text or None, _l("At most %(n)s characters.", n=limit)
+        return text or None, None
+    return check
+
+
+def _resident_id_number(value):
+    number = (value or "").strip().upper()
+    if number and not ID_NUMBER.match(number):
+        return number, _l("An ID card number has 18 characters: 17 digits and a digit or X.")
+    return number or None, None
+
+
+def _resident_phone(value):
+    phone = (value or "").strip()
+    if phone and not PHONE.match(phone):
+        return phone, _l("Not a phone number.")
+    return phone or None, None
+
+
+# field -> (its check, whether a new resident needs it even when it is not sent), in the order errors list them.
+RESIDENT_CHECKS = {
+    "name": (_resident_name, True),
+    "gender": (_resident_gender, False),
+    "birth_date": (_resident_birth_date, False),
+    "relation": (_resident_text(20), False),
+    "notes": (_resident_text(2000), False),
+    "id_number": (_resident_id_number, False),
+    "phone": (_resident_phone, False),
+}
+
+
+def _resident_fields(data, errors, partial):
     clean = {}
-    if "name" in data or not partial:
-        name = (data.get("name") or "").strip()
-        if not name:
-            errors["name"] = [_l("Required.")]
-        elif len(name) > 50:
-            errors["name"] = [_l("At most %(n)s characters.", n=50)]
-        clean["name"] = name
-    if "gender" in data:
-        gender = data.get("gender") or None
-        if gender not in (None, *GENDERS):
-            errors["gender"] = [_l("Choose male or female.")]
-        clean["gender"] = gender
-    if "birth_date" in data:
-        value = data.get("birth_date")
-        if isinstance(value, str) and value:
-            try:
-                value = date.fromisoformat(value)
-            except ValueError:
-                errors["birth_date"] = [_l("Not a date (YYYY-MM-DD).")]
-                value = None
-        if isinstance(value, date) and value > clock.today():
-            errors["birth_date"] = [_l("The birth date is in the future.")]
-        clean["birth_date"] = value or None
-    for field, limit in (("relation", 20), ("notes", 2000)):
-        if field in data:
-            value = (data.get(field) or "").strip()
-            if len(value) > limit:
-                errors[field] = [_l("At most %(n)s characters.", n=limit)]
-            clean[field] = value or None
-    if "id_number" in data:
-        value = (data.get("id_number") or "").strip().upper()
-        if value and not ID_NUMBER.match(value):
-            errors["id_number"] = [_l("An ID card number has 18 characters: 17 digits and a digit or X.")]
-        clean["id_number"] = value or None
-    if "phone" in data:
-        value = (data.get("phone") or "").strip()
-        if value and not PHONE.match(value):
-            errors["phone"] = [_l("Not a phone number.")]
-        clean["phone"] = value or None
+    for field, (check, required) in RESIDENT_CHECKS.items():
+        if field in data or (required and not partial):
+            clean[field], error = check(data.get(field))
+            if error is not None:
+                errors[field] = [error]
     return clean
 
 

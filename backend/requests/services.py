@@ -85,7 +85,7 @@ def categories(session, active_only: bool = True) -> list[RequestCategory]:
 
 # --- raising a request -------------------------------------------------------------
 
-def create_request(session, actor, data: dict, now=None) -> Request:  # noqa: C901
+def create_request(session, actor, data: dict, now=None) -> Request:
     """Raise a request: a resident for their household, or staff and workers on
     behalf of a resident (with their consent). Flushes; the caller commits."""
     now = now or utcnow()
@@ -95,31 +95,14 @@ def create_request(session, actor, data: dict, now=None) -> Request:  # noqa: C9
         clean = request_create.load(data)
     except ValidationError as exc:
         raise Invalid(exc.messages) from None
-    record_id = str(clean["id"]) if clean.get("id") else new_id()
-    if session.get(Request, record_id) is not None:
-        raise Conflict(_("A request with this id exists already."), {"id": [_("Already used.")]})
+    record_id = _new_record_id(session, clean)
     category = session.get(RequestCategory, clean["category"])
     if category is None or not category.active:
         raise Invalid({"category": [_l("Unknown category.")]})
     household, resident, grid = _placement(session, actor, clean)
     channel = clean.get("channel") or DEFAULT_CHANNEL.get(actor.role, "staff")
-    if actor.role == "resident":
-        if clean["on_behalf"]:
-            raise Invalid({"on_behalf": [_l("Residents raise requests for themselves.")]})
-        if channel != "app":
-            raise Invalid({"channel": [_l("Residents raise requests in the app.")]})
-    else:
-        if not clean["on_behalf"]:
-            raise Invalid({"on_behalf": [_l("Staff raise requests on behalf of a resident: set on_behalf.")]})
-        if not clean["consent"]:
-            raise Invalid({"consent": [_l("Note that the resident agreed to this request being raised for "
-                                          "them.")]})
-        if channel == "app":
-            raise Invalid({"channel": [_l("The app channel is the resident's own.")]})
-    name = (clean.get("requester_name") or "").strip()
-    if not name:
-        name = resident.name if resident is not None else (
-            actor.display_name if actor.role == "resident" else (household.head_name if household else ""))
+    _check_raiser(actor, clean, channel)
+    name = _requester_name(actor, clean, household, resident)
     request = Request(
         id=record_id, community_id=grid.parent_id, grid_id=grid.id,
         household_id=household.id if household else None, category=category.code,
@@ -141,9 +124,56 @@ def create_request(session, actor, data: dict, now=None) -> Request:  # noqa: C9
     return request
 
 
-def _placement(session, actor, clean):  # noqa: C901
+def _new_record_id(session, clean) -> str:
+    """The id the client chose (offline), or a new one; a used id is a conflict."""
+    record_id = str(clean["id"]) if clean.get("id") else new_id()
+    if session.get(Request, record_id) is not None:
+        raise Conflict(_("A request with this id exists already."), {"id": [_("Already used.")]})
+    return record_id
+
+
+def _check_raiser(actor, clean, channel) -> None:
+    """Residents raise their own requests in the app; everyone else raises them for a
+    resident who agreed, through another channel."""
+    if actor.role == "resident":
+        if clean["on_behalf"]:
+            raise Invalid({"on_behalf": [_l("Residents raise requests for themselves.")]})
+        if channel != "app":
+            raise Invalid({"channel": [_l("Residents raise requests in the app.")]})
+        return
+    if not clean["on_behalf"]:
+        raise Invalid({"on_behalf": [_l("Staff raise requests on behalf of a resident: set on_behalf.")]})
+    if not clean["consent"]:
+        raise Invalid({"consent": [_l("Note that the resident agreed to this request being raised for "
+                                      "them.")]})
+    if channel == "app":
+        raise Invalid({"channel": [_l("The app channel is the resident's own.")]})
+
+
+def _requester_name(actor, clean, household, resident) -> str:
+    """The name given, else the resident's, the raising resident's own, or the household head's."""
+    name = (clean.get("requester_name") or "").strip()
+    if name:
+        return name
+    if resident is not None:
+        return resident.name
+    if actor.role == "resident":
+        return actor.display_name
+    return household.head_name if household else ""
+
+
+def _placement(session, actor, clean):
     """(household, resident, grid) the new request belongs to, checked against the actor's reach."""
-    household = resident = grid = None
+    household, resident = _named_household(session, actor, clean)
+    if household is not None:
+        return household, resident, _household_grid(actor, household, clean)
+    if clean.get("grid_id"):
+        return None, None, _named_grid(session, actor, clean)
+    raise Invalid({"household_id": [_l("Name the resident or the household the request is for.")]})
+
+
+def _named_household(session, actor, clean):
+    """(household, resident) named by the data (a resident, else a household), else a resident's own."""
     if clean.get("resident_id"):
         resident = session.get(Resident, clean["resident_id"])
         if resident is None or resident.retired_at is not None or not policy.can(actor, policy.READ, resident):
@@ -151,31 +181,39 @@ def _placement(session, actor, clean):  # noqa: C901
         household = resident.household
         if clean.get("household_id") and clean["household_id"] != household.id:
             raise Invalid({"resident_id": [_l("This resident does not live in that household.")]})
-    elif clean.get("household_id"):
+        return household, resident
+    if clean.get("household_id"):
         household = session.get(Household, clean["household_id"])
         if household is None or not policy.can(actor, policy.READ, household):
             raise Invalid({"household_id": [_l("No such household in your area.")]})
-    elif actor.role == "resident":
-        household = actor.household
-        if household is None:
+        return household, None
+    if actor.role == "resident":
+        if actor.household is None:
             raise Invalid({"household_id": [_l("Your account is not linked to a household yet.")]})
-    if household is not None:
-        if household.retired_at is not None:
-            raise Invalid({"household_id": [_l("This household is retired.")]})
-        if not request_policy.can_raise_request(actor, household=household):
-            raise Refused()
-        grid = household.grid
-        if clean.get("grid_id") and clean["grid_id"] != grid.id:
-            raise Invalid({"grid_id": [_l("The household lies in another grid.")]})
-        return household, resident, grid
-    if clean.get("grid_id"):
-        grid = session.get(Node, clean["grid_id"])
-        if grid is None or grid.kind != "grid" or not policy.can(actor, policy.READ, grid):
-            raise Invalid({"grid_id": [_l("No such grid in your area.")]})
-        if not request_policy.can_raise_request(actor, grid=grid):
-            raise Invalid({"household_id": [_l("Name the resident or the household the request is for.")]})
-        return None, None, grid
-    raise Invalid({"household_id": [_l("Name the resident or the household the request is for.")]})
+        return actor.household, None
+    return None, None
+
+
+def _household_grid(actor, household, clean) -> Node:
+    """The grid of a request about `household`, if the actor may raise one there."""
+    if household.retired_at is not None:
+        raise Invalid({"household_id": [_l("This household is retired.")]})
+    if not request_policy.can_raise_request(actor, household=household):
+        raise Refused()
+    grid = household.grid
+    if clean.get("grid_id") and clean["grid_id"] != grid.id:
+        raise Invalid({"grid_id": [_l("The household lies in another grid.")]})
+    return grid
+
+
+def _named_grid(session, actor, clean) -> Node:
+    """The grid of a request about no household, if the actor may raise one there."""
+    grid = session.get(Node, clean["grid_id"])
+    if grid is None or grid.kind != "grid" or not policy.can(actor, policy.READ, grid):
+        raise Invalid({"grid_id": [_l("No such grid in your area.")]})
+    if not request_policy.can_raise_request(actor, grid=grid):
+        raise Invalid({"household_id": [_l("Name the resident or the household the request is for.")]})
+    return grid
 
 
 def create_open311_request(session, issuer, community, data: dict, now=None) -> Request:
@@ -311,54 +349,89 @@ def apply_rating(session, actor, request, score: int, comment: str, rating_id: s
 ratings.register_target("request", Request, apply_rating)
 
 
-def _apply(session, actor, request, action, clean, now) -> RequestEvent:  # noqa: C901
+def _apply(session, actor, request, action, clean, now) -> RequestEvent:
     _states, to_status, kind = TRANSITIONS[action]
     from_status = request.status
     data = {"from_status": from_status, "to_status": to_status or from_status}
-    if action == "accept":
-        request.accepted_at = now
-        deadlines.start_resolve_clock(session, request, now)
-    elif action == "dispatch":
-        assignee, department = _dispatch_target(session, request, clean)
-        request.assignee_id = assignee.id if assignee else None
-        request.department_id = department.id if department else None
-        data.update(assignee_id=request.assignee_id, assignee_name=assignee.display_name if assignee else None,
-                    department_id=request.department_id, department_name=department.name if department else None)
-    elif action == "return":
-        data.update(assignee_id=request.assignee_id, department_id=request.department_id)
-        request.assignee_id = request.department_id = None
-    elif action == "escalate":
-        _escalate(session, request, now)
-        data.update(level=request.level, holder_node_id=request.holder_node_id)
-    elif action == "respond":
-        if clean.get("department_id"):
-            department = _department(session, request, clean["department_id"], "department_id")
-            request.department_id = department.id
-            data.update(department_id=department.id, department_name=department.name)
-        data.update(level=request.level)
-    elif action == "resolve":
-        request.resolved_at = now
-    elif action == "rate":
-        request.closed_at = now
-        data.update(score=clean["score"], rating_id=clean["rating_id"])
-    elif action == "reopen":
-        request.resolved_at = request.closed_at = None
-        request.resolve_due_at = None
-        deadlines.start_accept_clock(session, request, now)
-    elif action == "merge":
-        target = _merge_target(session, request, clean.get("duplicate_of_id"))
-        request.duplicate_of_id = target.id
-        request.closed_at = now
-        data.update(duplicate_of_id=target.id)
-    elif action == "withdraw":
-        request.closed_at = now
-    elif action == "place":
-        data.update(_place(session, request, clean.get("grid_id")))
+    effect = EFFECTS.get(action)
+    if effect is not None:
+        effect(session, request, clean, now, data)
     if to_status:
         request.status = to_status
     request.updated_at = now
     photos = clean.get("photos") or []
     return _event(session, request, actor, kind, clean.get("message") or "", now, data=data, photos=photos)
+
+
+# What each action does to the request beyond its status, and what it adds to the event's data.
+# Each takes (session, request, clean, now, data); actions without an entry only change the status.
+
+def _on_accept(session, request, clean, now, data) -> None:
+    request.accepted_at = now
+    deadlines.start_resolve_clock(session, request, now)
+
+
+def _on_dispatch(session, request, clean, now, data) -> None:
+    assignee, department = _dispatch_target(session, request, clean)
+    request.assignee_id = assignee.id if assignee else None
+    request.department_id = department.id if department else None
+    data.update(assignee_id=request.assignee_id, assignee_name=assignee.display_name if assignee else None,
+                department_id=request.department_id, department_name=department.name if department else None)
+
+
+def _on_return(session, request, clean, now, data) -> None:
+    data.update(assignee_id=request.assignee_id, department_id=request.department_id)
+    request.assignee_id = request.department_id = None
+
+
+def _on_escalate(session, request, clean, now, data) -> None:
+    _escalate(session, request, now)
+    data.update(level=request.level, holder_node_id=request.holder_node_id)
+
+
+def _on_respond(session, request, clean, now, data) -> None:
+    if clean.get("department_id"):
+        department = _department(session, request, clean["department_id"], "department_id")
+        request.department_id = department.id
+        data.update(department_id=department.id, department_name=department.name)
+    data.update(level=request.level)
+
+
+def _on_resolve(session, request, clean, now, data) -> None:
+    request.resolved_at = now
+
+
+def _on_rate(session, request, clean, now, data) -> None:
+    request.closed_at = now
+    data.update(score=clean["score"], rating_id=clean["rating_id"])
+
+
+def _on_reopen(session, request, clean, now, data) -> None:
+    request.resolved_at = request.closed_at = None
+    request.resolve_due_at = None
+    deadlines.start_accept_clock(session, request, now)
+
+
+def _on_merge(session, request, clean, now, data) -> None:
+    target = _merge_target(session, request, clean.get("duplicate_of_id"))
+    request.duplicate_of_id = target.id
+    request.closed_at = now
+    data.update(duplicate_of_id=target.id)
+
+
+def _on_withdraw(session, request, clean, now, data) -> None:
+    request.closed_at = now
+
+
+def _on_place(session, request, clean, now, data) -> None:
+    data.update(_place(session, request, clean.get("grid_id")))
+
+
+EFFECTS = {
+    "accept": _on_accept, "dispatch": _on_dispatch, "return": _on_return, "escalate": _on_escalate,
+    "respond": _on_respond, "resolve": _on_resolve, "rate": _on_rate, "reopen": _on_reopen,
+    "merge": _on_merge, "withdraw": _on_withdraw, "place": _on_place,
+}
 
 
 def _dispatch_target(session, request, clean):
