@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/check_fast_paths.py [--examples 20000]
 
-- backend/visits/services.py `_quick_load` must give exactly what
+- backend/fieldwork/visits/services.py `_quick_load` must give exactly what
   `visit_create.load` gives (same values, same types) whenever it answers,
   and never answer for input the schema refuses;
 - sync/collections.py `_decode_column` must give what one json.loads per
@@ -113,8 +113,8 @@ def main() -> int:
     from marshmallow import ValidationError
 
     from backend import create_app
-    from backend.visits.schemas import visit_create
-    from backend.visits.services import _quick_load
+    from backend.fieldwork.visits.schemas import visit_create
+    from backend.fieldwork.visits.services import _quick_load
     from sync.collections import _decode_column
 
     app = create_app({"SECRET_KEY": "check", "SQLALCHEMY_DATABASE_URI": "sqlite://"})

@@ -25,7 +25,7 @@ from sqlalchemy.orm import scoped_session
 from backend import clock
 from backend.common import is_uuid, utcnow
 from backend.errors import ApiError, Conflict, DomainError, Gone, Invalid, Refused
-from backend.fieldwork import PLAIN_TIME
+from backend.fieldwork.records import PLAIN_TIME
 from sync import scope as scopes
 from sync.apply import APPLIERS, Rejected
 from sync.bulk import insert_rows

@@ -15,12 +15,12 @@ from backend.auth.models import Device, User
 from backend.auth.passwords import hash_password
 from backend.common import new_id, utcnow
 from backend.extensions import db
+from backend.fieldwork.patrols.models import PatrolReport
+from backend.fieldwork.visits.models import Visit, VisitTask
 from backend.org.models import Node
-from backend.patrols.models import PatrolReport
 from backend.registry import sensitive
 from backend.registry.models import CareTag, Household, Resident
 from backend.requests.models import Department
-from backend.visits.models import Visit, VisitTask
 
 PASSWORD = "demo-pass-2026"
 

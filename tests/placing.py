@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from backend.extensions import db
-from backend.patrols import services as patrols
+from backend.fieldwork.patrols import services as patrols
+from backend.fieldwork.visits import services as visits
+from backend.fieldwork.visits.models import VisitTask
 from backend.ratings import services as ratings
 from backend.requests import services as requests
 from backend.requests.models import RequestEvent
-from backend.visits import services as visits
-from backend.visits.models import VisitTask
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from marshmallow import fields, validate
 
-from backend.fieldwork import Location, Photos, PhotoTimes
+from backend.fieldwork.records import Location, Photos, PhotoTimes
 from backend.requests.models import CHANNELS
 from backend.schema import Strict
 

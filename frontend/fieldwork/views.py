@@ -1,7 +1,7 @@
 """Field work for the office: visits and patrol reports as they arrive (with
 their photos), visit coverage, overdue tasks, and the visit rules that
 generate the tasks. Views are thin: the queries live in
-backend.visits.reports, the rules in backend.visits.services, access in
+backend.fieldwork.visits.reports, the rules in backend.fieldwork.visits.services, access in
 backend.auth.policy (scoped queries, sync.attachments.may_read for photos)."""
 
 import re
@@ -15,10 +15,10 @@ from flask_login import current_user, login_required
 
 from backend.errors import Invalid, Refused
 from backend.extensions import db
+from backend.fieldwork.patrols.models import CATEGORIES
+from backend.fieldwork.visits import reports, services
+from backend.fieldwork.visits.models import FINDINGS
 from backend.org.models import Node
-from backend.patrols.models import CATEGORIES
-from backend.visits import reports, services
-from backend.visits.models import FINDINGS
 from frontend.render import done, form_page, int_arg, page
 from sync import attachments
 from sync.models import Attachment

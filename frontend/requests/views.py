@@ -20,6 +20,7 @@ from backend.auth import policy
 from backend.common import utcnow
 from backend.errors import Conflict, Invalid, Refused
 from backend.extensions import db
+from backend.fieldwork.visits import reports
 from backend.org.models import Node
 from backend.registry import policy as registry_policy
 from backend.registry import sensitive
@@ -27,7 +28,6 @@ from backend.registry.models import Household, Resident
 from backend.requests import deadlines, inbox, services
 from backend.requests import policy as request_policy
 from backend.requests.models import LEVELS, OPEN_STATES, STATUSES, Department, ReplyTemplate, Request
-from backend.visits import reports
 from frontend.render import done, form_page, int_arg, page
 from sync import attachments
 

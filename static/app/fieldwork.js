@@ -1,4 +1,4 @@
-// Visits' screens in the field app (the visits area, backend/visits/__init__.py): today's visit
+// Visits' screens in the field app (the visits area, backend/fieldwork/visits/__init__.py): today's visit
 // tasks and the visit form. The screens themselves are in screens.js.
 import { tasksScreen, visitScreen } from "./screens.js";
 

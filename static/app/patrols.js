@@ -1,4 +1,4 @@
-// The patrol report form in the field app (the patrols area, backend/patrols/__init__.py).
+// The patrol report form in the field app (the patrols area, backend/fieldwork/patrols/__init__.py).
 import { patrolScreen } from "./screens.js";
 
 export const routes = [

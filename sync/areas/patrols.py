@@ -1,7 +1,7 @@
 """Patrol reports' collection (append-only), its applier and wire record."""
 
-from backend.patrols import services as patrols
-from backend.patrols.models import PatrolReport
+from backend.fieldwork.patrols import services as patrols
+from backend.fieldwork.patrols.models import PatrolReport
 from sync.apply import AppendApplier
 from sync.collections import APPEND_ONLY, Collection
 from sync.wire import LOCATION, PHOTO_TIMES, PHOTOS, STRING

@@ -3,10 +3,10 @@
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from backend.fieldwork.visits import services as visits
+from backend.fieldwork.visits.models import Visit, VisitTask
 from backend.org.models import Node
 from backend.registry.models import Household
-from backend.visits import services as visits
-from backend.visits.models import Visit, VisitTask
 from sync.apply import AppendApplier, ReadOnlyApplier
 from sync.collections import APPEND_ONLY, READ_ONLY, Collection
 from sync.wire import LOCATION, NULLABLE, PHOTO_TIMES, PHOTOS, STRING, TAGS

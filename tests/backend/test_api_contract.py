@@ -28,7 +28,7 @@ from schemathesis.generation.modes import GenerationMode
 
 from backend.common import utcnow
 from backend.extensions import db
-from backend.visits.models import VisitTask
+from backend.fieldwork.visits.models import VisitTask
 
 # Examples per (operation, mode, path ids): the fixed seed's, then the random seed's.
 FIXED_EXAMPLES = int(os.environ.get("LINLI_CONTRACT_EXAMPLES", "12"))

@@ -21,6 +21,7 @@ from backend.auth import policy
 from backend.auth.models import User
 from backend.errors import ApiError, Invalid, NotAllowedNow, Refused
 from backend.extensions import db
+from backend.fieldwork.visits.models import Visit, VisitTask
 from backend.org import services as org
 from backend.org.models import Node
 from backend.ratings.models import Rating
@@ -28,7 +29,6 @@ from backend.registry import services as registry
 from backend.registry.models import Household, Resident
 from backend.requests import services as requests
 from backend.requests.models import Request, RequestEvent
-from backend.visits.models import Visit, VisitTask
 from sync.pull import pull
 from tests.factories import build_world, empty_database, household, node, resident
 from tests.placing import h1_life

@@ -135,8 +135,8 @@ def test_opens_offline_from_the_service_worker_with_the_workers_households(phone
 def test_offline_visits_and_patrol_survive_a_closed_tab_and_sync_exactly_once(phone, world):
     from PIL import Image
 
-    from backend.patrols.models import PatrolReport
-    from backend.visits.models import Visit
+    from backend.fieldwork.patrols.models import PatrolReport
+    from backend.fieldwork.visits.models import Visit
     from sync.models import Attachment, AttachmentRef
 
     big = image((3000, 2000), (20, 90, 160), "JPEG", exif=True)
@@ -200,7 +200,7 @@ def test_offline_visits_and_patrol_survive_a_closed_tab_and_sync_exactly_once(ph
 
 
 def test_network_drop_in_the_middle_of_a_push_loses_and_doubles_nothing(phone, world):
-    from backend.visits.models import Visit
+    from backend.fieldwork.visits.models import Visit
 
     page = signed_in_offline(phone)
     record_visit(page, "断网中的走访")
@@ -235,8 +235,8 @@ def test_network_drop_in_the_middle_of_a_push_loses_and_doubles_nothing(phone, w
 
 
 def test_the_phones_position_is_recorded_only_when_asked_and_a_refusal_saves_without_it(browser, live_server, world):
-    from backend.patrols.models import PatrolReport
-    from backend.visits.models import Visit
+    from backend.fieldwork.patrols.models import PatrolReport
+    from backend.fieldwork.visits.models import Visit
 
     home = {"latitude": 39.9075, "longitude": 116.3972}
     phone = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 360, "height": 740},
@@ -278,9 +278,9 @@ def test_the_phones_position_is_recorded_only_when_asked_and_a_refusal_saves_wit
 
 
 def test_a_rejected_visit_is_shown_with_its_reason(phone, world):
+    from backend.fieldwork.visits.models import Visit
     from backend.registry import services as registry
     from backend.registry.models import Household
-    from backend.visits.models import Visit
 
     staff_id, household_id, grid_id = world.staff1.id, world.H1.id, world.G2.id
     page = signed_in_offline(phone)
@@ -339,7 +339,7 @@ def test_staff_and_worker_edit_a_household_the_later_edit_wins_and_the_worker_is
 def test_a_revoked_token_asks_to_sign_in_again_and_keeps_the_outbox(phone, world):
     from backend.auth import services as auth
     from backend.auth.models import Device, User
-    from backend.visits.models import Visit
+    from backend.fieldwork.visits.models import Visit
 
     staff_id, worker_id = world.staff1.id, world.worker1.id
     page = signed_in_offline(phone)
@@ -361,7 +361,7 @@ def test_a_revoked_token_asks_to_sign_in_again_and_keeps_the_outbox(phone, world
 
 
 def test_a_new_version_deployed_while_changes_wait_still_pushes_them(phone, world, app):
-    from backend.visits.models import Visit
+    from backend.fieldwork.visits.models import Visit
 
     # The server refuses pushes until the new version has taken over, from
     # the start: now and then a visit recorded with the context offline
@@ -410,7 +410,7 @@ def test_a_new_version_deployed_while_changes_wait_still_pushes_them(phone, worl
 def test_signing_in_as_someone_else_never_drops_unsent_work_without_asking(phone, world):
     from backend.auth import services as auth
     from backend.auth.models import Device, User
-    from backend.visits.models import Visit
+    from backend.fieldwork.visits.models import Visit
 
     staff_id, worker_id = world.staff1.id, world.worker1.id
     page = signed_in_offline(phone)

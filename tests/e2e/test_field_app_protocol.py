@@ -48,7 +48,7 @@ def household_visits(page, address=H1_ADDRESS):
 
 
 def test_a_push_too_large_is_split_until_the_server_takes_it(phone, world):  # noqa: F811
-    from backend.visits.models import Visit
+    from backend.fieldwork.visits.models import Visit
 
     page = signed_in_offline(phone)
     for notes in ("拆分一", "拆分二", "拆分三"):
@@ -83,7 +83,7 @@ def test_a_push_too_large_is_split_until_the_server_takes_it(phone, world):  # n
 
 
 def test_a_reset_pull_drops_the_synced_copy_keeps_the_outbox_and_starts_over(phone, world):  # noqa: F811
-    from backend.visits.models import Visit
+    from backend.fieldwork.visits.models import Visit
 
     page = open_app(phone)
     sign_in(page)
@@ -169,7 +169,7 @@ def test_a_reset_pull_drops_the_synced_copy_keeps_the_outbox_and_starts_over(pho
 
 
 def test_an_upgrade_demand_keeps_the_outbox_updates_the_app_and_pushes_after(phone, world, app):  # noqa: F811
-    from backend.visits.models import Visit
+    from backend.fieldwork.visits.models import Visit
 
     page = open_app(phone)
     sign_in(page)

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from backend.audit.models import AuditEntry
 from backend.extensions import db
+from backend.fieldwork.visits.models import Visit
 from backend.registry.models import Household
-from backend.visits.models import Visit
 from sync.models import AppliedMutation, Conflict
 from tests.faults.conftest import HttpClient
 from tests.sync.conftest import Device

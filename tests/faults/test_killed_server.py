@@ -20,7 +20,7 @@ import requests
 from sqlalchemy import func, select
 
 from backend.extensions import db
-from backend.visits.models import Visit
+from backend.fieldwork.visits.models import Visit
 from sync.models import AppliedMutation
 from tests.faults.conftest import HttpClient
 from tests.sync.conftest import Device

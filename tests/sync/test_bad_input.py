@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.extensions import db
-from backend.visits.models import Visit
+from backend.fieldwork.visits.models import Visit
 from sync.models import AppliedMutation
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.common import utcnow
 from backend.extensions import db
-from backend.visits.models import Visit, VisitTask
+from backend.fieldwork.visits.models import Visit, VisitTask
 from sync.bulk import insert_rows
 from sync.models import AttachmentRef
 

@@ -23,9 +23,9 @@ from backend import clock
 from backend.auth import policy
 from backend.auth.models import User
 from backend.extensions import db
+from backend.fieldwork.visits.models import Visit
 from backend.registry import services
 from backend.registry.models import Household, Resident
-from backend.visits.models import Visit
 from sync import push as push_module
 from sync import scope as scopes
 from sync.collections import REGISTRY

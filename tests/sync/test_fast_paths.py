@@ -90,8 +90,8 @@ def test_a_mutation_without_client_time_keeps_the_servers_time_of_its_arrival(ap
 @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=visit_data()[1])
 def test_quick_load_agrees_with_the_visit_schema(app, data):
-    from backend.visits.schemas import visit_create
-    from backend.visits.services import _quick_load
+    from backend.fieldwork.visits.schemas import visit_create
+    from backend.fieldwork.visits.services import _quick_load
 
     with app.app_context():
         quick = _quick_load(data)

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from backend.auth import policy
 from backend.extensions import db
-from backend.patrols import services as patrols
-from backend.patrols.models import PatrolReport
-from backend.visits import services as visits
-from backend.visits.models import Visit, VisitTask
+from backend.fieldwork.patrols import services as patrols
+from backend.fieldwork.patrols.models import PatrolReport
+from backend.fieldwork.visits import services as visits
+from backend.fieldwork.visits.models import Visit, VisitTask
 from tests.factories import VisitTaskFactory
 
 ROLES = ["admin", "district1", "street1", "street2", "staff1", "staff2", "worker1", "worker2", "station1",

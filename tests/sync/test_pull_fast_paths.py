@@ -110,7 +110,7 @@ LOCATIONS = st.one_of(st.none(), st.fixed_dictionaries(
 }), min_size=1, max_size=8))
 def test_pulled_rows_read_as_stored_text_give_the_records(world, visits):
     from backend.extensions import db
-    from backend.visits.models import Visit
+    from backend.fieldwork.visits.models import Visit
 
     household, worker = world.H1, world.worker1
     before = db.session.scalar(select(Visit.version).order_by(Visit.version.desc()).limit(1)) or 0

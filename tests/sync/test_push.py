@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy import func, select
 
 from backend.extensions import db
-from backend.visits.models import Visit
+from backend.fieldwork.visits.models import Visit
 from sync.models import AppliedMutation, Conflict
 from tests.factories import VisitTaskFactory
 

@@ -5,13 +5,13 @@ steps and ratings, patrol reports."""
 from sqlalchemy import select
 
 from backend.extensions import db
+from backend.fieldwork.patrols.models import PatrolReport
+from backend.fieldwork.visits.models import Visit, VisitTask
 from backend.org import services as org
-from backend.patrols.models import PatrolReport
 from backend.ratings.models import Rating
 from backend.registry.models import Household, Resident
 from backend.requests import services as requests
 from backend.requests.models import Request, RequestEvent
-from backend.visits.models import Visit, VisitTask
 from sync.models import Tombstone
 from tests.placing import h1_life
 

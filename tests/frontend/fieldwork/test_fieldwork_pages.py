@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from backend.common import new_id
 from backend.extensions import db
-from backend.patrols import services as patrols
-from backend.visits import reports, services
-from backend.visits.models import VisitTask
+from backend.fieldwork.patrols import services as patrols
+from backend.fieldwork.visits import reports, services
+from backend.fieldwork.visits.models import VisitTask
 from sync.attachments import strip_metadata
 from tests.factories import household, node, resident
 

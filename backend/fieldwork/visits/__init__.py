@@ -6,15 +6,15 @@ from backend.areas import OFFICE, Area, FieldApp, NavEntry, Store
 
 AREA = Area(
     name="visits",
-    models=("backend.visits.models",),
-    policy="backend.visits.policy",
-    api=("backend.visits.api:bp",),
+    models=("backend.fieldwork.visits.models",),
+    policy="backend.fieldwork.visits.policy",
+    api=("backend.fieldwork.visits.api:bp",),
     pages=("frontend.fieldwork.views:bp",),
-    cli=("backend.visits.cli:generate_visit_tasks_command",),
-    schemas=("backend.visits.schemas", "backend.visits.api"),
+    cli=("backend.fieldwork.visits.cli:generate_visit_tasks_command",),
+    schemas=("backend.fieldwork.visits.schemas", "backend.fieldwork.visits.api"),
     nav=(NavEntry(_l("Field work"), "fieldwork_pages.visits", OFFICE, order=60),),
     sync="sync.areas.visits",
     field_app=FieldApp(module="fieldwork.js", stores=(Store("visit_tasks", "household_id"),
                                                       Store("visits", "household_id"))),
-    seed="backend.visits.demo:seed",
+    seed="backend.fieldwork.visits.demo:seed",
 )

@@ -3,7 +3,7 @@ from typing import Annotated
 import msgspec
 from marshmallow import fields, validate
 
-from backend.fieldwork import MAX_PHOTOS, PLAIN_TIME, AwareDateTime, Location, Photos, PhotoTimes, Strict
+from backend.fieldwork.records import MAX_PHOTOS, PLAIN_TIME, AwareDateTime, Location, Photos, PhotoTimes, Strict
 
 
 class VisitCreate(Strict):

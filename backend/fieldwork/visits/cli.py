@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 @with_appcontext
 def generate_visit_tasks_command(community_ids, day):
     """Create, update and cancel visit tasks from each community's visit rules."""
-    from backend.visits import services
+    from backend.fieldwork.visits import services
 
     today = day.date() if day else services.local_today()
     found = services.communities(community_ids or None)

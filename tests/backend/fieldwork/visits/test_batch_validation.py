@@ -9,7 +9,7 @@ import pytest
 from backend.common import utcnow
 from backend.errors import Invalid, Refused
 from backend.extensions import db
-from backend.visits.services import validate_many, validate_new
+from backend.fieldwork.visits.services import validate_many, validate_new
 from tests.factories import household
 
 SHA = "ab" * 32

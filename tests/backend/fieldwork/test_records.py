@@ -1,4 +1,4 @@
-"""The fields every field record shares (backend/fieldwork.py): photos that are
+"""The fields every field record shares (backend/fieldwork/records.py): photos that are
 not names are refused as bad input naming the field, through every endpoint
 that takes them, never a 500."""
 

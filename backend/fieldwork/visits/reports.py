@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 from backend.auth import policy
 from backend.auth.models import User
 from backend.extensions import db
+from backend.fieldwork.patrols.models import PatrolReport
+from backend.fieldwork.visits import services
+from backend.fieldwork.visits.models import Visit, VisitTask
 from backend.org.models import Node
-from backend.patrols.models import PatrolReport
 from backend.registry import policy as registry_policy
 from backend.registry.models import CareTag, Household
-from backend.visits import services
-from backend.visits.models import Visit, VisitTask
 
 # Who sees the field-work pages: the offices, community staff and station operators.
 VIEWERS = ("admin", "district_officer", "street_officer", "community_staff", "station_operator")

@@ -6,9 +6,9 @@ from marshmallow import ValidationError
 from backend.common import utcnow
 from backend.errors import Invalid
 from backend.extensions import db
+from backend.fieldwork.patrols.models import PatrolReport
+from backend.fieldwork.patrols.schemas import patrol_create
 from backend.org.models import Node
-from backend.patrols.models import PatrolReport
-from backend.patrols.schemas import patrol_create
 from backend.registry import policy as registry_policy
 
 

@@ -10,9 +10,9 @@ from backend.auth.bearer import token_required
 from backend.common import is_uuid, new_id
 from backend.errors import ApiError
 from backend.extensions import db
+from backend.fieldwork.patrols import services
+from backend.fieldwork.patrols.models import CATEGORIES, PatrolReport
 from backend.pagination import page_args, page_meta
-from backend.patrols import services
-from backend.patrols.models import CATEGORIES, PatrolReport
 from backend.registry import policy as registry_policy
 
 bp = Blueprint("patrols_api", __name__, url_prefix="/api/v1")

@@ -68,7 +68,7 @@ class Visit(Versioned, db.Model):
 class VisitRule(db.Model):
     """How often a community visits households with a care tag. A community
     without a row for a tag follows the product default
-    (backend.visits.services.DEFAULT_INTERVALS)."""
+    (backend.fieldwork.visits.services.DEFAULT_INTERVALS)."""
 
     __tablename__ = "visit_rules"
     __table_args__ = (UniqueConstraint("community_id", "tag_code"),)

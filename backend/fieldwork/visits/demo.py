@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 
 from backend.auth.models import User, user_scopes
 from backend.extensions import db
+from backend.fieldwork.patrols import services as patrols
+from backend.fieldwork.patrols.models import CATEGORIES, PatrolReport
+from backend.fieldwork.visits import services
+from backend.fieldwork.visits.models import Visit, VisitTask
 from backend.org.models import Node
-from backend.patrols import services as patrols
-from backend.patrols.models import CATEGORIES, PatrolReport
-from backend.visits import services
-from backend.visits.models import Visit, VisitTask
 
 NEGLECTED = 0.08        # households nobody gets round to
 WORKER_DILIGENCE = 0.6  # chance a worker visits a due household on a given day

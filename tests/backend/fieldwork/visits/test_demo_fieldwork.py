@@ -5,10 +5,10 @@ from sqlalchemy import func, select
 
 from backend.auth.models import User
 from backend.extensions import db
-from backend.patrols.models import PatrolReport
+from backend.fieldwork.patrols.models import PatrolReport
+from backend.fieldwork.visits import services
+from backend.fieldwork.visits.models import Visit, VisitTask
 from backend.seed import demo
-from backend.visits import services
-from backend.visits.models import Visit, VisitTask
 
 
 def test_the_demo_city_has_field_work(ctx):

@@ -13,10 +13,10 @@ from backend.auth.bearer import token_required
 from backend.common import is_uuid, new_id
 from backend.errors import ApiError
 from backend.extensions import db
+from backend.fieldwork.visits import services
+from backend.fieldwork.visits.models import Visit, VisitTask
 from backend.pagination import page_args, page_meta
 from backend.registry import policy as registry_policy
-from backend.visits import services
-from backend.visits.models import Visit, VisitTask
 
 bp = Blueprint("visits_api", __name__, url_prefix="/api/v1")
 

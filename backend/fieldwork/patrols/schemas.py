@@ -1,7 +1,7 @@
 from marshmallow import fields, validate
 
-from backend.fieldwork import AwareDateTime, Location, Photos, PhotoTimes, Strict
-from backend.patrols.models import CATEGORIES
+from backend.fieldwork.patrols.models import CATEGORIES
+from backend.fieldwork.records import AwareDateTime, Location, Photos, PhotoTimes, Strict
 
 
 class PatrolCreate(Strict):

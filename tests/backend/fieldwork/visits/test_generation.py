@@ -11,9 +11,9 @@ from sqlalchemy import select
 from backend import clock
 from backend.common import new_id
 from backend.extensions import db
+from backend.fieldwork.visits import services
+from backend.fieldwork.visits.models import VisitTask
 from backend.registry import services as registry
-from backend.visits import services
-from backend.visits.models import VisitTask
 from tests.factories import CareTagFactory, user
 
 
@@ -175,7 +175,7 @@ def test_tasks_reach_the_grid_workers_device(world, today, device):
 
 def test_the_command(world, app, today):
     runner = CliRunner()
-    from backend.visits.cli import generate_visit_tasks_command
+    from backend.fieldwork.visits.cli import generate_visit_tasks_command
 
     out = runner.invoke(generate_visit_tasks_command, ["--date", today.isoformat()], obj=_script_info(app))
     assert out.exit_code == 0, out.output

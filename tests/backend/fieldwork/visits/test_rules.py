@@ -7,8 +7,8 @@ from sqlalchemy import select
 from backend.audit.models import AuditEntry
 from backend.errors import Invalid, Refused
 from backend.extensions import db
-from backend.visits import services
-from backend.visits.models import VisitRule
+from backend.fieldwork.visits import services
+from backend.fieldwork.visits.models import VisitRule
 
 
 def _by_code(community):

@@ -17,12 +17,12 @@ from backend.auth.models import User, user_scopes
 from backend.common import utcnow
 from backend.errors import Invalid, Refused
 from backend.extensions import db
-from backend.fieldwork import MAX_PHOTOS
+from backend.fieldwork.records import MAX_PHOTOS
+from backend.fieldwork.visits.models import Visit, VisitRule, VisitTask
+from backend.fieldwork.visits.schemas import PlainVisit, visit_create
 from backend.org.models import Node
 from backend.registry import policy as registry_policy
 from backend.registry.models import CareTag, Household, Resident, household_care_tags, resident_care_tags
-from backend.visits.models import Visit, VisitRule, VisitTask
-from backend.visits.schemas import PlainVisit, visit_create
 
 
 def _moment(text: str, horizon: datetime) -> datetime | None:
