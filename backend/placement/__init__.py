@@ -5,8 +5,9 @@ A model that lives somewhere says so in its class body:
 
     __placement__ = Placement(Household, via="household_id")
 
-`parent` is the model it hangs under, or a node kind of the tree (BUILDING,
-GRID, COMMUNITY); `via` is the column naming that parent. The record's other
+`parent` is the model it hangs under (its class, or its name where importing
+it would make a loop: a rating names "Request"), or a node kind of the tree
+(BUILDING, GRID, COMMUNITY); `via` is the column naming that parent. The record's other
 placement columns (PLACEMENT_COLUMNS it has besides `via`) are copied from the
 parent: a model parent gives its own placement columns, a node gives the ids of
 itself and its ancestors by kind (a building: building_id, grid_id,
@@ -41,14 +42,14 @@ PLACEMENT_COLUMNS = ("community_id", "grid_id", "building_id", "household_id")
 
 @dataclass(frozen=True)
 class Placement:
-    parent: object  # a model class, or one of NODE_KINDS
+    parent: object  # a model class or its name ("Request"), or one of NODE_KINDS
     via: str
     when: dict = field(default_factory=dict)
     after: str | None = None
 
     @property
     def on_node(self) -> bool:
-        return isinstance(self.parent, str)
+        return self.parent in NODE_KINDS
 
 
 def placements_of(model) -> tuple[Placement, ...]:

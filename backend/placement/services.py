@@ -64,8 +64,20 @@ def _values(session, placement: Placement, parent) -> dict:
     return {name: getattr(parent, name) for name in columns_of(type(parent))}
 
 
+@cache
+def _model_named(name: str) -> type:
+    return next(m.class_ for m in db.Model.registry.mappers if m.class_.__name__ == name)
+
+
+def hangs_under(placement: Placement):
+    """What a placement hangs under: a node kind, or a model class (named or given)."""
+    if placement.on_node or not isinstance(placement.parent, str):
+        return placement.parent
+    return _model_named(placement.parent)
+
+
 def _parent(session, placement: Placement, record):
-    model = Node if placement.on_node else placement.parent
+    model = Node if placement.on_node else hangs_under(placement)
     key = getattr(record, placement.via)
     found = session.get(model, key)
     if found is None:  # built in this same flush
@@ -160,7 +172,7 @@ def _flow(session, parent_key, parents: list, moved: dict) -> None:
     by_id = {parent.id: parent for parent in parents}
     for model in placed_models():
         for index, placement in enumerate(placements_of(model)):
-            if placement.parent != parent_key:
+            if hangs_under(placement) != parent_key:
                 continue
             values = {key: _values(session, placement, parent) for key, parent in by_id.items()}
             changed = [child for child in _children(session, model, index, placement, list(by_id))

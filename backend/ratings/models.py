@@ -4,7 +4,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from backend.common import new_id, utcnow
 from backend.extensions import db
 from backend.placement import Placement
-from backend.requests.models import Request
 from backend.versioning import Versioned
 
 TARGET_TYPES = ("request",)  # later: activity, service, project
@@ -16,7 +15,8 @@ class Rating(Versioned, db.Model):
     __tablename__ = "ratings"
     __table_args__ = (Index("ix_ratings_space_version", "community_id", "version"),
                       UniqueConstraint("target_type", "target_id", "rater_id", name="uq_ratings_target_rater"))
-    __placement__ = Placement(Request, via="target_id", when={"target_type": "request"})
+    # Named, not imported: requests import ratings (a request is rated).
+    __placement__ = Placement("Request", via="target_id", when={"target_type": "request"})
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     target_type: Mapped[str] = mapped_column(String(16))
