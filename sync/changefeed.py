@@ -158,7 +158,7 @@ def _deleted(session, registry) -> list:
     return out
 
 
-def _floors(pending, tombstones) -> dict[str, int]:
+def _floors(tombstones) -> dict[str, int]:
     """Space -> the highest old version of a record moving into it from another
     space. Versions count per space, and a device that sees both spaces keeps
     the highest version of a record: the moved record's new version must pass
@@ -179,7 +179,7 @@ def _write(session, pending, tombstones) -> None:
     for collection, _obj, old in tombstones:
         space = old[collection.space_attr]
         counts[space] = counts.get(space, 0) + 1
-    floors = _floors(pending, tombstones)
+    floors = _floors(tombstones)
     next_version = {}
     for space in sorted(counts):  # a fixed order: no deadlock between writers
         top = reserve(session, space, counts[space])
