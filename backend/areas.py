@@ -15,6 +15,7 @@ AREAS = (
     "backend.org",
     "backend.auth",
     "backend.registry",
+    "backend.accounts",
     "backend.fieldwork.visits",
     "backend.fieldwork.patrols",
     "backend.requests",
@@ -82,6 +83,9 @@ class Area:
     sync: str | None = None  # a module with COLLECTIONS, APPLIERS and RECORDS (sync/areas/<area>.py)
     field_app: FieldApp | None = None
     seed: str | None = None  # "module:function(plan, echo) -> dict of counts", run by seed-demo
+    # "module:function(session, node) -> {name: count}" of the live records placed on a node or
+    # under it: the tree page shows them, and a node holding any cannot be retired
+    occupants: tuple[str, ...] = ()
 
 
 def resolve(name: str):

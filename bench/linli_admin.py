@@ -57,6 +57,7 @@ def storm_users(count: int, prefix: str, skip: list[str]) -> list[dict]:
         device_id = str(uuid.uuid4())
         token, _device = issue_device_token(user, device_id, "bench", "127.0.0.1")
         devices.append({"username": user.username, "device_id": device_id, "token": token})
+    db.session.commit()
     return devices
 
 

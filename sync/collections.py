@@ -17,7 +17,7 @@ import orjson
 from sqlalchemy import JSON, Date, DateTime, Integer, Text, bindparam, select, type_coerce
 
 from backend.apiframe import _has_long_number
-from backend.placement import services as placement
+from backend.org.placement import services as placement
 from backend.registry.models import CareTag, Household
 
 APPEND_ONLY, EDITABLE, STATEFUL, READ_ONLY = "append_only", "editable", "stateful", "read_only"
@@ -73,7 +73,7 @@ class Collection:
         return getattr(obj, self.space_attr)
 
     def prepare(self, obj, session) -> None:
-        """A new record's placement columns follow its declared parent (backend/placement);
+        """A new record's placement columns follow its declared parent (backend/org/placement);
         an existing record changes place only through the placement service."""
         placement.fill(session, obj)
 

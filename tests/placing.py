@@ -1,7 +1,7 @@
 """Everything that lives in household H1 of the test world (tests/factories.py):
 a visit, a visit task, an open request dispatched to grid worker 1, a closed
 request with its rating (and their steps), and a patrol report in grid G1.
-For the tests of moves (backend/placement)."""
+For the tests of moves (backend/org/placement)."""
 
 from dataclasses import dataclass
 from datetime import date

@@ -49,6 +49,7 @@ def issue_token():
     data = load(token_request)
     try:
         result = services.authenticate(data["username"], data["password"], client_address())
+        db.session.commit()  # the failed attempt counts, whatever follows
     except services.Throttled as exc:
         raise ApiError(429, "Too Many Requests", "Too many failed sign-ins. Try again later.",
                        headers={"Retry-After": str(exc.retry_after)}) from None
@@ -59,6 +60,7 @@ def issue_token():
                        errors={"password": ["Wrong username or password."]})
     token, device = services.issue_device_token(result.user, str(data["device_id"]), data["device_name"],
                                                 client_address())
+    db.session.commit()
     body = {"token": token, "expires_at": device.expires_at, "user": summary(result.user)}
     return token_response.dump(body) | {"expires_at": _utc(device.expires_at)}, 201
 
@@ -125,4 +127,5 @@ def revoke(device_id):
     if device is None or not policy.can(g.user, policy.MANAGE, device):
         raise ApiError(404, "Not Found", "No such device.")
     services.revoke_device(g.user, device, client_address())
+    db.session.commit()
     return "", 204

@@ -2,9 +2,11 @@
 
 import secrets
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from backend import areas
 from backend.audit import services as audit
 from backend.auth import policy
 from backend.common import new_id, utcnow
@@ -12,8 +14,7 @@ from backend.errors import Invalid, Refused
 from backend.extensions import db
 from backend.org import policy as org_policy
 from backend.org.models import COMMUNITY_KINDS, KINDS, PARENT_KINDS, Node
-from backend.placement import services as placement
-from backend.registry.models import Household
+from backend.org.placement import services as placement
 
 EDITABLE = ("name", "code", "address", "notes", "community_kind")
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -135,14 +136,10 @@ def retire_node(actor, node: Node) -> Node:
     live_children = db.session.scalar(
         select(func.count()).select_from(Node).where(Node.parent_id == node.id, Node.retired_at.is_(None))
     )
-    live_households = db.session.scalar(
-        select(func.count()).select_from(Household).where(
-            (Household.grid_id == node.id) | (Household.building_id == node.id), Household.retired_at.is_(None)
-        )
-    )
-    if live_children or live_households:
+    held = occupants(node)
+    if live_children or any(held.values()):
         raise Invalid({"node": [_l("Move or retire what is under it first (%(n)s nodes, %(h)s households).",
-                                   n=live_children, h=live_households)]})
+                                   n=live_children, h=held.get("households", 0))]})
     node.retired_at = utcnow()
     audit.record(actor, "retire", "node", node.id)
     db.session.commit()
@@ -205,13 +202,11 @@ def ancestors(node: Node) -> list[Node]:
     return [found[i] for i in ids if i in found]
 
 
-def counts_under(node: Node) -> dict:
-    """Live households and residents under a node, for the tree page."""
-    from backend.registry.models import Resident
-
-    grids = select(Node.id).where(Node.kind == "grid", Node.path.startswith(node.path, autoescape=True))
-    households = db.session.scalar(select(func.count()).select_from(Household).where(
-        Household.grid_id.in_(grids), Household.retired_at.is_(None)))
-    residents = db.session.scalar(select(func.count()).select_from(Resident).join(Household).where(
-        Household.grid_id.in_(grids), Household.retired_at.is_(None), Resident.retired_at.is_(None)))
-    return {"households": households or 0, "residents": residents or 0}
+def occupants(node: Node) -> dict:
+    """What lives on a node or under it, counted by the areas that place records in the
+    tree (each names its counter in Area.occupants: the registry counts households and
+    residents), so the tree knows no area above it."""
+    counts: dict = {}
+    for count in areas.resolve_all(current_app.extensions["linli.areas"], "occupants"):
+        counts.update(count(db.session, node))
+    return counts

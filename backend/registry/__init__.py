@@ -13,6 +13,7 @@ AREA = Area(
     schemas=("backend.registry.schemas",),
     nav=(NavEntry(_l("Households"), "registry_pages.households", STAFF, order=30),
          NavEntry(_l("Residents"), "registry_pages.residents", STAFF, order=40)),
+    occupants=("backend.registry.services:occupants",),
     sync="sync.areas.registry",
     field_app=FieldApp(module="households.js", stores=(Store("households"), Store("residents", "household_id"))),
 )

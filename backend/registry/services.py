@@ -13,7 +13,7 @@ from backend.common import new_id, utcnow
 from backend.errors import Invalid, Refused
 from backend.extensions import db
 from backend.org.models import Node
-from backend.placement import services as placement
+from backend.org.placement import services as placement
 from backend.registry import policy as registry_policy
 from backend.registry import sensitive
 from backend.registry.models import CareTag, Household, Resident
@@ -22,6 +22,17 @@ ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 PHONE = re.compile(r"^\+?[\d\- ]{5,20}$")
 GENDERS = ("M", "F")
 TAG_CODE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+
+
+def occupants(session, node: Node) -> dict:
+    """The live households and residents placed on a node or anywhere under it (the tree
+    page's counts; org refuses to retire a node holding any: Area.occupants)."""
+    under = select(Node.id).where(Node.path.startswith(node.path, autoescape=True))
+    live = Household.retired_at.is_(None) & (Household.grid_id.in_(under) | Household.building_id.in_(under))
+    households = session.scalar(select(func.count()).select_from(Household).where(live))
+    residents = session.scalar(select(func.count()).select_from(Resident).join(Household)
+                               .where(live, Resident.retired_at.is_(None)))
+    return {"households": households or 0, "residents": residents or 0}
 
 
 def all_tags() -> list[CareTag]:

@@ -3,7 +3,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.common import new_id, utcnow
 from backend.extensions import db
-from backend.placement import COMMUNITY, GRID, Placement
+from backend.org.placement import COMMUNITY, GRID, Placement
 from backend.registry.models import Household
 from backend.versioning import Versioned
 

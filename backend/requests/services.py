@@ -17,7 +17,7 @@ from backend.auth.models import User
 from backend.common import new_id, utcnow
 from backend.errors import Conflict, Invalid, NotAllowedNow, Refused
 from backend.org.models import Node
-from backend.placement import services as placement
+from backend.org.placement import services as placement
 from backend.ratings import services as ratings
 from backend.registry import sensitive
 from backend.registry.models import Household, Resident
@@ -484,7 +484,7 @@ def _place(session, request, grid_id) -> dict:
 
 
 def placed_requests(session, requests) -> None:
-    """After a move (backend/placement calls this for requests whose place or
+    """After a move (backend/org/placement calls this for requests whose place or
     tree changed): the holder at the request's level is that level's node above
     its community now, and an assignee who no longer covers it is let go."""
     for request in requests:

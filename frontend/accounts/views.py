@@ -7,7 +7,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from backend.auth import accounts, policy, services
+from backend.accounts import scope as accounts
+from backend.accounts import services
+from backend.auth import policy
+from backend.auth import services as auth
 from backend.auth.models import User
 from backend.errors import Invalid
 from backend.extensions import db, login
@@ -157,6 +160,7 @@ def new_user():
     except Invalid as exc:
         db.session.rollback()
         return form_page("accounts/new.html", None, exc.errors, **ctx)
+    db.session.commit()
     flash(_("The account %(name)s is created.", name=user.username))
     return redirect(url_for("accounts_pages.user", user_id=user.id))
 
@@ -166,7 +170,7 @@ def new_user():
 def _user_page(user, errors=None):
     ctx = user_context(user)
     del ctx["errors"]
-    devices = services.devices_of(user) if ctx["can_manage"] else []
+    devices = auth.devices_of(user) if ctx["can_manage"] else []
     return form_page("accounts/user.html", None, errors or {}, user=user, devices=devices, **ctx)
 
 
@@ -183,6 +187,7 @@ def scopes(user_id):
     except Invalid as exc:
         db.session.rollback()
         return _user_page(user, exc.errors)
+    db.session.commit()
     flash(_("The places of %(name)s are saved.", name=user.display_name))
     return redirect(url_for("accounts_pages.user", user_id=user.id))
 
@@ -194,6 +199,7 @@ def active(user_id):
     if user.status != "active" and make_active:
         abort(409)
     services.set_active(current_user, user, make_active)
+    db.session.commit()
     if make_active:
         flash(_("%(name)s can sign in again.", name=user.display_name))
     else:
@@ -209,12 +215,13 @@ def password(user_id):
         errors["password_again"] = [_("The two passwords differ.")]
     else:
         try:
-            services.change_password(current_user, user, request.form.get("password", ""))
+            auth.change_password(current_user, user, request.form.get("password", ""))
         except Invalid as exc:
             db.session.rollback()
             errors = exc.errors
     if errors:
         return _user_page(user, errors)
+    db.session.commit()
     flash(_("The password of %(name)s is changed; their sessions are signed out.", name=user.display_name))
     return redirect(url_for("accounts_pages.user", user_id=user.id))
 
@@ -263,6 +270,7 @@ def confirm(user_id):
     except Invalid as exc:
         db.session.rollback()
         return _registration_page(user, exc.errors)
+    db.session.commit()
     flash(_("%(name)s is confirmed as a resident of %(address)s.", name=user.display_name,
             address=household.address))
     return redirect(url_for("accounts_pages.registrations"))
@@ -272,5 +280,6 @@ def confirm(user_id):
 def reject(user_id):
     user = _registration(user_id)
     services.reject_resident(current_user, user)
+    db.session.commit()
     flash(_("The registration of %(name)s is rejected.", name=user.display_name))
     return redirect(url_for("accounts_pages.registrations"))

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
+from backend.accounts import services as accounts
 from backend.apiframe import client_address
 from backend.auth import policy, services
 from backend.auth.models import Device
@@ -31,6 +32,7 @@ def sign_in():
         username = request.form.get("username", "")
         try:
             result = services.authenticate(username, request.form.get("password", ""), client_address())
+            db.session.commit()  # a failed attempt counts, whatever follows
         except services.Throttled as exc:
             response = page("auth/sign_in.html", status=429, username=username, errors={
                 "password": [_("Too many failed attempts. Try again in %(m)s minutes.",
@@ -65,7 +67,7 @@ def register():
         try:
             if errors:
                 raise Invalid(errors)
-            user = services.register_resident(
+            user = accounts.register_resident(
                 invite_code=form.get("invite_code", ""), username=form.get("username", ""),
                 display_name=form.get("display_name", ""), password=form.get("password", ""),
                 phone=form.get("phone"), claimed_address=form.get("claimed_address", ""))
@@ -73,6 +75,7 @@ def register():
             errors = {**exc.errors, **errors}
             db.session.rollback()
             return form_page("auth/register.html", None, errors, form=form)
+        db.session.commit()
         login_user(user)
         flash(_("Thank you. Your community office will confirm your household soon."))
         return redirect(url_for("home.index"))
@@ -92,6 +95,7 @@ def revoke_device(device_id):
     if device is None or not policy.can(current_user, policy.MANAGE, device):
         abort(404)
     services.revoke_device(current_user, device, client_address())
+    db.session.commit()
     flash(_("The device is signed out. Its token no longer works."))
     owner = device.user
     if owner.id == current_user.id:
@@ -117,6 +121,7 @@ def password():
             try:
                 services.change_password(current_user, current_user, request.form.get("password", ""),
                                          request.form.get("current_password", ""))
+                db.session.commit()
             except Invalid as exc:
                 errors = exc.errors
                 db.session.rollback()

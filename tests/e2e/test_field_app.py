@@ -347,6 +347,7 @@ def test_a_revoked_token_asks_to_sign_in_again_and_keeps_the_outbox(phone, world
     db.session.remove()
     device = db.session.scalars(select(Device).where(Device.user_id == worker_id)).one()
     auth.revoke_device(db.session.get(User, staff_id), device)
+    db.session.commit()
     phone.set_offline(False)
     expect(page.get_by_role("heading", level=1)).to_have_text("登录邻里", timeout=20000)
     expect(page.get_by_role("alert")).to_contain_text("未发送的记录仍保存在本机")
@@ -418,6 +419,7 @@ def test_signing_in_as_someone_else_never_drops_unsent_work_without_asking(phone
     db.session.remove()
     device = db.session.scalars(select(Device).where(Device.user_id == worker_id)).one()
     auth.revoke_device(db.session.get(User, staff_id), device)
+    db.session.commit()
     phone.set_offline(False)
     expect(page.get_by_role("heading", level=1)).to_have_text("登录邻里", timeout=20000)
     asked = []

@@ -114,6 +114,7 @@ def pages(app):
             _token, device = issue_device_token(world.users[name], new_device_id(), f"page-check {name}", None)
             ids[f"d:{name}"] = device.id
             devices[f"d:{name}"] = device.name
+        db.session.commit()
         by_id = {node.id: key for key, node in world.nodes.items()}
         parents = {key: by_id.get(node.parent_id) for key, node in world.nodes.items()}
         held = {h.grid_id for h in world.households.values()} | {h.building_id for h in world.households.values()}

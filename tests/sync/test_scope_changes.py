@@ -1,7 +1,7 @@
 """Scope changes: records that move out of a user's scope are evicted, new
 scope is backfilled, and what moves within the scope stays."""
 
-from backend.auth import services as accounts
+from backend.accounts import services as accounts
 from backend.extensions import db
 from backend.registry import services
 
@@ -47,10 +47,12 @@ def test_grid_assigned_backfills_and_grid_removed_evicts(world, device, ctx):
     phone.pull()
     assert phone.ids("households") == {world.H1.id}
     accounts.set_scopes(world.staff1, world.worker1, [world.G1.id, world.G2.id])
+    db.session.commit()
     phone.pull()
     assert phone.ids("households") == {world.H1.id, world.H2.id}
     assert world.R2.id in phone.ids("residents")
     accounts.set_scopes(world.staff1, world.worker1, [world.G2.id])
+    db.session.commit()
     page = phone.pull()
     assert phone.ids("households") == {world.H2.id}
     assert phone.ids("residents") == {world.R2.id}
@@ -61,6 +63,7 @@ def test_evictions_say_out_of_scope(world, device, client, ctx):
     phone = device("worker1")
     phone.pull()
     accounts.set_scopes(world.staff1, world.worker1, [world.G2.id])
+    db.session.commit()
     page = client.get("/api/v1/sync/pull", query_string={"cursor": phone.cursor}, headers=phone.headers).get_json()
     evicted = {c["id"]: c for c in page["changes"] if c["deleted"]}
     assert evicted[world.H1.id]["reason"] == "out_of_scope"

@@ -3,7 +3,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.common import new_id, utcnow
 from backend.extensions import db
-from backend.placement import GRID, Placement
+from backend.org.placement import GRID, Placement
 from backend.versioning import Versioned
 
 CATEGORIES = (

@@ -31,6 +31,7 @@ def api_world(app):
         for name in ("worker1", "staff2", "station1", "resident1"):
             _token, device = issue_device_token(world.users[name], new_device_id(), f"spare {name}", None)
             ids[f"d:{name}"] = device.id
+        db.session.commit()
         usernames = {name: world.users[name].username for name in ACTORS}
         db.session.remove()
     headers = {}

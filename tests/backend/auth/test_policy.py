@@ -5,7 +5,8 @@ matrix.py; and the list filters agree with `can(read)`."""
 import pytest
 from sqlalchemy import select
 
-from backend.auth import accounts, policy
+from backend.accounts import scope as accounts
+from backend.auth import policy
 from backend.auth.models import User
 from backend.auth.services import issue_device_token
 from backend.extensions import db

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from backend.accounts import services as accounts
 from backend.auth import services
 from backend.auth.models import Device, SignInAttempt, User
 from backend.common import utcnow
@@ -82,6 +83,7 @@ def test_other_form_posts_need_csrf(world, auth, client):
 def test_htmx_requests_carry_csrf_in_a_header(world, auth, client):
     _token, first = services.issue_device_token(world.users["staff1"], str(uuid.uuid4()), "phone 1", None)
     _token, second = services.issue_device_token(world.users["staff1"], str(uuid.uuid4()), "phone 2", None)
+    db.session.commit()
     first_id, second_id = first.id, second.id
     auth.login("staff1")
     token = auth.csrf_token("/account/devices")
@@ -242,7 +244,8 @@ def test_deactivated_users_token_is_refused(world, client):
 
 def test_deactivating_through_the_service_revokes_devices(world, client):
     token = _token_request(client, "worker1").get_json()["token"]
-    services.set_active(world.users["admin"], world.users["worker1"], False)
+    accounts.set_active(world.users["admin"], world.users["worker1"], False)
+    db.session.commit()
     is_problem(client.get("/api/v1/auth/me", headers=_bearer(token)), 401)
     assert all(d.revoked_at is not None for d in services.devices_of(world.users["worker1"]))
 
@@ -311,7 +314,8 @@ def test_deactivation_ends_sessions(staff1_id, app):
     client = app.test_client()
     Auth(client).login("staff1")
     with app.app_context():
-        services.set_active(build_admin(), db.session.get(User, staff1_id), False)
+        accounts.set_active(build_admin(), db.session.get(User, staff1_id), False)
+        db.session.commit()
     assert "/sign-in" in client.get("/").headers["Location"]
 
 
@@ -331,7 +335,7 @@ def test_wrong_current_password_changes_nothing(world, auth, client):
 
 
 def test_passwords_are_hashed_with_argon2id(world):
-    created = services.create_user(world.users["staff1"], username="worker9", display_name="新网格员",
+    created = accounts.create_user(world.users["staff1"], username="worker9", display_name="新网格员",
                                    password="long-enough-1", role="grid_worker", scope_ids=[world.G1.id])
     assert created.password_hash.startswith("$argon2id$")
     assert "long-enough-1" not in created.password_hash

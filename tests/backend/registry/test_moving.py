@@ -30,7 +30,7 @@ def test_a_moved_household_takes_its_requests_steps_and_ratings(world, ctx):
 
 
 def test_a_request_stays_assigned_when_its_assignee_still_covers_it(world, ctx):
-    from backend.auth import services as accounts
+    from backend.accounts import services as accounts
 
     life = h1_life(world)
     accounts.set_scopes(world.staff1, world.worker1, [world.G1.id, world.G2.id])

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from backend import clock
+from backend.accounts.services import pending_registrations
 from backend.auth import policy
 from backend.auth.models import User
-from backend.auth.services import pending_registrations
 from backend.extensions import db
 from backend.org.models import Node
 from backend.registry import sensitive

@@ -1,7 +1,7 @@
 """Which accounts a user may see in lists: the query twin of the account rule
-in policy.py (`can(user, READ, account)`). Apart from the core because it
-reads the tree and the registry (staff by their scope nodes, residents by
-their household's grid), which the core does not import."""
+in the policy core (backend/auth/policy.py, `can(user, READ, account)`). Apart
+from the core because it reads the tree and the registry (staff by their scope
+nodes, residents by their household's grid), which the core does not import."""
 
 from sqlalchemy import false, or_, select, true
 

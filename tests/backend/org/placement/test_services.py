@@ -95,6 +95,7 @@ def stage(app):
         for name in ACCOUNTS:
             user = db.session.scalar(select(User).where(User.username == name))
             token, _device = issue_device_token(user, str(uuid.uuid4()), "phone", None)
+            db.session.commit()
             tokens[name] = {"Authorization": f"Bearer {token}"}
             client = app.test_client()
             with client.session_transaction() as session:  # signed in, without a password hash a test

@@ -1,4 +1,4 @@
-"""Nothing but the placement service (backend/placement) writes where a synced
+"""Nothing but the placement service (backend/org/placement) writes where a synced
 record lives: the ORM guard refuses it at run time, and a scan of the code
 refuses bulk updates (Core or SQL) of placement columns anywhere else."""
 
@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from backend.extensions import db
-from backend.placement import PLACEMENT_COLUMNS, PlacementWrite, placements_of
-from backend.placement import services as placement
+from backend.org.placement import PLACEMENT_COLUMNS, PlacementWrite, placements_of
+from backend.org.placement import services as placement
 from backend.registry.models import Household, Resident
 from sync.collections import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[2]
 SCANNED = ("backend", "sync", "frontend")
-EXEMPT = ("backend/placement/", "backend/migrations/")  # the service; schema history
+EXEMPT = ("backend/org/placement/", "backend/migrations/")  # the service; schema history
 
 
 def test_every_synced_collection_declares_its_placement(app):  # the app fills the registry from its areas

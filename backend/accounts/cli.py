@@ -1,5 +1,5 @@
-"""The flask command create-user. Each area names its own commands in its
-declaration (backend/areas.py); the app factory adds them."""
+"""The flask command create-user: an account made from the command line (trusted: no scope
+check), for the first administrator of a deployment."""
 
 import click
 from flask.cli import with_appcontext
@@ -15,8 +15,9 @@ from flask.cli import with_appcontext
 @with_appcontext
 def create_user_command(username, display_name, role, scope_ids, household_id, password):
     """Create an account (trusted: no scope check)."""
-    from backend.auth.services import create_user
+    from backend.accounts.services import create_user
     from backend.errors import Invalid
+    from backend.extensions import db
 
     try:
         user = create_user(None, username=username, display_name=display_name, password=password, role=role,
@@ -25,4 +26,5 @@ def create_user_command(username, display_name, role, scope_ids, household_id, p
         for field, messages in exc.errors.items():
             click.echo(f"{field}: {' '.join(messages)}", err=True)
         raise SystemExit(2) from None
+    db.session.commit()
     click.echo(f"created {user.username} ({user.role})")

@@ -1,7 +1,7 @@
 """The one service that moves what lives somewhere: a household, a resident,
 a request without a household, or a node of the tree (a building, grid,
 community or street) with its whole subtree. Everything placed under the moved
-thing (declared with `__placement__`, see backend/placement/__init__.py)
+thing (declared with `__placement__`, see backend/org/placement/__init__.py)
 follows, through the ORM: the change feed (sync/changefeed.py) stamps each
 changed record with a new version of its space and writes a tombstone of its
 old place, so devices that lose it are told and devices that gain it receive it.
@@ -15,7 +15,7 @@ from sqlalchemy import String, and_, func, inspect, literal, not_, select, updat
 
 from backend.extensions import db
 from backend.org.models import Node
-from backend.placement import NODE_KINDS, PLACEMENT_COLUMNS, Placement, moving, placements_of
+from backend.org.placement import NODE_KINDS, PLACEMENT_COLUMNS, Placement, moving, placements_of
 
 CHUNK = 500  # ids per IN (…) when loading what hangs under many parents
 

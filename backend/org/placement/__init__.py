@@ -1,5 +1,5 @@
 """Placement: where a synced record lives (a community, a grid, a household…),
-declared once on its model and kept by one service (backend/placement/services.py).
+declared once on its model and kept by one service (backend/org/placement/services.py).
 
 A model that lives somewhere says so in its class body:
 
@@ -25,7 +25,7 @@ whose placement changed and those whose tree above changed (a request's
 holder at street level follows its community to another street).
 
 Nothing but the placement service writes placement columns of a record that
-exists: the guard installed here refuses it (tests/backend/test_placement.py)."""
+exists: the guard installed here refuses it (tests/backend/org/placement/test_init.py)."""
 
 import contextlib
 import contextvars
@@ -86,7 +86,7 @@ def _guard(target, value, oldvalue, _initiator):
     if getattr(value, "id", value) == old_key:
         return value
     raise PlacementWrite(f"{type(target).__name__}.{_initiator.key} is a placement: move the record with "
-                         "backend.placement.services")
+                         "backend.org.placement.services")
 
 
 @event.listens_for(Mapper, "mapper_configured")

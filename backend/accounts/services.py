@@ -1,0 +1,171 @@
+"""Account administration: creating accounts within one's reach, their scopes, switching
+them off, and residents' self-registration and its confirmation. Apart from backend/auth
+(sign-in, passwords, devices, the policy core) because it reads the tree (staff work in
+nodes) and the registry (residents belong to households).
+
+Services flush, never commit: the caller (page, API, command) commits once."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from backend.accounts.scope import user_filter
+from backend.audit import services as audit
+from backend.auth import policy
+from backend.auth.models import ROLES, User
+from backend.auth.passwords import hash_password
+from backend.auth.services import check_password_strength, sign_out_everywhere
+from backend.errors import Invalid, Refused
+from backend.extensions import db
+from backend.org.models import Node
+from backend.registry.models import Household
+
+
+def _validate_account(username: str, display_name: str, password: str, errors: dict) -> str:
+    """Checks every new account shares; returns the cleaned username."""
+    username = (username or "").strip()
+    if not username or len(username) > 50 or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
+        errors.setdefault("username", []).append(_l("Letters, digits, '.', '-' and '_' only, up to 50."))
+    elif db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+        errors.setdefault("username", []).append(_l("This username is taken."))
+    if not (display_name or "").strip():
+        errors.setdefault("display_name", []).append(_l("Required."))
+    elif len(display_name.strip()) > 50:
+        errors.setdefault("display_name", []).append(_l("At most %(n)s characters.", n=50))
+    problems = check_password_strength(password)
+    if problems:
+        errors["password"] = problems
+    return username
+
+
+def create_user(actor: User | None, *, username: str, display_name: str, password: str, role: str,
+                scope_ids: list[str] | None = None, household_id: str | None = None,
+                phone: str | None = None) -> User:
+    """Create an account. `actor` None is the command line (trusted)."""
+    errors: dict[str, list] = {}
+    username = _validate_account(username, display_name, password, errors)
+    if role not in ROLES:
+        errors.setdefault("role", []).append(_l("Unknown role."))
+    elif actor is not None and role not in policy.ROLES_CREATED_BY.get(actor.role, set()):
+        errors.setdefault("role", []).append(_l("You may not create this kind of account."))
+    nodes = _scope_nodes_for(actor, role, scope_ids or [], errors)
+    household = None
+    if role == "resident":
+        household = db.session.get(Household, household_id) if household_id else None
+        if household is None:
+            errors.setdefault("household_id", []).append(_l("Choose the resident's household."))
+        elif actor is not None and not policy.can(actor, policy.CHANGE, household):
+            errors.setdefault("household_id", []).append(_l("Outside your area."))
+    if errors:
+        raise Invalid(errors)
+    user = User(username=username, display_name=display_name.strip(), password_hash=hash_password(password),
+                role=role, status="active", phone=(phone or None))
+    user.scope_nodes = nodes
+    if household is not None:
+        user.household_id = household.id
+        user.community_id = household.community_id
+    elif role == "volunteer" and nodes:
+        user.community_id = nodes[0].id
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "create_user", "user", user.id, {"role": role, "username": username})
+    db.session.flush()
+    return user
+
+
+def _scope_nodes_for(actor, role, scope_ids, errors) -> list[Node]:
+    kinds = policy.SCOPE_KINDS_FOR_ROLE.get(role, set())
+    if not kinds:
+        return []
+    nodes = [db.session.get(Node, node_id) for node_id in dict.fromkeys(scope_ids)]
+    if not nodes or any(node is None for node in nodes):
+        errors.setdefault("scope_ids", []).append(_l("Choose where this account works."))
+        return []
+    if role != "grid_worker" and len(nodes) > 1:
+        errors.setdefault("scope_ids", []).append(_l("Only grid workers may have several grids."))
+    for node in nodes:
+        if node.kind not in kinds or node.retired_at is not None:
+            errors.setdefault("scope_ids", []).append(
+                _l("%(name)s is not a valid place for this role.", name=node.name))
+        elif actor is not None and not policy.within(node.path, policy.area_paths(actor)):
+            errors.setdefault("scope_ids", []).append(_l("%(name)s is outside your area.", name=node.name))
+    return nodes
+
+
+def set_scopes(actor: User, user: User, scope_ids: list[str]) -> None:
+    if not policy.can(actor, policy.MANAGE, user):
+        raise Refused()
+    errors: dict[str, list] = {}
+    nodes = _scope_nodes_for(actor, user.role, scope_ids, errors)
+    if errors:
+        raise Invalid(errors)
+    before = [node.id for node in user.scope_nodes]
+    user.scope_nodes = nodes
+    audit.record(actor, "set_scopes", "user", user.id, {"before": before, "after": [n.id for n in nodes]})
+    db.session.flush()
+
+
+def set_active(actor: User, user: User, active: bool) -> None:
+    if not policy.can(actor, policy.MANAGE, user):
+        raise Refused()
+    user.is_active_flag = active
+    if not active:
+        sign_out_everywhere(actor, user)
+    audit.record(actor, "activate_user" if active else "deactivate_user", "user", user.id)
+    db.session.flush()
+
+
+# --- resident self-registration -------------------------------------------
+
+def register_resident(*, invite_code: str, username: str, display_name: str, password: str,
+                      phone: str | None, claimed_address: str) -> User:
+    """A resident registers with their community's invitation code; the
+    account is pending until staff link it to a household."""
+    errors: dict[str, list] = {}
+    community = db.session.scalar(
+        select(Node).where(Node.invite_code == (invite_code or "").strip().upper(), Node.kind == "community",
+                           Node.retired_at.is_(None))
+    )
+    if community is None:
+        errors["invite_code"] = [_l("This invitation code is not valid.")]
+    if not (claimed_address or "").strip():
+        errors["claimed_address"] = [_l("Tell us your address so staff can find your household.")]
+    phone = (phone or "").strip()
+    if len(phone) > 20:
+        errors["phone"] = [_l("At most %(n)s characters.", n=20)]
+    username = _validate_account(username, display_name, password, errors)
+    if errors:
+        raise Invalid(errors)
+    user = User(username=username, display_name=display_name.strip(), password_hash=hash_password(password),
+                role="resident", status="pending", community_id=community.id,
+                claimed_address=claimed_address.strip()[:200], phone=phone or None)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(user, "register_resident", "user", user.id, {"community_id": community.id})
+    db.session.flush()
+    return user
+
+
+def confirm_resident(actor: User, user: User, household: Household) -> None:
+    if user.role != "resident" or user.status != "pending":
+        raise Invalid({"user": [_l("This registration is not waiting for confirmation.")]})
+    if not policy.can(actor, policy.MANAGE, user) or not policy.can(actor, policy.CHANGE, household):
+        raise Refused()
+    if household.community_id != user.community_id:
+        raise Invalid({"household_id": [_l("The household must be in the community the resident registered with.")]})
+    user.household_id = household.id
+    user.status = "active"
+    audit.record(actor, "confirm_resident", "user", user.id, {"household_id": household.id})
+    db.session.flush()
+
+
+def reject_resident(actor: User, user: User) -> None:
+    if user.role != "resident" or user.status != "pending" or not policy.can(actor, policy.MANAGE, user):
+        raise Refused()
+    user.status = "rejected"
+    audit.record(actor, "reject_resident", "user", user.id)
+    db.session.flush()
+
+
+def pending_registrations(actor: User) -> list[User]:
+    query = select(User).where(User.role == "resident", User.status == "pending", user_filter(actor))
+    return list(db.session.scalars(query.order_by(User.created_at)))
