@@ -1,15 +1,11 @@
-"""Raising requests: for oneself, on behalf with consent; who sees which."""
+"""Raising requests: for oneself, on behalf with consent, in a grid; a client's id; nearby duplicates."""
 
 import pytest
-from sqlalchemy import select
 
-from backend.auth import policy
-from backend.errors import Conflict, Invalid, NotAllowedNow, Refused
+from backend.errors import Conflict, Invalid, Refused
 from backend.extensions import db
-from backend.ratings import services as ratings
 from backend.requests import services
-from backend.requests.models import Request
-from tests.backend.requests.conftest import NOW, in_state, raise_request
+from tests.backend.requests.conftest import NOW, raise_request
 
 
 def test_a_resident_raises_for_their_household(world):
@@ -64,74 +60,6 @@ def test_a_client_id_is_used_once(world):
     request = raise_request(world)
     with pytest.raises(Conflict):
         raise_request(world, id=request.id)
-
-
-def test_rating_a_request_reopened_meanwhile_is_refused_with_the_reason(world):
-    request = in_state(world, "resolved")
-    services.transition(db.session, world.staff1, request, "reopen", {"message": "复查发现没修好"}, now=NOW)
-    db.session.commit()
-    with pytest.raises(NotAllowedNow) as refused:
-        ratings.rate(db.session, world.resident1, "request", request.id, 5, "谢谢", now=NOW)
-    assert refused.value.status == 409
-    assert refused.value.detail == ("该诉求已不是“已办结”状态：它于 2026-11-27 被重新打开，正在重新办理。"
-                                    "请在再次办结后评价。")
-
-
-def test_one_rating_per_person(world):
-    request = in_state(world, "resolved")
-    rating = ratings.rate(db.session, world.resident1, "request", request.id, 4, " 不错 ", now=NOW)
-    assert (rating.score, rating.comment, rating.household_id) == (4, "不错", world.H1.id)
-    assert request.status == "closed" and request.closed_at == NOW
-    services.transition(db.session, world.resident1, request, "reopen", {"message": "又坏了"}, now=NOW)
-    for actor, action, data in [(world.staff1, "accept", {}), (world.staff1, "resolve", {"message": "修好了"})]:
-        services.transition(db.session, actor, request, action, data, now=NOW)
-    with pytest.raises(Conflict) as second:
-        ratings.rate(db.session, world.resident1, "request", request.id, 5, now=NOW)
-    assert second.value.detail == "您已评价过。"
-    for score in (0, 6, "5", None, 4.5, True):
-        with pytest.raises(Invalid) as invalid:
-            ratings.rate(db.session, world.resident1, "request", request.id, score, now=NOW)
-        assert "score" in invalid.value.errors
-
-
-ALL = ["admin", "district", "street1", "street2", "staff1", "staff2", "worker1", "worker2", "station1", "resident1",
-       "volunteer1"]
-
-
-def test_each_role_sees_its_scope(world):
-    mine = raise_request(world)
-    g2 = raise_request(world, actor=world.worker2, household_id=world.H2.id)
-    c2 = raise_request(world, actor=world.staff2, household_id=world.H5.id)
-    village = raise_request(world, actor=world.station1, household_id=world.H3.id)
-    expected = {
-        "admin": {mine, g2, c2, village}, "district": {mine, g2, c2, village}, "street1": {mine, g2, c2},
-        "street2": {village}, "staff1": {mine, g2}, "staff2": {c2}, "worker1": {mine}, "worker2": {g2},
-        "station1": {village}, "resident1": {mine}, "volunteer1": set(),
-    }
-    everything = db.session.scalars(select(Request)).all()
-    for username in ALL:
-        user = world.users[username]
-        listed = set(db.session.scalars(services.visible_requests(db.session, user)))
-        assert listed == {r for r in everything if policy.can(user, policy.READ, r)} == expected[username], username
-
-
-def test_residents_never_see_internal_events(world):
-    request = raise_request(world)
-    services.transition(db.session, world.staff1, request, "note", {"message": "内部"}, now=NOW)
-    services.transition(db.session, world.staff1, request, "reply", {"message": "马上处理"}, now=NOW)
-    events = request.events
-    for event in events:
-        assert policy.can(world.resident1, policy.READ, event) == event.public
-        assert policy.can(world.staff1, policy.READ, event)
-        assert not policy.can(world.staff2, policy.READ, event)
-    assert [e.kind for e in services.timeline(db.session, world.resident1, request)] == ["submitted", "replied"]
-
-
-def test_only_registry_keepers_reveal_the_phone(world):
-    request = raise_request(world, requester_phone="13912345678")
-    assert policy.can(world.staff1, policy.REVEAL, request) and policy.can(world.worker1, policy.REVEAL, request)
-    assert not policy.can(world.street1, policy.REVEAL, request)
-    assert not policy.can(world.resident1, policy.REVEAL, request)
 
 
 def test_nearby_duplicates(world):
