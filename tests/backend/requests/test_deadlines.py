@@ -53,3 +53,28 @@ def test_late_requests_are_counted_without_the_sweep(world):
     request = raise_request(world)
     assert not deadlines.is_late(request, NOW + timedelta(hours=1))
     assert deadlines.is_late(request, NOW + timedelta(hours=3))
+
+
+def test_each_state_works_against_the_limit_of_its_stage(world):
+    request = raise_request(world)
+    request.resolve_due_at = NOW + timedelta(days=3)
+    for status in deadlines.ACCEPT_STAGE:
+        request.status = status
+        assert deadlines.stage(request) == ("accept", request.accept_due_at), status
+    for status in deadlines.RESOLVE_STAGE:
+        request.status = status
+        assert deadlines.stage(request) == ("resolve", request.resolve_due_at), status
+    for status in ("resolved", "closed", "withdrawn", "merged"):
+        request.status = status
+        assert deadlines.stage(request) == (None, None), status
+        assert not deadlines.is_late(request, NOW + timedelta(days=30))
+    db.session.rollback()
+
+
+def test_limits_come_from_the_community_then_the_category(world):
+    db.session.add(TimeLimit(community_id=world.C1.id, category_code="safety", accept_hours=5, resolve_days=9))
+    db.session.commit()
+    assert deadlines.limits(db.session, world.C1.id, "safety") == (5, 9)
+    assert deadlines.limits(db.session, world.C2.id, "safety") == (1, 1)
+    assert deadlines.limits(db.session, world.C1.id, "elderly_care") == (1, 2)
+    assert deadlines.limits(db.session, world.C1.id, "no-such-category") == (2, 3)
