@@ -2,7 +2,7 @@
 partner departments, reply templates, and revealing the requester's phone."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from backend.audit.models import AuditEntry
 from backend.errors import Invalid, Refused
@@ -12,10 +12,19 @@ from backend.requests.models import RequestCategory, TimeLimit
 from tests.backend.requests.conftest import raise_request
 
 
-def test_categories_in_order_with_their_names_translated(world):
+@pytest.fixture
+def added_categories(world):
+    """Two categories staff added; removed after the test (emptying the database keeps categories)."""
     db.session.add(RequestCategory(code="parking", name="停车难", sort_order=15))
     db.session.add(RequestCategory(code="retired", name="Old", sort_order=1, active=False))
     db.session.commit()
+    yield
+    db.session.rollback()
+    db.session.execute(delete(RequestCategory).where(RequestCategory.code.in_(("parking", "retired"))))
+    db.session.commit()
+
+
+def test_categories_in_order_with_their_names_translated(world, added_categories):
     codes = [c.code for c in services.categories(db.session)]
     assert codes[:3] == ["environment", "parking", "facilities"] and "retired" not in codes
     assert "retired" in [c.code for c in services.categories(db.session, active_only=False)]
