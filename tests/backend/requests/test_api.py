@@ -93,3 +93,50 @@ def test_openapi_documents_requests(client):
     assert "/api/v1/ratings" in spec["paths"] and "/api/v1/request-categories" in spec["paths"]
     for name in ("RequestCreate", "RequestAction", "RatingCreate", "RequestOut", "RequestDetailOut"):
         assert name in spec["components"]["schemas"]
+
+
+def test_one_request_out_of_scope_or_unknown_is_a_404_problem(world, client, auth):
+    request = in_state(world, "submitted")
+    for headers, path in [(auth.headers("staff2"), f"/api/v1/requests/{request.id}"),
+                          (auth.headers("staff1"), "/api/v1/requests/no-such-request")]:
+        response = client.get(path, headers=headers)
+        assert response.status_code == 404 and response.mimetype == "application/problem+json"
+        assert response.get_json()["detail"] == "No such request in your scope."
+    assert client.get(f"/api/v1/requests/{request.id}").status_code == 401  # no token
+    unknown = _post(client, f"/api/v1/requests/{request.id}/actions/fly", auth.headers("staff1"))
+    assert "accept" in unknown.get_json()["errors"]["action"][0]
+
+
+def test_an_action_without_a_body_and_the_details_each_reader_gets(world, client, auth):
+    request = in_state(world, "submitted")
+    staff = auth.headers("staff1")
+    response = client.post(f"/api/v1/requests/{request.id}/actions/accept", headers=staff)  # no body at all
+    assert response.status_code == 200 and response.get_json()["event"]["kind"] == "accepted"
+    assert _post(client, f"/api/v1/requests/{request.id}/actions/note", staff, {"message": "内部"}).status_code == 200
+    seen_by_staff = client.get(f"/api/v1/requests/{request.id}", headers=staff).get_json()
+    seen_by_resident = client.get(f"/api/v1/requests/{request.id}", headers=auth.headers("resident1")).get_json()
+    assert [e["kind"] for e in seen_by_staff["timeline"]] == ["submitted", "accepted", "noted"]
+    assert [e["kind"] for e in seen_by_resident["timeline"]] == ["submitted", "accepted"]
+    assert "dispatch" in seen_by_staff["actions"] and seen_by_resident["actions"] == ["withdraw"]
+    assert seen_by_resident["status"] == "accepted" and seen_by_resident["requester_phone"] is None
+    bad = _post(client, f"/api/v1/requests/{request.id}/actions/reply", staff, {"message": "", "score": 9})
+    assert bad.status_code == 422 and set(bad.get_json()["errors"]) == {"score"}
+
+
+def test_ratings_name_the_field_at_fault_and_filter_by_target(world, client, auth):
+    rated, other = in_state(world, "resolved"), in_state(world, "resolved")
+    resident = auth.headers("resident1")
+    for body, field in [({"target_type": "request", "target_id": rated.id, "score": 6}, "score"),
+                        ({"target_type": "activity", "target_id": rated.id, "score": 4}, "target_type"),
+                        ({"target_type": "request", "target_id": rated.id, "score": 4, "stars": 4}, "stars"),
+                        ({"target_type": "request", "target_id": "no-such", "score": 4}, "target_id")]:
+        response = _post(client, "/api/v1/ratings", resident, body)
+        assert response.status_code == 422 and field in response.get_json()["errors"], body
+    assert _post(client, "/api/v1/ratings", auth.headers("staff1"),
+                 {"target_type": "request", "target_id": rated.id, "score": 4}).status_code == 403
+    for request in (rated, other):
+        assert _post(client, "/api/v1/ratings", resident,
+                     {"target_type": "request", "target_id": request.id, "score": 4}).status_code == 201
+    listed = client.get(f"/api/v1/ratings?target_id={rated.id}", headers=resident).get_json()
+    assert listed["total"] == 1 and listed["items"][0]["target_id"] == rated.id
+    assert client.get("/api/v1/ratings", headers=auth.headers("worker2")).get_json()["total"] == 0

@@ -6,6 +6,7 @@ import pytest
 
 from backend.errors import Invalid, NotAllowedNow, Refused
 from backend.extensions import db
+from backend.ratings import services as ratings
 from backend.requests import services
 from backend.requests.models import STATUSES, RequestEvent
 from tests.backend.requests.conftest import NOW, in_state, raise_request
@@ -213,3 +214,14 @@ def test_merge_points_at_the_survivor(world):
     event = db.session.scalar(db.select(RequestEvent).where(RequestEvent.request_id == dup.id,
                                                             RequestEvent.kind == "merged"))
     assert event.public and event.data["duplicate_of_id"] == keep.id
+
+
+def test_rating_a_request_reopened_meanwhile_is_refused_with_the_reason(world):
+    request = in_state(world, "resolved")
+    services.transition(db.session, world.staff1, request, "reopen", {"message": "复查发现没修好"}, now=NOW)
+    db.session.commit()
+    with pytest.raises(NotAllowedNow) as refused:
+        ratings.rate(db.session, world.resident1, "request", request.id, 5, "谢谢", now=NOW)
+    assert refused.value.status == 409
+    assert refused.value.detail == ("该诉求已不是“已办结”状态：它于 2026-11-27 被重新打开，正在重新办理。"
+                                    "请在再次办结后评价。")
