@@ -1,6 +1,6 @@
-"""Row versions (backend/versioning.py): versioned rows start at 0 and carry
-field meta; rows written in bulk past the ORM are stamped by the stampers the
-change feed registered, once each."""
+"""Row versions (backend/versioning.py): rows written in bulk past the ORM start
+at version 0 and are stamped by the stampers the change feed registered, once
+each."""
 
 from sqlalchemy import insert, select
 
@@ -45,8 +45,3 @@ def test_rows_written_in_bulk_get_versions_of_their_community(world):
     assert sorted(db.session.scalars(fresh)) == stamped
     db.session.commit()
 
-
-def test_a_versioned_record_starts_with_empty_field_meta(world):
-    home = db.session.get(Household, world.H2.id)
-    assert home.version > 0
-    assert isinstance(home.field_meta, dict)
