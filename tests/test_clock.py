@@ -1,12 +1,9 @@
 """No code reads the wall clock except backend/clock.py, so what Linli computes
-never depends on the day it runs, and tests can set the time."""
+never depends on the day it runs, and tests can set the time. (The clock's own
+behaviour is tests/backend/test_clock.py.)"""
 
 import ast
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-from backend import clock
-from backend.common import utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [*sorted((ROOT / "backend").rglob("*.py")), *sorted((ROOT / "sync").rglob("*.py")),
@@ -45,24 +42,3 @@ def test_the_scan_finds_each_way_of_reading_the_wall_clock(tmp_path):
     found = _wall_clock_reads(sample)
     assert sorted(line.split(" ", 1)[1] for line in found) == sorted([
         "datetime.now()", "date.today()", "datetime.utcnow()", "time.time()", "from time import …"])
-
-
-def test_the_clock_runs_on_from_the_moment_it_is_set():
-    moment = datetime(2031, 2, 28, 23, 59, 30)
-    clock.run_from(moment)
-    first = utcnow()
-    second = clock.now()
-    assert moment <= first <= second < moment + timedelta(seconds=5)
-    assert clock.today() == datetime(2031, 3, 1).date()  # 07:59 on 1 March in Shanghai
-    assert clock.aware_now().tzinfo is UTC
-
-
-def test_an_aware_moment_is_taken_as_utc():
-    clock.run_from(datetime(2030, 6, 1, 8, 0, tzinfo=UTC))
-    assert datetime(2030, 6, 1, 8, 0) <= utcnow() < datetime(2030, 6, 1, 8, 0, 5)
-
-
-def test_given_back_the_wall_clock_reads_it():
-    clock.run_from(datetime(2001, 1, 1))
-    clock.run_from(None)
-    assert abs(utcnow() - datetime.now(UTC).replace(tzinfo=None)) < timedelta(seconds=5)

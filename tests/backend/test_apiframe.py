@@ -1,6 +1,11 @@
-"""The JSON API frame's body decoder reads every body as the standard library does."""
+"""The JSON API frame (backend/apiframe.py): its body decoder reads every body as
+the standard library does; bodies of the wrong type, encoding or size, and
+strings no database can store, are refused as problems; larger answers are
+gzipped; the client's address is the proxy's word only when trusted."""
 
+import gzip
 import json
+import tracemalloc
 
 import pytest
 from hypothesis import given, settings
@@ -8,6 +13,7 @@ from hypothesis import strategies as st
 
 from backend.apiframe import _SUSPECT_ESCAPE, _decode
 from backend.errors import ApiError
+from tests.backend.shared import is_problem
 from tests.sameness import same
 
 
@@ -84,3 +90,110 @@ def test_larger_answers_are_gzipped_for_clients_that_accept_it(app, accept, comp
     assert response.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in response.headers["Vary"]
     assert len(response.get_data()) < len(body) / 4
     assert gzip.decompress(response.get_data()) == body  # any gzip reader inflates it
+
+
+# --- bodies through a real endpoint ------------------------------------------------
+
+NODES = "/api/v1/org/nodes"
+
+
+@pytest.fixture
+def staff(world, auth):
+    return auth.headers("staff1")
+
+
+def _post(client, url, body: bytes, headers, content_type="application/json", **extra):
+    return client.post(url, data=body, headers=headers | extra, content_type=content_type)
+
+
+def test_malformed_json(world, client, staff):
+    body = is_problem(_post(client, NODES, b'{"kind": "grid", ', staff), 400)
+    assert "JSON" in body["title"] + body["detail"]
+    is_problem(_post(client, NODES, b"\xff\xfe{}", staff), 400)  # not UTF-8
+
+
+@pytest.mark.parametrize("value", [b"[]", b'"grid"', b"5", b"null", b"true"])
+def test_non_object_json(world, client, staff, value):
+    body = is_problem(_post(client, NODES, value, staff), 422)
+    assert body["errors"]
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+def test_wrong_content_type_is_415(world, client, staff, content_type):
+    is_problem(_post(client, NODES, b'{"kind": "grid"}', staff, content_type=content_type), 415)
+
+
+def test_missing_content_type_is_415(world, client, staff):
+    is_problem(client.post(NODES, data=b'{"kind": "grid"}', headers=staff), 415)
+
+
+def test_oversize_body_is_413(world, app, client, staff):
+    limit = app.config["API_MAX_BODY"]
+    padding = "x" * limit
+    raw = json.dumps({"kind": "grid", "parent_id": world.C1.id, "name": "G", "notes": padding}).encode()
+    assert len(raw) > limit
+    is_problem(_post(client, NODES, raw, staff), 413)
+
+
+def test_gzip_body_is_accepted(world, client, staff):
+    raw = json.dumps({"kind": "grid", "parent_id": world.C1.id, "name": "压缩网格"}, ensure_ascii=False).encode()
+    response = _post(client, NODES, gzip.compress(raw), staff, **{"Content-Encoding": "gzip"})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["name"] == "压缩网格"
+
+
+def test_corrupt_gzip_is_400(world, client, staff):
+    is_problem(_post(client, NODES, b"\x1f\x8b\x08\x00garbage", staff, **{"Content-Encoding": "gzip"}), 400)
+    is_problem(_post(client, NODES, b"{}", staff, **{"Content-Encoding": "br"}), 415)
+
+
+def test_gzip_bomb_is_413_without_inflating_it(world, client, staff):
+    bomb = gzip.compress(b"0" * (50 * 1024 * 1024), compresslevel=9)
+    assert len(bomb) < 200 * 1024
+    tracemalloc.start()
+    try:
+        response = _post(client, NODES, bomb, staff, **{"Content-Encoding": "gzip"})
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    is_problem(response, 413)
+    assert peak < 10 * 1024 * 1024, f"inflated {peak} bytes"
+
+
+def test_deeply_nested_json_is_not_a_500(world, client, staff):
+    raw = b"[" * 100_000 + b"]" * 100_000
+    response = _post(client, NODES, raw, staff)
+    assert 400 <= response.status_code < 500
+    is_problem(response)
+
+
+@pytest.mark.parametrize("text", ["nul\u0000inside", "lone \ud800 surrogate"])
+def test_unstorable_strings_are_refused_naming_the_field(world, client, staff, text):
+    raw = json.dumps({"kind": "grid", "parent_id": world.C1.id, "name": "G", "notes": text}).encode()
+    body = is_problem(_post(client, NODES, raw, staff), 422)
+    assert "notes" in body["errors"]
+
+
+def test_the_client_address_is_the_proxys_word_only_when_trusted(app):
+    from backend.apiframe import client_address
+
+    headers = {"X-Forwarded-For": "203.0.113.9, 10.0.0.2"}
+    with app.test_request_context("/api/v1/x", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.2"}):
+        assert client_address() == "10.0.0.2"
+        app.config["TRUST_PROXY"] = True
+        try:
+            assert client_address() == "203.0.113.9"
+        finally:
+            app.config["TRUST_PROXY"] = False
+
+
+def test_unstorable_strings_are_named_by_their_dotted_path_however_deep():
+    from backend.apiframe import _unstorable_fields
+
+    assert _unstorable_fields({"a": {"b": ["ok", "nul\x00"]}, "c": "fine", "d": "\ud800"}) == ["a.b.1", "d"]
+    assert _unstorable_fields({"bad\x00key": "x"}) == ["_schema"]
+    deep: dict = {"v": "\x00"}
+    for _ in range(5000):
+        deep = {"n": deep}
+    assert _unstorable_fields(deep) == [".".join(["n"] * 5000 + ["v"])]
+    assert _unstorable_fields({"ok": ["a", {"b": "c"}]}) == []

@@ -1,10 +1,13 @@
 """Languages: Simplified Chinese by default, switchable, Traditional Chinese from
-the browser; times shown in Asia/Shanghai, stored in UTC."""
+the browser. (Times shown in Asia/Shanghai: the filter is create_app's, in
+tests/backend/test_init.py.)"""
 
 import re
-from datetime import datetime
 
-from flask import render_template_string
+import pytest
+
+from backend.extensions import db
+from backend.i18n import normalise
 
 
 def _lang(response) -> str:
@@ -44,10 +47,17 @@ def test_accept_language_zh_tw_selects_zh_hant(app):
         assert str(get_locale()) == "zh_Hant"
 
 
-def test_times_display_in_shanghai(app):
-    stored = datetime(2026, 1, 1, 0, 0)  # naive UTC, as stored
-    with app.test_request_context("/"):
-        assert render_template_string("{{ when|local_time }}", when=stored) == "2026-01-01 08:00"
-        assert render_template_string("{{ when|local_time }}", when=datetime(2026, 6, 30, 16, 30)) == \
-            "2026-07-01 00:30"
-        assert render_template_string("{{ when|local_time }}", when=None) == ""
+@pytest.mark.parametrize(("tag", "locale"), [
+    ("zh-CN", "zh_Hans"), ("zh", "zh_Hans"), ("zh-Hans-SG", "zh_Hans"), ("ZH_TW", "zh_Hant"), ("zh-HK", "zh_Hant"),
+    ("zh-Hant-CN", "zh_Hant"), ("en-GB", "en"), ("en", "en"), ("fr", None), ("", None), (None, None)])
+def test_language_tags_map_to_the_three_locales(tag, locale):
+    assert normalise(tag) == locale
+
+
+def test_a_signed_in_persons_language_beats_the_browsers(world, auth, client):
+    world.staff1.locale = "en"
+    db.session.commit()
+    auth.login("staff1")
+    assert _lang(client.get("/", headers={"Accept-Language": "zh-TW"}, follow_redirects=True)) == "en"
+    client.get("/?lang=zh_Hant")  # a choice in this session beats both
+    assert _lang(client.get("/", follow_redirects=True)) == "zh-Hant"

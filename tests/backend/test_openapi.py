@@ -1,11 +1,8 @@
-"""The OpenAPI document, its readable page, and /healthz."""
+"""The OpenAPI document and its readable page (/healthz: tests/backend/test_init.py)."""
 
 import re
 
 import pytest
-
-from backend import create_app
-from backend.extensions import db
 
 METHODS = {"get", "head", "post", "put", "patch", "delete"}
 
@@ -110,26 +107,3 @@ def test_docs_page_lists_every_path(client, spec):
     assert 'href="#schema-TokenRequest"' in html  # the request schema by name
     assert "Wrong username or password" in html  # a response description
     assert "<code>per_page</code>" in html and "Items per page, at most 100." in html  # a shared parameter
-
-
-def test_healthz_with_the_database_up(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
-
-
-def test_healthz_reports_an_unreachable_database():
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:1/none",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "connect_args": {"connect_timeout": 2}},
-    })
-    try:
-        response = app.test_client().get("/healthz")
-        assert response.status_code == 503
-        assert response.get_json()["database"] == "unreachable"
-        assert "Traceback" not in response.get_data(as_text=True)
-    finally:
-        with app.app_context():
-            db.engine.dispose()

@@ -1,11 +1,11 @@
 """Allowed changes through the API succeed and persist; the same changes
 outside one's scope or role are refused. (Read-only and out-of-scope cells of
-the whole matrix are in test_api_scope.py.)"""
+the whole matrix are in test_api_scope.py; the tree's nodes in
+tests/backend/org/test_api.py.)"""
 
 from sqlalchemy import select
 
 from backend.extensions import db
-from backend.org.models import Node
 from backend.registry.models import Household, Resident
 from tests.backend.shared import is_problem
 
@@ -13,59 +13,6 @@ from tests.backend.shared import is_problem
 def _fresh(model, record_id):
     db.session.expire_all()
     return db.session.get(model, record_id)
-
-
-def test_node_creation_by_role_and_place(world, auth, client):
-    n = world.nodes
-    staff1 = auth.headers("staff1")
-    response = client.post("/api/v1/org/nodes", headers=staff1,
-                           json={"kind": "grid", "parent_id": n["C1"].id, "name": "第三网格", "code": "G09"})
-    assert response.status_code == 201, response.get_json()
-    created = _fresh(Node, response.get_json()["id"])
-    assert created.parent_id == n["C1"].id and created.path == n["C1"].path + created.id + "/"
-
-    # The parent is out of staff1's scope: they do not learn it exists.
-    is_problem(client.post("/api/v1/org/nodes", headers=staff1,
-                           json={"kind": "grid", "parent_id": n["C2"].id, "name": "x"}), 404)
-    # Readable parent, but a community is above a community worker's rank.
-    is_problem(client.post("/api/v1/org/nodes", headers=staff1,
-                           json={"kind": "community", "parent_id": n["S1"].id, "name": "x",
-                                 "community_kind": "urban"}), 403)
-    is_problem(client.post("/api/v1/org/nodes", headers=auth.headers("worker1"),
-                           json={"kind": "building", "parent_id": n["G1"].id, "name": "2号楼"}), 403)
-
-    response = client.post("/api/v1/org/nodes", headers=auth.headers("street1"),
-                           json={"kind": "community", "parent_id": n["S1"].id, "name": "新社区",
-                                 "community_kind": "urban"})
-    assert response.status_code == 201
-    assert _fresh(Node, response.get_json()["id"]).invite_code
-
-    response = client.post("/api/v1/org/nodes", headers=auth.headers("admin"),
-                           json={"kind": "district", "name": "新区"})
-    assert response.status_code == 201
-    is_problem(client.post("/api/v1/org/nodes", headers=auth.headers("district1"),
-                           json={"kind": "district", "name": "另一区"}), 403)
-
-
-def test_node_retire_and_move(world, auth, client):
-    n = world.nodes
-    staff1 = auth.headers("staff1")
-    grid = client.post("/api/v1/org/nodes", headers=staff1,
-                       json={"kind": "grid", "parent_id": n["C1"].id, "name": "空网格"}).get_json()
-    response = client.post(f"/api/v1/org/nodes/{grid['id']}/retire", headers=staff1)
-    assert response.status_code == 200 and response.get_json()["retired"] is True
-    assert _fresh(Node, grid["id"]).retired_at is not None
-
-    # Something live under it: refused with the reason, not a 500.
-    body = is_problem(client.post(f"/api/v1/org/nodes/{n['G2'].id}/retire", headers=staff1), 422)
-    assert "node" in body["errors"]
-
-    response = client.post(f"/api/v1/org/nodes/{n['B1'].id}/move", headers=staff1, json={"parent_id": n["G2"].id})
-    assert response.status_code == 200, response.get_json()
-    assert _fresh(Node, n["B1"].id).path == n["G2"].path + n["B1"].id + "/"
-    # Into another community: outside staff1's area.
-    is_problem(client.post(f"/api/v1/org/nodes/{n['B1'].id}/move", headers=staff1,
-                           json={"parent_id": n["G5"].id}), 403)
 
 
 def test_household_creation_by_role_and_grid(world, auth, client):

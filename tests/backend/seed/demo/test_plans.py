@@ -1,103 +1,17 @@
-"""`flask seed-demo`: the demo city through the real command against the
-test database, and the plan / family generators behind it."""
+"""The demo city's plan and generators (backend/seed/demo.py): plans, household
+sizes and families without the database, and a small parameterised city built."""
 
 import random
 from collections import Counter
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
-from backend.auth.models import User
 from backend.extensions import db
-from backend.org.models import Node
-from backend.registry.models import CareTag, Household, Resident, household_care_tags
+from backend.registry.models import Household
 from backend.seed import demo, names
+from tests.backend.seed.seeding import SIGN_IN_ACCOUNTS, nodes
 
-SIGN_IN_ACCOUNTS = [username for username, *_ in demo.ACCOUNTS]
-
-
-def seed(app, *args):
-    result = app.test_cli_runner().invoke(args=["seed-demo", *args])
-    return result
-
-
-def seeded(app):
-    result = seed(app)
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def nodes(kind, **where):
-    query = select(Node).where(Node.kind == kind)
-    for key, value in where.items():
-        query = query.where(getattr(Node, key) == value)
-    return db.session.scalars(query).all()
-
-
-def one(kind, name):
-    (record,) = nodes(kind, name=name)
-    return record
-
-
-def tagged_households(code):
-    return db.session.scalar(select(func.count()).select_from(household_care_tags)
-                             .where(household_care_tags.c.tag_code == code))
-
-
-def snapshot():
-    return {
-        "nodes": db.session.scalar(select(func.count(Node.id))),
-        "users": db.session.scalar(select(func.count(User.id))),
-        "households": db.session.scalar(select(func.count(Household.id))),
-        "residents": set(db.session.scalars(select(Resident.id))),
-    }
-
-
-# --- the real command --------------------------------------------------------------
-
-def test_refuses_a_database_that_has_data(ctx):
-    seeded(ctx)
-    before = snapshot()
-    result = seed(ctx)
-    assert result.exit_code != 0
-    assert "already has data" in result.output
-    db.session.expire_all()
-    assert snapshot() == before
-
-
-def test_refuses_when_only_accounts_exist(ctx):
-    from tests.factories import user
-
-    user("someone", "admin")
-    db.session.commit()
-    result = seed(ctx)
-    assert result.exit_code != 0 and "already has data" in result.output
-    assert db.session.scalar(select(func.count(Node.id))) == 0
-
-
-def test_reset_empties_everything_and_rebuilds_the_same_city(ctx):
-    seeded(ctx)
-    before = snapshot()
-    staff = db.session.scalar(select(User).where(User.username == "staff1"))
-    db.session.add(CareTag(code="flood_risk", name_zh_hans="防汛", name_zh_hant="防汛", name_en="Flood risk",
-                           sensitive=False, builtin=False))
-    db.session.add(Node(id="00000000-0000-4000-8000-000000000001", kind="district", name="别的区",
-                        path="/00000000-0000-4000-8000-000000000001/"))
-    staff.display_name = "改过的名字"
-    db.session.commit()
-
-    result = seed(ctx, "--reset")
-    assert result.exit_code == 0, result.output
-    db.session.expire_all()
-    assert db.session.get(CareTag, "flood_risk") is None
-    assert db.session.scalar(select(func.count(CareTag.code))) == len(demo.BUILTIN_TAGS)
-    assert [d.name for d in nodes("district")] == ["临河区"]
-    assert db.session.scalar(select(User.display_name).where(User.username == "staff1")) == "王芳"
-    assert snapshot() == before  # same seed, same city (same ids)
-
-
-# --- the plan and the generators, without the database -------------------------------
 
 def test_city_preset_is_as_large_as_seed_001():
     plan = demo.city_plan()
@@ -164,12 +78,3 @@ def test_families_are_plausible():
             assert head.age - grandchild.age >= 40
     alone = demo.family(rng, 1, names.URBAN_SURNAMES, elderly_alone=True)
     assert len(alone) == 1 and alone[0].age >= 65
-
-
-def test_id_number_check_digit():
-    assert names.check_digit("11010519491231002") == "X"  # the GB 11643 worked example
-    assert names.valid_id_number("11010519491231002X")
-    assert not names.valid_id_number("110105194912310021")
-    number = names.id_number("110108", date(1990, 5, 17), 123)
-    assert number.startswith("11010819900517123") and names.valid_id_number(number)
-    assert [names.chinese_number(n) for n in (1, 10, 12, 20, 23)] == ["一", "十", "十二", "二十", "二十三"]

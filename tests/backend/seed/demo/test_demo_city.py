@@ -1,6 +1,6 @@
 """The demo city `flask seed-demo` builds, seeded once for this module: these
-tests only read it (tests/backend/seed/test_seed_demo.py covers the command's
-refusals, reset and generators)."""
+tests only read it (tests/backend/seed/test_cli.py covers the command's
+refusals and reset, test_plans.py beside this file the generators)."""
 
 import re
 from collections import Counter
@@ -18,7 +18,7 @@ from backend.org.models import Node
 from backend.registry import sensitive
 from backend.registry.models import Household, Resident, household_care_tags, resident_care_tags
 from backend.seed import names
-from tests.backend.seed.test_seed_demo import SIGN_IN_ACCOUNTS, nodes, one, seeded, tagged_households
+from tests.backend.seed.seeding import SIGN_IN_ACCOUNTS, nodes, one, seeded, tagged_households
 from tests.factories import empty_database
 
 # The city outlives each test; the module empties the database when it is done.
