@@ -105,6 +105,18 @@ def _same(name, client_value, server_value) -> bool:
     return client_value == server_value
 
 
+def _base_version(mutation, record, missing: str) -> int:
+    """The version an update or delete was based on: named, and one the record has had
+    (a base past the record would pass for having seen every change)."""
+    base = mutation.base_version
+    if base is None:
+        raise Rejected(422, "Validation failed", missing, {"base_version": ["Required for update and delete."]})
+    if base > record.version:
+        raise Rejected(422, "Validation failed", _("The base version is newer than the record."),
+                       {"base_version": ["Newer than the record's version."]})
+    return base
+
+
 def _household_of(record):
     return record if isinstance(record, Household) else record.household
 
@@ -124,13 +136,7 @@ class EditableApplier(Applier):
         collection's rule, and keep a conflict record of the losing values.
         A field last written by this same device was seen: its own earlier
         offline edit, pushed with the same base_version, is no collision."""
-        base = mutation.base_version
-        if base is None:
-            raise Rejected(422, "Validation failed", _("An update names the version it was based on."),
-                           {"base_version": ["Required for update and delete."]})
-        if base > record.version:
-            raise Rejected(422, "Validation failed", _("The base version is newer than the record."),
-                           {"base_version": ["Newer than the record's version."]})
+        base = _base_version(mutation, record, _("An update names the version it was based on."))
         meta = record.field_meta or {}
         client_time = _as_utc(mutation.client_time)
         to_apply, collisions = {}, {}
@@ -188,10 +194,8 @@ class EditableApplier(Applier):
         record = self.load(session, user, mutation.record_id)
         if record.retired_at is not None:
             return {"status": "applied", "version": record.version}
-        if mutation.base_version is None:
-            raise Rejected(422, "Validation failed", _("A delete names the version it was based on."),
-                           {"base_version": ["Required for update and delete."]})
-        if self.edited_by_others(record, mutation.base_version, session.info.get(CLIENT_DEVICE)):
+        base = _base_version(mutation, record, _("A delete names the version it was based on."))
+        if self.edited_by_others(record, base, session.info.get(CLIENT_DEVICE)):
             # A delete that races an edit: the edit wins, the record stays.
             collisions = {"deleted": {"server": False, "client": True, "winner": "server"}}
             conflict_id = self.record_conflict(session, user, mutation, record, collisions)

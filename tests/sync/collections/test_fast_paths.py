@@ -1,11 +1,9 @@
-"""The pull's fast paths give exactly what the careful paths give: one parse
-of a column's stored JSON texts (through orjson where it reads the same)
-against json.loads of each text, `_iso` against the copy it replaced, and
-wire records of rows read with JSON as stored text, by the prebuilt query,
-against the records' attributes as the ORM loads them. And the pause of the
-cyclic garbage collector during a pull leaves it as it found it."""
+"""The collections' fast paths for the pull give exactly what the careful paths
+give: one parse of a column's stored JSON texts (through orjson where it reads
+the same) against json.loads of each text, `_iso` against the copy it
+replaced, and wire records of rows read with JSON as stored text, by the
+prebuilt query, against the records' attributes as the ORM loads them."""
 
-import gc
 import json
 import uuid
 from datetime import date, datetime, timedelta
@@ -154,76 +152,3 @@ def test_the_prebuilt_query_keeps_to_its_partition_and_range(world):
     assert ids("grid", h1.grid_id, 0, 2**62, limit=1) == [("H1", h1_versions[0])]
     assert ids("household", h1.id, 0, 2**62) == [("H1", v) for v in h1_versions]
     assert [n for n, _v in ids("all", None, 0, 2**62)] == ["H1", "H2", "H1"]  # H5: another community
-
-
-def test_a_pull_leaves_the_cycle_collector_as_it_found_it(world, device):
-    phone = device("worker1")
-    assert gc.isenabled()
-    phone.pull()
-    assert gc.isenabled() and phone.records
-    gc.disable()
-    try:
-        phone.pull()
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-
-
-def test_overlapping_pulls_resume_the_collector_after_the_last():
-    from sync.collector import CyclePause
-
-    pause, other = CyclePause(), CyclePause()
-    with pause:
-        assert not gc.isenabled()
-        with pause:
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    with pytest.raises(RuntimeError), pause:
-        raise RuntimeError("a pull that fails")
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with other:
-            pass
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-
-
-def _merge_before(sources, upto, budget):
-    """`sync.pull._merge` as it was, always sorting: the reference."""
-    horizon = min([versions[-1] for versions, _items, truncated in sources if truncated], default=upto)
-    items = sorted((pair for _v, source_items, _t in sources for pair in source_items if pair[0] <= horizon),
-                   key=lambda pair: pair[0])
-    if len(items) > budget:
-        items = items[:budget]
-        horizon = items[-1][0]
-    return items, horizon
-
-
-@st.composite
-def merge_inputs(draw):
-    """Sources as _stream makes them: versions unique in the space, each source
-    by version, at most budget items, truncated when it had more; a tombstone
-    source may skip some of what it fetched."""
-    budget = draw(st.integers(1, 6))
-    versions = draw(st.lists(st.integers(1, 60), unique=True, max_size=40))
-    active = sorted(draw(st.sets(st.integers(0, 3), min_size=1)))  # often one source alone
-    owners = [draw(st.sampled_from(active)) for _ in versions]
-    sources = []
-    for index in range(4):
-        mine = sorted(v for v, owner in zip(versions, owners, strict=True) if owner == index)
-        fetched, truncated = mine[:budget], len(mine) > budget
-        kept = [v for v in fetched if index < 3 or draw(st.booleans())]
-        sources.append((fetched, [(v, {"version": v, "source": index}) for v in kept], truncated))
-    return sources, draw(st.integers(60, 70)), budget
-
-
-@settings(max_examples=500, deadline=None)
-@given(inputs=merge_inputs())
-def test_merge_gives_what_the_sort_gave(inputs):
-    from sync.pull import _merge
-
-    sources, upto, budget = inputs
-    assert _merge(sources, upto, budget) == _merge_before(sources, upto, budget)

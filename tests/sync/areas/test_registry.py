@@ -1,0 +1,90 @@
+"""The registry's collections on devices: households and residents created
+offline (once per id, in the user's area), households moved by their one
+action, residents taking none; what devices receive of each."""
+
+import uuid
+
+from backend.extensions import db
+from backend.registry.models import Household, Resident
+from sync.areas.registry import HOUSEHOLDS, RESIDENTS
+
+
+def one(phone, *args, **kwargs):
+    response = phone.push_raw([phone.mutation(*args, **kwargs)])
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["results"][0]
+
+
+def test_a_household_made_offline_reaches_the_office(world, device):
+    worker, staff = device("worker1"), device("staff1")
+    record_id = str(uuid.uuid4())
+    result = one(worker, "households", "create", record_id, {"grid_id": world.G1.id, "address": "幸福小区9号",
+                                                             "head_name": "赵六", "care_tags": ["dibao"]})
+    assert result["status"] == "applied" and result["version"] > 0
+    staff.pull()
+    pulled = staff.get("households", record_id)
+    assert pulled == {"version": result["version"], "id": record_id, "grid_id": world.G1.id, "building_id": None,
+                      "community_id": world.C1.id, "address": "幸福小区9号", "head_name": "赵六", "member_count": 0,
+                      "notes": None, "care_tags": ["dibao"]}
+    again = one(worker, "households", "create", record_id, {"grid_id": world.G1.id, "address": "别处",
+                                                            "head_name": "别人"})
+    assert again["status"] == "rejected" and again["error"]["status"] == 409
+    db.session.expire_all()
+    assert db.session.get(Household, record_id).head_name == "赵六"
+
+
+def test_a_household_outside_the_users_grids_is_refused(world, device):
+    result = one(device("worker1"), "households", "create", data={"grid_id": world.G2.id, "address": "x",
+                                                                  "head_name": "y"})
+    assert result["status"] == "rejected" and "grid_id" in result["error"]["errors"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(Household)) == 4
+
+
+def test_a_resident_joins_a_household_of_the_users_area(world, device):
+    worker = device("worker1")
+    outside = one(worker, "residents", "create", data={"household_id": world.H2.id, "name": "外人"})
+    assert outside["status"] == "rejected" and outside["error"]["status"] == 422
+    assert "household_id" in outside["error"]["errors"]
+    unnamed = one(worker, "residents", "create", data={"name": "无户"})
+    assert "household_id" in unnamed["error"]["errors"]
+    record_id = str(uuid.uuid4())
+    made = one(worker, "residents", "create", record_id, {"household_id": world.H1.id, "name": "张小小",
+                                                          "gender": "F", "birth_date": "2020-02-29"})
+    assert made["status"] == "applied"
+    worker.pull()
+    pulled = worker.get("residents", record_id)
+    assert (pulled["household_id"], pulled["grid_id"], pulled["birth_date"]) == (world.H1.id, world.G1.id,
+                                                                                "2020-02-29")
+    assert worker.get("households", world.H1.id)["member_count"] == 3
+    again = one(worker, "residents", "create", record_id, {"household_id": world.H1.id, "name": "重名"})
+    assert again["error"]["status"] == 409
+    assert db.session.get(Resident, record_id).name == "张小小"
+
+
+def test_a_household_moves_by_its_one_action(world, device):
+    staff, worker2 = device("staff1"), device("worker2")
+    staff.pull()
+    base = staff.get("households", world.H1.id)["version"]
+    unknown = one(staff, "households", "action", world.H1.id, {}, action="demolish")
+    assert unknown["status"] == "rejected" and unknown["error"]["title"] == "Unknown action"
+    moved = one(staff, "households", "action", world.H1.id, {"grid_id": world.G2.id}, action="move")
+    assert moved["status"] == "applied" and moved["version"] > base
+    worker2.pull()
+    assert worker2.get("households", world.H1.id)["grid_id"] == world.G2.id
+    assert {world.R1.id, world.R1b.id} <= worker2.ids("residents")
+    extra = staff.push_raw([staff.mutation("households", "action", world.H1.id, {"address": "x"}, action="move")])
+    assert extra.status_code == 422 and "mutations.0.data.address" in extra.get_json()["errors"]
+
+
+def test_residents_take_no_actions(world, device):
+    result = one(device("staff1"), "residents", "action", world.R1.id, {}, action="move")
+    assert result["status"] == "rejected" and result["error"]["status"] == 422
+    db.session.expire_all()
+    assert world.R1.household_id == world.H1.id
+
+
+def test_the_collections_merge_by_their_rules_and_never_send_sensitive_columns():
+    assert HOUSEHOLDS.rule == "last_write_wins" and RESIDENTS.rule == "server_wins"
+    for collection in (HOUSEHOLDS, RESIDENTS):
+        assert set(collection.merge_fields) <= set(collection.wire)
+        assert not {"phone_enc", "id_number_enc", "id_number_hash"} & set(collection.wire.values())
