@@ -15,12 +15,6 @@ from tests.conftest import Auth
 from tests.factories import PASSWORD, DeviceFactory
 
 
-@pytest.fixture
-def english(client):
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # assertions read the English msgids
-    return client
-
-
 def error_for(html: str, field: str) -> str:
     match = re.search(rf'id="e-{field}"[^>]*>([^<]*)<', html)
     return match.group(1) if match else ""
