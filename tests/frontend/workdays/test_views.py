@@ -6,9 +6,11 @@ import re
 import pytest
 from sqlalchemy import select
 
+from backend import clock
 from backend.extensions import db
 from backend.workdays.models import CalendarDay
 from tests.frontend.requests.conftest import error_for
+from tests.timing import EPOCH
 
 
 def _days(html):
@@ -89,3 +91,21 @@ def test_odd_addresses_are_not_errors(world, browser):
     assert admin.get("/requests/calendar?year=abc").status_code == 200
     assert admin.get("/requests/calendar?year=99999").status_code == 200
     assert admin.post("/requests/calendar/2026-02-30/unmark").status_code == 404
+
+
+def _year_shown(html):
+    return int(re.search(r"<h1>Working calendar · (\d+)</h1>", html).group(1))
+
+
+def test_the_calendar_opens_on_this_year_and_stays_within_its_years(world, browser):
+    admin = browser("admin")
+    this_year = _year_shown(admin.get("/requests/calendar").get_data(as_text=True))
+    assert this_year == EPOCH.year
+    clock.run_from(EPOCH.replace(year=2031))  # the clock's year, not the machine's
+    assert _year_shown(admin.get("/requests/calendar").get_data(as_text=True)) == 2031
+    clock.run_from(EPOCH)
+    html = admin.get("/requests/calendar?year=99999").get_data(as_text=True)
+    assert _year_shown(html) == 2100 and 'rel="next"' not in html and 'rel="prev"' in html
+    html = admin.get("/requests/calendar?year=1").get_data(as_text=True)
+    assert _year_shown(html) == 2000 and 'rel="prev"' not in html
+    assert _year_shown(admin.get("/requests/calendar?year=abc").get_data(as_text=True)) == this_year

@@ -336,3 +336,41 @@ def test_who_may_see_and_save_rules(world, client, auth):
     auth.login("street1")  # two communities: chooses one
     html = client.get(f"/fieldwork/rules?community={world.C2.id}", headers=EN).get_data(as_text=True)
     assert "Visit rules of 和平社区" in html and 'name="interval-dibao"' in html
+
+
+# --- addresses and arguments -----------------------------------------------------------------
+
+def test_the_field_work_address_leads_to_the_visits(world, client, auth):
+    auth.login("staff1")
+    response = client.get("/fieldwork/")
+    assert response.status_code == 302 and response.headers["Location"] == "/fieldwork/visits"
+
+
+def _period(html):
+    chosen = re.search(r'id="f-from" type="date" name="from" value="([^"]*)".*?id="f-to" type="date" name="to" '
+                       r'value="([^"]*)"', html, re.S)
+    return chosen.group(1), chosen.group(2)
+
+
+def test_the_coverage_period_defaults_to_this_month_and_is_put_in_order(world, client, auth, today):
+    auth.login("staff1")
+    month = (today.replace(day=1).isoformat(), today.isoformat())
+    assert _period(client.get("/fieldwork/coverage", headers=EN).get_data(as_text=True)) == month
+    earlier, later = (today - timedelta(days=30)).isoformat(), (today - timedelta(days=10)).isoformat()
+    html = client.get("/fieldwork/coverage", query_string={"from": later, "to": earlier}, headers=EN).get_data(
+        as_text=True)
+    assert _period(html) == (earlier, later)  # given the wrong way round: swapped
+    html = client.get("/fieldwork/coverage", query_string={"from": "2026-13-45", "to": "soon"}, headers=EN)
+    assert html.status_code == 200 and _period(html.get_data(as_text=True)) == month  # unreadable: the default
+
+
+def test_unreadable_or_foreign_filters_are_ignored(field, world, client, auth):
+    made, _photos = field
+    auth.login("staff1")
+    html = client.get("/fieldwork/visits", query_string={"from": "yesterday", "grid": world.G3.id, "page": "x"},
+                      headers=HTMX).get_data(as_text=True)
+    assert made["v1"] in html and made["v2"] in html  # no date, and a grid not of C1, filter nothing
+    assert client.get("/fieldwork/visits", query_string={"community": world.V1.id}).status_code == 404
+    html = client.get("/fieldwork/patrols", query_string={"category": "nonsense"}, headers=HTMX).get_data(
+        as_text=True)
+    assert made["p1"] in html

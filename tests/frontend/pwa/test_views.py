@@ -139,3 +139,26 @@ def test_the_build_changes_with_what_the_areas_tell_the_app(app):
             assert compute_build() != before
         finally:
             app.extensions["linli.areas"] = areas
+
+
+def test_the_shell_and_its_service_worker_name_one_build(client, app):
+    build = re.search(r'<meta name="linli-build" content="([0-9a-f]{16})">',
+                      client.get("/app/").get_data(as_text=True)).group(1)
+    source = client.get("/sw.js").get_data(as_text=True)
+    assert f'const BUILD = "{build}";' in source
+    assert "/static/app/sw.js" not in precache(client)  # the worker is fetched by the browser, not cached
+    assert app.config["PWA_BUILD"] == build  # computed once, not on each request
+
+
+def test_the_manifest_installs_the_field_app_in_chinese(client):
+    response = client.get("/manifest.webmanifest")
+    assert response.status_code == 200 and response.mimetype == "application/manifest+json"
+    assert response.headers["Cache-Control"] == "no-cache"
+    body = json.loads(response.get_data(as_text=True))  # ensure_ascii off: the Chinese is written as it is
+    assert body["name"] == body["short_name"] == "邻里" and "邻里" in response.get_data(as_text=True)
+    assert (body["start_url"], body["scope"], body["display"], body["lang"]) == ("/app/", "/", "standalone",
+                                                                                 "zh-Hans")
+    assert body["theme_color"] == "#b3261e"
+    assert {icon["sizes"] for icon in body["icons"]} == {"192x192", "512x512", "any"}
+    for icon in body["icons"]:
+        assert client.get(icon["src"]).status_code == 200, icon["src"]

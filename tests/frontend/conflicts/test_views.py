@@ -82,3 +82,34 @@ def test_invalid_choice_rerenders_with_a_message(world, device, ctx, client, aut
     assert "Choose which value to keep." in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Conflict, conflict_id).status == "open"
+
+
+def test_without_javascript_a_mistake_shows_the_whole_page_and_a_settlement_goes_back_to_the_list(
+        world, device, ctx, client, auth):
+    conflict_id = make_conflict(world, device, ctx)
+    auth.login("staff1")
+    token = csrf(client, "/conflicts/")
+    english = {"Accept-Language": "en"}
+    response = client.post(f"/conflicts/{conflict_id}/settle", data={"csrf_token": token, "keep-head_name": ""},
+                           headers=english)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "<html" in html
+    assert "Choose which value to keep." in html and f'id="conflict-{conflict_id}"' in html
+    response = client.post(f"/conflicts/{conflict_id}/settle", data={"csrf_token": token, "keep-head_name": "server"},
+                           headers=english)
+    assert response.status_code == 302 and response.headers["Location"] == "/conflicts/"
+    assert "The conflict is settled." in client.get("/conflicts/", headers=english).get_data(as_text=True)
+    db.session.expire_all()
+    assert world.H1.head_name == "服务器改的"  # the server's value kept
+
+
+def test_an_unknown_state_lists_the_open_conflicts(world, device, ctx, client, auth):
+    conflict_id = make_conflict(world, device, ctx)
+    auth.login("staff1")
+    html = client.get("/conflicts/", query_string={"status": "everything"}).get_data(as_text=True)
+    assert f'id="conflict-{conflict_id}"' in html
+    token = csrf(client, "/conflicts/")
+    client.post(f"/conflicts/{conflict_id}/settle", data={"csrf_token": token, "keep-head_name": "server"})
+    html = client.get("/conflicts/", query_string={"status": "everything"}).get_data(as_text=True)
+    assert f'id="conflict-{conflict_id}"' not in html
+    assert f'id="conflict-{conflict_id}"' in client.get("/conflicts/?status=all").get_data(as_text=True)

@@ -107,3 +107,20 @@ def test_scope_staff_of_another_community(world, client, auth, app):
         Auth(other).login(username)
         assert other.get("/open311-keys/").status_code == 403, username
         assert other.post(f"/open311-keys/{record_id}/revoke", data={}).status_code in (400, 403), username
+
+
+def test_signed_out_goes_to_sign_in(world, client):
+    response = client.get("/open311-keys/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in?next=")
+
+
+def test_one_possible_area_is_chosen_and_several_are_left_to_choose(world, client, auth):
+    auth.login("staff1")  # one community: chosen for them, named with its kind
+    html = client.get("/open311-keys/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert re.search(rf'<option value="{world.C1.id}" selected>幸福社区 · Community</option>', html)
+    auth.logout()
+    auth.login("street1")  # the street and its communities: none chosen
+    html = client.get("/open311-keys/").get_data(as_text=True)
+    choices = html.split('id="f-node_id"', 1)[1].split("</select>", 1)[0]
+    assert f'value="{world.S1.id}"' in choices and f'value="{world.C2.id}"' in choices
+    assert " selected>" not in choices

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from backend.extensions import db
 from backend.org.models import Node
 from backend.registry.models import Household
+from tests.factories import node
 
 HX = {"HX-Request": "true"}
 
@@ -323,3 +324,29 @@ def test_admin_adds_a_district(world, auth, client):
     _post(client, auth, "/sign-out", {}, page="/org/")
     auth.login("street1")
     assert client.get("/org/new").status_code == 403
+
+
+def test_a_long_list_of_children_is_paged(world, auth, client):
+    for number in range(52):
+        node("building", f"楼栋{number:02d}", world.G2)
+    db.session.commit()
+    auth.login("staff1")
+
+    def shown(query):
+        html = client.get(f"/org/{world.G2.id}{query}", headers=HX).get_data(as_text=True)
+        return set(re.findall(r"楼栋(\d\d)", html))
+
+    first, second = shown(""), shown("?page=2")
+    assert len(first) == 50 and second == {"50", "51"}  # by name, fifty a page
+    assert shown("?page=99") == second  # past the end: the last page
+    assert shown("?page=nonsense") == first
+
+
+def test_nothing_is_created_under_a_retired_node(world, auth, client):
+    auth.login("staff1")
+    _post(client, auth, f"/org/{world.C1.id}/new", {"kind": "grid", "name": "将撤网格"})
+    grid = _node("将撤网格")
+    live = client.get(f"/org/{grid.id}").get_data(as_text=True)
+    assert f"/org/{grid.id}/new?kind=building" in live
+    _post(client, auth, f"/org/{grid.id}/retire", {})
+    assert f"/org/{grid.id}/new" not in client.get(f"/org/{grid.id}").get_data(as_text=True)

@@ -1,0 +1,209 @@
+"""The sign-in, sign-out, registration, devices and password pages
+(frontend/auth/views.py). The credentials, throttling and token rules behind
+them are tested with the services (tests/backend/auth/)."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from backend import clock
+from backend.auth.models import Device, User
+from backend.extensions import db
+from tests.conftest import Auth
+from tests.factories import PASSWORD, DeviceFactory
+
+
+def error_for(html: str, field: str) -> str:
+    match = re.search(rf'id="e-{field}"[^>]*>([^<]*)<', html)
+    return match.group(1) if match else ""
+
+
+def sign_in(client, auth, username, password=PASSWORD, next_url=None):
+    return client.post("/sign-in", query_string={"next": next_url} if next_url else None,
+                       data={"username": username, "password": password, "csrf_token": auth.csrf_token()})
+
+
+def signed_in(client) -> bool:
+    return "/sign-in" not in client.get("/").headers.get("Location", "")
+
+
+# --- sign-in and sign-out ------------------------------------------------------------------
+
+def test_a_signed_in_person_opening_sign_in_goes_home(world, english, auth):
+    auth.login("staff1")
+    response = english.get("/sign-in")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize(("next_url", "lands_on"), [
+    ("/registry/households?q=1", "/registry/households?q=1"),  # a page of this site: followed
+    ("//evil.example/x", "/"),  # another host, scheme-relative
+    ("https://evil.example/", "/"),  # another host
+    ("/\\evil.example", "/"),  # browsers read a backslash as a slash
+    ("registry", "/"),  # not a path
+])
+def test_sign_in_follows_next_only_within_the_site(world, english, auth, next_url, lands_on):
+    response = sign_in(english, auth, "staff1", next_url=next_url)
+    assert response.status_code == 302 and response.headers["Location"] == lands_on
+
+
+def test_a_disabled_account_is_told_so_at_the_username(world, english, auth):
+    db.session.execute(db.update(User).where(User.username == "worker1").values(is_active_flag=False))
+    db.session.commit()
+    response = sign_in(english, auth, "worker1")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 401
+    assert "This account is disabled" in error_for(html, "username") and not error_for(html, "password")
+    assert 'value="worker1"' in html  # the username stays in the form
+    assert not signed_in(english)
+
+
+def test_wrong_password_is_told_at_the_password_and_keeps_the_username(world, english, auth):
+    response = sign_in(english, auth, "staff1", "not-the-password")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 401
+    assert error_for(html, "password") == "Wrong username or password." and not error_for(html, "username")
+    assert 'value="staff1"' in html
+
+
+@pytest.mark.parametrize(("later", "minutes"), [(timedelta(0), 15), (timedelta(minutes=14, seconds=30), 1)])
+def test_a_throttled_sign_in_says_in_how_many_minutes_to_try_again(world, english, auth, later, minutes):
+    for _ in range(5):
+        assert sign_in(english, auth, "staff1", "wrong").status_code == 401
+    clock.run_from(clock.now() + later)
+    response = sign_in(english, auth, "staff1")
+    retry = int(response.headers["Retry-After"])
+    assert response.status_code == 429 and 0 < retry <= 15 * 60
+    message = error_for(response.get_data(as_text=True), "password")
+    shown = int(re.search(r"Try again in (\d+) minutes", message).group(1))
+    # Rounded down to whole minutes, never "0 minutes"; the clock has run on a moment since the failures.
+    assert shown == max(1, retry // 60) and shown in (minutes - 1, minutes)
+    assert not signed_in(english)
+
+
+def test_sign_out_ends_the_session_and_says_so(world, english, auth):
+    auth.login("staff1")
+    response = english.post("/sign-out", data={"csrf_token": auth.csrf_token("/account/devices")})
+    assert response.status_code == 302 and response.headers["Location"] == "/sign-in"
+    assert "You are signed out." in english.get("/sign-in").get_data(as_text=True)
+    assert not signed_in(english)
+
+
+# --- registration ----------------------------------------------------------------------------
+
+def _registration(world, **changes):
+    form = {"invite_code": world.C1.invite_code, "display_name": "周新", "claimed_address": "幸福小区2号楼2单元202",
+            "phone": "13700000007", "username": "newcomer", "password": "resident-pass-1",
+            "password_again": "resident-pass-1"}
+    return form | changes
+
+
+def _account(username):
+    db.session.rollback()
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def test_the_invitation_code_of_the_link_is_filled_in(world, english):
+    html = english.get("/register", query_string={"code": "AB12CD34"}).get_data(as_text=True)
+    assert re.search(r'id="f-invite_code" name="invite_code" type="text" value="AB12CD34"', html)
+
+
+def test_differing_passwords_are_refused_with_the_form_kept(world, english, auth):
+    form = _registration(world, password_again="resident-pass-2")
+    response = english.post("/register", data=form | {"csrf_token": auth.csrf_token("/register")})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert error_for(html, "password_again") == "The two passwords differ."
+    assert 'value="幸福小区2号楼2单元202"' in html and 'value="newcomer"' in html
+    assert 'value="resident-pass-1"' not in html  # passwords are never sent back
+    assert _account("newcomer") is None
+    assert not signed_in(english)
+
+
+def test_a_registration_signs_the_resident_in_as_pending(world, english, auth):
+    response = english.post("/register", data=_registration(world) | {"csrf_token": auth.csrf_token("/register")})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    home = english.get("/").get_data(as_text=True)
+    assert "Thank you. Your community office will confirm your household soon." in home
+    account = _account("newcomer")
+    assert account.status == "pending" and account.role == "resident" and account.community_id == world.C1.id
+
+
+# --- devices ---------------------------------------------------------------------------------
+
+def test_my_devices_lists_mine_only(world, english, auth):
+    DeviceFactory(user=world.staff1, name="办公室电脑")
+    DeviceFactory(user=world.worker1, name="网格员手机")
+    db.session.commit()
+    auth.login("staff1")
+    html = english.get("/account/devices").get_data(as_text=True)
+    assert "办公室电脑" in html and "网格员手机" not in html
+    fragment = english.get("/account/devices", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="devices"') and "办公室电脑" in fragment
+
+
+def test_revoking_my_own_device_shows_my_devices_with_a_message(world, english, auth):
+    mine = DeviceFactory(user=world.staff1, name="办公室电脑")
+    db.session.commit()
+    device_id = mine.id
+    auth.login("staff1")
+    response = english.post(f"/devices/{device_id}/revoke", data={"csrf_token": auth.csrf_token("/account/devices")})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<h1>My devices</h1>" in html
+    assert "The device is signed out. Its token no longer works." in html
+    assert re.search(r"Signed out \d", html)
+    db.session.rollback()
+    assert db.session.get(Device, device_id).revoked_by_id == world.staff1.id
+
+
+def test_devices_one_may_not_manage_are_not_found(world, english, auth):
+    other = DeviceFactory(user=world.worker2, name="别人的手机")
+    db.session.commit()
+    other_id = other.id
+    auth.login("worker1")  # a grid worker manages no one's devices but his own
+    token = auth.csrf_token("/account/devices")
+    assert english.post(f"/devices/{other_id}/revoke", data={"csrf_token": token}).status_code == 404
+    assert english.post("/devices/no-such-device/revoke", data={"csrf_token": token}).status_code == 404
+    db.session.rollback()
+    assert db.session.get(Device, other_id).revoked_at is None
+
+
+def test_the_account_pages_need_a_signed_in_person(world, english):
+    for path in ("/account/devices", "/account/password"):
+        response = english.get(path)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+
+
+# --- password ----------------------------------------------------------------------------------
+
+def _change(client, auth, current=PASSWORD, new="a-new-pass-2026", again="a-new-pass-2026"):
+    return client.post("/account/password", data={
+        "current_password": current, "password": new, "password_again": again,
+        "csrf_token": auth.csrf_token("/account/password")})
+
+
+def test_differing_new_passwords_change_nothing(world, english, auth, app):
+    auth.login("staff1")
+    response = _change(english, auth, again="a-new-pass-2027")
+    assert response.status_code == 422
+    assert error_for(response.get_data(as_text=True), "password_again") == "The two passwords differ."
+    assert _account("staff1").session_epoch == 0
+    Auth(app.test_client()).login("staff1")  # the old password still works
+
+
+def test_a_weak_new_password_is_refused_at_the_field(world, english, auth):
+    auth.login("staff1")
+    response = _change(english, auth, new="short", again="short")
+    assert response.status_code == 422 and error_for(response.get_data(as_text=True), "password")
+    assert _account("staff1").session_epoch == 0
+
+
+def test_a_changed_password_keeps_this_session_and_says_so(world, english, auth):
+    auth.login("staff1")
+    response = _change(english, auth)
+    assert response.status_code == 302 and response.headers["Location"] == "/account/devices"
+    page = english.get("/account/devices").get_data(as_text=True)
+    assert "Your password is changed. Other sessions are signed out." in page
+    assert _account("staff1").session_epoch == 1
