@@ -5,7 +5,6 @@ grid worker's device through the sync pull."""
 from datetime import datetime, time, timedelta
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
 from backend import clock
@@ -171,25 +170,6 @@ def test_tasks_reach_the_grid_workers_device(world, today, device):
     phone.pull()
     following = open_task(world.H1)
     assert phone.get("visit_tasks", following.id)["due_date"] == (today + timedelta(days=7)).isoformat()
-
-
-def test_the_command(world, app, today):
-    runner = CliRunner()
-    from backend.fieldwork.visits.cli import generate_visit_tasks_command
-
-    out = runner.invoke(generate_visit_tasks_command, ["--date", today.isoformat()], obj=_script_info(app))
-    assert out.exit_code == 0, out.output
-    assert "3 tasks created" in out.output  # H1, H2 and the village's H3; H5 has no care tag
-    out = runner.invoke(generate_visit_tasks_command, ["--community", world.C1.id], obj=_script_info(app))
-    assert out.exit_code == 0 and "0 tasks created" in out.output
-    out = runner.invoke(generate_visit_tasks_command, ["--community", "nope"], obj=_script_info(app))
-    assert out.exit_code != 0 and "No such community" in out.output
-
-
-def _script_info(app):
-    from flask.cli import ScriptInfo
-
-    return ScriptInfo(create_app=lambda: app)
 
 
 def test_custom_tags_can_drive_tasks(world, today):
