@@ -14,6 +14,7 @@ from backend.fieldwork.visits import services
 from backend.fieldwork.visits.models import VisitTask
 from backend.registry import services as registry
 from tests.factories import CareTagFactory, user
+from tests.timing import EPOCH
 
 
 @pytest.fixture
@@ -184,3 +185,34 @@ def test_custom_tags_can_drive_tasks(world, today):
     services.save_rules(world.staff1, world.C1, form | {"interval-pregnant": "10", "active-pregnant": "on"},
                         today=today)
     assert open_task(world.H1).reason == "孕产妇 每10天走访"
+
+
+def test_a_tasks_reason_words_the_interval():
+    assert [services.interval_phrase(days) for days in (1, 7, 14, 30, 10)] == [
+        "每天走访", "每周走访", "每两周走访", "每月走访", "每10天走访"]
+
+
+def test_local_days_begin_at_local_midnight(ctx):
+    day = EPOCH.date()
+    midnight = services.local_midnight_utc(day)
+    assert midnight == datetime.combine(day - timedelta(days=1), time(16))  # Shanghai is UTC+8
+    assert services.local_date(midnight) == day
+    assert services.local_date(midnight - timedelta(seconds=1)) == day - timedelta(days=1)
+
+
+def test_only_an_active_grid_worker_is_the_grids_worker(world):
+    assert services.grid_workers([world.G1.id, world.G2.id, world.G3.id]) == {
+        world.G1.id: world.worker1.id, world.G2.id: world.worker2.id}
+    user("worker1b", "grid_worker", [world.G1], status="pending")
+    user("staff1b", "community_staff", [world.G2])
+    world.worker2.is_active_flag = False
+    db.session.commit()
+    assert services.grid_workers([world.G1.id, world.G2.id]) == {world.G1.id: world.worker1.id}
+    assert services.grid_workers([]) == {}
+
+
+def test_the_communities_tasks_are_generated_for(world):
+    world.C2.retired_at = clock.now()
+    db.session.commit()
+    assert {c.id for c in services.communities()} == {world.C1.id, world.V1.id}
+    assert [c.id for c in services.communities([world.V1.id, world.C2.id])] == [world.V1.id]
