@@ -47,5 +47,7 @@ def mask(value: str | None) -> str:
         return ""
     if len(value) <= 4:
         return "*" * len(value)
+    if len(value) < 8:  # too short to show both ends and hide anything between: the last two only
+        return "*" * (len(value) - 2) + value[-2:]
     keep = 3 if len(value) <= 11 else 4
     return value[:keep] + "*" * (len(value) - keep - 4) + value[-4:]

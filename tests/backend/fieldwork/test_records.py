@@ -1,13 +1,17 @@
 """The fields every field record shares (backend/fieldwork/records.py): photos that are
 not names are refused as bad input naming the field, through every endpoint
-that takes them, never a 500."""
+that takes them, never a 500; and each field's own rules (photos by hash, at
+most nine, their times, a location, a moment with its offset, not far ahead)."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from marshmallow import ValidationError, fields
 
 from backend.common import utcnow
+from backend.fieldwork.records import MAX_PHOTOS, AwareDateTime, Location, Photos, PhotoTimes
+from backend.schema import Strict
 from tests.backend.shared import is_problem
 
 
@@ -74,3 +78,93 @@ def test_a_pushed_visit_with_an_object_photo_is_rejected_naming_it(world, client
     [result] = response.get_json()["results"]
     assert result["status"] == "rejected"
     assert result["error"]["status"] == 422 and result["error"]["errors"] == {"photos.0": ["Not a valid string."]}
+
+
+# --- the fields themselves ----------------------------------------------------------
+
+class _Record(Strict):
+    """A field record of every shared field, as visits and patrol reports use them."""
+
+    photos = Photos()
+    photo_times = PhotoTimes()
+    location = fields.Nested(Location, load_default=None, allow_none=True)
+    at = AwareDateTime(required=True, default_timezone=None)
+
+
+RECORD = _Record()
+
+
+def _load(**data):
+    return RECORD.load({"at": "2026-11-27T09:00:00+08:00"} | data)
+
+
+def _errors(**data) -> dict:
+    with pytest.raises(ValidationError) as raised:
+        _load(**data)
+    return raised.value.messages
+
+
+def _sha(n: int) -> str:
+    return f"{n:064x}"
+
+
+def test_photos_are_deduplicated_in_their_order():
+    assert _load()["photos"] == []
+    assert _load(photos=[_sha(2), _sha(1), _sha(2)])["photos"] == [_sha(2), _sha(1)]
+
+
+@pytest.mark.parametrize("photo", ["A" * 64, "a" * 63, "g" * 64, "photo.jpg"])
+def test_a_photo_is_named_by_its_lower_case_sha256(photo):
+    assert set(_errors(photos=[photo])) == {"photos"}
+
+
+def test_at_most_nine_photos_with_their_times():
+    nine = [_sha(n) for n in range(MAX_PHOTOS)]
+    loaded = _load(photos=nine, photo_times=dict.fromkeys(nine, "2026-11-27T08:00:00Z"))
+    assert len(loaded["photos"]) == len(loaded["photo_times"]) == MAX_PHOTOS
+    assert set(_errors(photos=[*nine, _sha(99)])) == {"photos"}
+    ten = [*nine, _sha(99)]
+    assert _errors(photos=ten, photo_times=dict.fromkeys(ten, "2026-11-27T08:00:00Z"))["photo_times"] == [
+        "At most 9 photos."]
+
+
+@pytest.mark.parametrize("moment", ["2026-11-27T08:00:00", "yesterday", "2026-13-01T00:00:00Z"])
+def test_each_photo_time_is_iso_with_its_offset(moment):
+    assert _errors(photos=[_sha(1)], photo_times={_sha(1): moment}) == {
+        "photo_times": ["Each time is ISO 8601 with its offset."]}
+
+
+def test_photo_times_only_for_named_photos():
+    assert _load(photos=[_sha(1)], photo_times={_sha(1): "2026-11-27T08:00:00+08:00"})["photo_times"] == {
+        _sha(1): "2026-11-27T08:00:00+08:00"}  # kept as the device wrote it
+    assert _errors(photos=[_sha(1)], photo_times={_sha(2): "2026-11-27T08:00:00Z"}) == {
+        "photo_times": ["Times only for photos the record names."]}
+    assert _load(photo_times=None)["photo_times"] is None
+
+
+def test_a_location():
+    assert _load(location={"lat": 36, "lng": 117.1})["location"] == {"lat": 36.0, "lng": 117.1, "accuracy": None}
+    assert set(_errors(location={"lat": 36, "lng": 181})["location"]) == {"lng"}
+    assert set(_errors(location={"lat": 36, "lng": 117, "accuracy": -1})["location"]) == {"accuracy"}
+    assert set(_errors(location={"lat": 36})["location"]) == {"lng"}
+    assert set(_errors(location={"lat": 36, "lng": 117, "alt": 50})["location"]) == {"alt"}
+
+
+def test_a_moment_is_stored_as_naive_utc():
+    assert RECORD.load({"at": "2026-11-27T09:30:00+08:00"})["at"] == datetime(2026, 11, 27, 1, 30)
+    assert RECORD.load({"at": "2026-11-27T01:30:00.5Z"})["at"] == datetime(2026, 11, 27, 1, 30, 0, 500000)
+
+
+def test_a_moment_needs_its_offset_and_a_sensible_year():
+    assert set(_errors(at="2026-11-27T09:30:00")) == {"at"}
+    assert _errors(at="1999-12-31T23:59:00Z") == {"at": ["This time is too far in the past."]}
+    assert set(_errors(at="0001-01-01T00:00:00+08:00")) == {"at"}  # out of range, not a 500
+
+
+def test_a_moment_may_run_a_day_ahead_of_the_server_not_more():
+    from backend import clock
+
+    ahead = clock.aware_now() + timedelta(hours=23)
+    assert _load(at=ahead.isoformat())["at"] == ahead.replace(tzinfo=None)
+    assert _errors(at=(clock.aware_now() + timedelta(days=1, minutes=5)).isoformat()) == {
+        "at": ["This time is in the future."]}

@@ -5,7 +5,6 @@ grid worker's device through the sync pull."""
 from datetime import datetime, time, timedelta
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
 from backend import clock
@@ -15,6 +14,7 @@ from backend.fieldwork.visits import services
 from backend.fieldwork.visits.models import VisitTask
 from backend.registry import services as registry
 from tests.factories import CareTagFactory, user
+from tests.timing import EPOCH
 
 
 @pytest.fixture
@@ -173,25 +173,6 @@ def test_tasks_reach_the_grid_workers_device(world, today, device):
     assert phone.get("visit_tasks", following.id)["due_date"] == (today + timedelta(days=7)).isoformat()
 
 
-def test_the_command(world, app, today):
-    runner = CliRunner()
-    from backend.fieldwork.visits.cli import generate_visit_tasks_command
-
-    out = runner.invoke(generate_visit_tasks_command, ["--date", today.isoformat()], obj=_script_info(app))
-    assert out.exit_code == 0, out.output
-    assert "3 tasks created" in out.output  # H1, H2 and the village's H3; H5 has no care tag
-    out = runner.invoke(generate_visit_tasks_command, ["--community", world.C1.id], obj=_script_info(app))
-    assert out.exit_code == 0 and "0 tasks created" in out.output
-    out = runner.invoke(generate_visit_tasks_command, ["--community", "nope"], obj=_script_info(app))
-    assert out.exit_code != 0 and "No such community" in out.output
-
-
-def _script_info(app):
-    from flask.cli import ScriptInfo
-
-    return ScriptInfo(create_app=lambda: app)
-
-
 def test_custom_tags_can_drive_tasks(world, today):
     CareTagFactory(code="pregnant", name_zh_hans="孕产妇", name_zh_hant="孕產婦", name_en="Pregnant")
     db.session.commit()
@@ -204,3 +185,34 @@ def test_custom_tags_can_drive_tasks(world, today):
     services.save_rules(world.staff1, world.C1, form | {"interval-pregnant": "10", "active-pregnant": "on"},
                         today=today)
     assert open_task(world.H1).reason == "孕产妇 每10天走访"
+
+
+def test_a_tasks_reason_words_the_interval():
+    assert [services.interval_phrase(days) for days in (1, 7, 14, 30, 10)] == [
+        "每天走访", "每周走访", "每两周走访", "每月走访", "每10天走访"]
+
+
+def test_local_days_begin_at_local_midnight(ctx):
+    day = EPOCH.date()
+    midnight = services.local_midnight_utc(day)
+    assert midnight == datetime.combine(day - timedelta(days=1), time(16))  # Shanghai is UTC+8
+    assert services.local_date(midnight) == day
+    assert services.local_date(midnight - timedelta(seconds=1)) == day - timedelta(days=1)
+
+
+def test_only_an_active_grid_worker_is_the_grids_worker(world):
+    assert services.grid_workers([world.G1.id, world.G2.id, world.G3.id]) == {
+        world.G1.id: world.worker1.id, world.G2.id: world.worker2.id}
+    user("worker1b", "grid_worker", [world.G1], status="pending")
+    user("staff1b", "community_staff", [world.G2])
+    world.worker2.is_active_flag = False
+    db.session.commit()
+    assert services.grid_workers([world.G1.id, world.G2.id]) == {world.G1.id: world.worker1.id}
+    assert services.grid_workers([]) == {}
+
+
+def test_the_communities_tasks_are_generated_for(world):
+    world.C2.retired_at = clock.now()
+    db.session.commit()
+    assert {c.id for c in services.communities()} == {world.C1.id, world.V1.id}
+    assert [c.id for c in services.communities([world.V1.id, world.C2.id])] == [world.V1.id]

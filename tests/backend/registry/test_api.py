@@ -1,0 +1,184 @@
+"""/api/v1/registry: what each endpoint answers, and every refusal an
+application/problem+json naming the field at fault. (Who may do what across
+the whole matrix: tests/backend/auth/test_api_scope.py and test_api_changes.py;
+the masking and audit of reveals: tests/backend/test_security.py.)"""
+
+import uuid
+
+from sqlalchemy import select
+
+from backend.audit.models import AuditEntry
+from backend.extensions import db
+from backend.registry.models import Household, Resident
+from tests.backend.shared import is_problem
+
+API = "/api/v1/registry"
+
+
+def fresh(model, record_id):
+    db.session.expire_all()
+    return db.session.get(model, record_id)
+
+
+def test_no_token_is_a_401_problem(world, client):
+    for path in ("/care-tags", "/households", f"/households/{world.H1.id}", f"/residents/{world.R1.id}"):
+        is_problem(client.get(API + path), 401)
+    is_problem(client.post(f"{API}/residents/{world.R1.id}/reveal", json={"field": "phone"}), 401)
+
+
+def test_care_tags_without_the_sensitive_ones_for_readers(world, client, auth):
+    staff = client.get(f"{API}/care-tags", headers=auth.headers("staff1")).get_json()["items"]
+    street = client.get(f"{API}/care-tags", headers=auth.headers("street1")).get_json()["items"]
+    assert {"code", "name_zh_hans", "name_zh_hant", "name_en", "sensitive", "builtin"} == set(staff[0])
+    assert any(tag["sensitive"] for tag in staff) and not any(tag["sensitive"] for tag in street)
+    assert {tag["code"] for tag in staff} - {tag["code"] for tag in street} == {
+        tag["code"] for tag in staff if tag["sensitive"]}
+
+
+def test_the_household_list_filters_and_pages(world, client, auth):
+    headers = auth.headers("staff1")
+
+    def ids(**query):
+        body = client.get(f"{API}/households", query_string=query, headers=headers).get_json()
+        return [item["id"] for item in body["items"]], body["total"]
+
+    assert ids() == ([world.H1.id, world.H2.id], 2)  # by address
+    assert ids(q="李娜") == ([world.H2.id], 1)
+    assert ids(grid_id=world.G1.id) == ([world.H1.id], 1)
+    assert ids(under=world.G2.id) == ([world.H2.id], 1)
+    assert ids(tag="dibao") == ([world.H2.id], 1)
+    assert ids(per_page=1, page=2) == ([world.H2.id], 2)
+    body = client.get(f"{API}/households", query_string={"per_page": 1}, headers=headers).get_json()
+    assert (body["page"], body["per_page"], body["pages"]) == (1, 1, 2)
+
+
+def test_a_node_outside_ones_scope_is_a_404_naming_under(world, client, auth):
+    headers = auth.headers("staff1")
+    for node_id in (world.C2.id, "nope"):
+        body = is_problem(client.get(f"{API}/households", query_string={"under": node_id}, headers=headers), 404)
+        assert body["errors"] == {"under": ["Not in your scope."]}
+    body = is_problem(client.get(f"{API}/households", query_string={"per_page": 0}, headers=headers), 400)
+    assert set(body["errors"]) == {"per_page"}
+
+
+def test_a_household_is_dumped_with_masked_phone_and_live_residents(world, client, auth):
+    headers = auth.headers("staff1")
+    client.post(f"{API}/residents/{world.R1b.id}/retire", json={"reason": "去世"}, headers=headers)
+    body = client.get(f"{API}/households/{world.H1.id}", headers=headers).get_json()
+    assert (body["phone_masked"], body["care_tags"], body["building_id"], body["member_count"]) == (
+        "138****0001", ["elderly_alone"], world.B1.id, 1)
+    assert "phone" not in body and "phone_enc" not in body
+    assert [r["id"] for r in body["residents"]] == [world.R1.id]
+    assert body["residents"][0]["id_number_masked"] == "1101**********123X"
+    assert client.get(f"{API}/households/{world.H2.id}", headers=headers).get_json()["phone_masked"] is None
+
+
+def test_creating_a_household(world, client, auth):
+    headers = auth.headers("worker1")
+    chosen = str(uuid.uuid4())
+    body = {"id": chosen, "grid_id": world.G1.id, "address": "幸福小区5号", "head_name": "赵六",
+            "phone": "13900000005", "care_tags": ["dibao"]}
+    response = client.post(f"{API}/households", json=body, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    made = response.get_json()
+    assert (made["id"], made["community_id"], made["phone_masked"], made["care_tags"], made["retired"]) == (
+        chosen, world.C1.id, "139****0005", ["dibao"], False)
+    again = is_problem(client.post(f"{API}/households", json=body, headers=headers), 409)
+    assert again["errors"] == {"id": ["Already used."]}
+    bad = is_problem(client.post(f"{API}/households", json=body | {"id": "x", "head_name": ""}, headers=headers),
+                     422)
+    assert set(bad["errors"]) == {"id", "head_name"}
+    outside = is_problem(client.post(f"{API}/households", json=body | {"id": None, "grid_id": world.G2.id},
+                                     headers=headers), 422)
+    assert set(outside["errors"]) == {"grid_id"}
+    refused = is_problem(client.post(f"{API}/households", json=body | {"id": None},
+                                     headers=auth.headers("street1")), 403)
+    assert "errors" not in refused
+    assert db.session.scalar(select(Household).where(Household.address == "幸福小区5号")).id == chosen
+
+
+def test_editing_a_household(world, client, auth):
+    response = client.patch(f"{API}/households/{world.H1.id}", json={"notes": "有电梯", "phone": None},
+                            headers=auth.headers("worker1"))
+    assert response.status_code == 200, response.get_json()
+    assert (response.get_json()["notes"], response.get_json()["phone_masked"]) == ("有电梯", None)
+    is_problem(client.patch(f"{API}/households/{world.H1.id}", json={"notes": "x"},
+                            headers=auth.headers("street1")), 403)
+    body = is_problem(client.patch(f"{API}/households/{world.H1.id}", json={"address": "", "member_count": 3},
+                                   headers=auth.headers("staff1")), 422)
+    assert set(body["errors"]) == {"address", "member_count"}
+    is_problem(client.patch(f"{API}/households/{world.H5.id}", json={"notes": "x"},
+                            headers=auth.headers("staff1")), 404)
+    assert fresh(Household, world.H1.id).notes == "有电梯"
+
+
+def test_moving_and_retiring_a_household(world, client, auth):
+    headers = auth.headers("staff1")
+    moved = client.post(f"{API}/households/{world.H1.id}/move", json={"grid_id": world.G2.id}, headers=headers)
+    assert moved.status_code == 200 and (moved.get_json()["grid_id"], moved.get_json()["building_id"]) == (
+        world.G2.id, None)
+    body = is_problem(client.post(f"{API}/households/{world.H1.id}/move",
+                                  json={"grid_id": world.G1.id, "building_id": world.nodes["ST1"].id},
+                                  headers=headers), 422)
+    assert set(body["errors"]) == {"building_id"}
+    body = is_problem(client.post(f"{API}/households/{world.H1.id}/retire", json={}, headers=headers), 422)
+    assert set(body["errors"]) == {"reason"}
+    is_problem(client.post(f"{API}/households/{world.H1.id}/retire", json={"reason": "搬走"},
+                           headers=auth.headers("worker2")), 403)  # a keeper of G2, not a retirer
+    retired = client.post(f"{API}/households/{world.H1.id}/retire", json={"reason": "搬走"}, headers=headers)
+    assert (retired.get_json()["retired"], retired.get_json()["retire_reason"]) == (True, "搬走")
+
+
+def test_adding_and_editing_a_resident(world, client, auth):
+    headers = auth.headers("worker1")
+    chosen = str(uuid.uuid4())
+    response = client.post(f"{API}/households/{world.H1.id}/residents", headers=headers, json={
+        "id": chosen, "name": "张小明", "birth_date": "2015-03-01", "phone": "13700000007"})
+    assert response.status_code == 201, response.get_json()
+    made = response.get_json()
+    assert (made["id"], made["household_id"], made["birth_date"], made["phone_masked"]) == (
+        chosen, world.H1.id, "2015-03-01", "137****0007")
+    again = is_problem(client.post(f"{API}/households/{world.H1.id}/residents", headers=headers,
+                                   json={"id": chosen, "name": "张小明"}), 409)
+    assert again["errors"] == {"id": ["Already used."]}
+    bad = is_problem(client.post(f"{API}/households/{world.H1.id}/residents", headers=headers,
+                                 json={"name": "甲", "id_number": "123"}), 422)
+    assert set(bad["errors"]) == {"id_number"}
+    # An edit sends only what changes; an id in it changes nothing.
+    other = str(uuid.uuid4())
+    edited = client.patch(f"{API}/residents/{chosen}", headers=headers, json={"id": other, "relation": "孙子"})
+    assert edited.status_code == 200 and edited.get_json()["id"] == chosen
+    resident = fresh(Resident, chosen)
+    assert (resident.name, resident.relation) == ("张小明", "孙子") and fresh(Resident, other) is None
+    bad = is_problem(client.patch(f"{API}/residents/{chosen}", headers=headers, json={"gender": "X"}), 422)
+    assert set(bad["errors"]) == {"gender"}
+
+
+def test_moving_and_retiring_a_resident(world, client, auth):
+    headers = auth.headers("staff1")
+    moved = client.post(f"{API}/residents/{world.R1b.id}/move", json={"household_id": world.H2.id}, headers=headers)
+    assert moved.status_code == 200 and moved.get_json()["household_id"] == world.H2.id
+    body = is_problem(client.post(f"{API}/residents/{world.R1b.id}/move", json={"household_id": world.H5.id},
+                                  headers=headers), 422)
+    assert set(body["errors"]) == {"household_id"}
+    body = is_problem(client.post(f"{API}/residents/{world.R1b.id}/move", json={}, headers=headers), 422)
+    assert set(body["errors"]) == {"household_id"}
+    retired = client.post(f"{API}/residents/{world.R2.id}/retire", json={"reason": "去世"}, headers=headers)
+    assert retired.get_json()["retired"] is True
+    assert fresh(Household, world.H2.id).member_count == 1  # R1b moved in, R2 retired
+    is_problem(client.get(f"{API}/residents/{world.R5.id}", headers=headers), 404)
+
+
+def test_reveal(world, client, auth):
+    headers = auth.headers("worker1")
+    response = client.post(f"{API}/residents/{world.R1.id}/reveal", json={"field": "id_number"}, headers=headers,
+                           environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert response.get_json() == {"field": "id_number", "value": "11010119400101123X"}
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "reveal"))
+    assert (entry.actor_id, entry.target_id, entry.address) == (world.worker1.id, world.R1.id, "10.1.2.3")
+    body = is_problem(client.post(f"{API}/residents/{world.R1.id}/reveal", json={"field": "notes"},
+                                  headers=headers), 422)
+    assert set(body["errors"]) == {"field"}
+    is_problem(client.post(f"{API}/residents/{world.R1.id}/reveal", json={"field": "phone"},
+                           headers=auth.headers("street1")), 403)
+    is_problem(client.post(f"{API}/residents/{world.R2.id}/reveal", json={"field": "phone"}, headers=headers), 404)
