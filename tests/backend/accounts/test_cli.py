@@ -1,4 +1,4 @@
-"""`flask create-user` (backend/cli.py): an account from the command line,
+"""`flask create-user` (backend/accounts/cli.py): an account from the command line,
 trusted (no actor), saved; refused input is named field by field on stderr
 with exit code 2 and nothing written."""
 
