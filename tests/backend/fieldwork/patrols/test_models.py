@@ -4,7 +4,7 @@ whatever the writer says, and it follows its grid to another community."""
 from backend.common import utcnow
 from backend.extensions import db
 from backend.fieldwork.patrols.models import PatrolReport
-from backend.placement import services as placement
+from backend.org.placement import services as placement
 from tests.factories import PatrolReportFactory
 
 
