@@ -16,7 +16,8 @@ from tests.factories import household, resident
 
 def audits(action, target_id):
     return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == action,
-                                                            AuditEntry.target_id == target_id)))
+                                                            AuditEntry.target_id == target_id)
+                                     .order_by(AuditEntry.id)))
 
 
 def invalid_fields(call, *args, **kwargs) -> set:
