@@ -169,3 +169,21 @@ def reject_resident(actor: User, user: User) -> None:
 def pending_registrations(actor: User) -> list[User]:
     query = select(User).where(User.role == "resident", User.status == "pending", user_filter(actor))
     return list(db.session.scalars(query.order_by(User.created_at)))
+
+
+CHUNK = 500  # household ids per IN (…)
+
+
+def follow_households(session, households) -> None:
+    """A resident's account belongs to the community of its household. When
+    households move (the placement service calls this as Household's `after`
+    hook), their residents' accounts follow, so the staff who now keep the
+    household manage the account and the old community's staff no longer do."""
+    community_of = {household.id: household.community_id for household in households}
+    ids = list(community_of)
+    for start in range(0, len(ids), CHUNK):
+        accounts = session.scalars(select(User).where(User.household_id.in_(ids[start:start + CHUNK])))
+        for account in accounts:
+            if account.community_id != community_of[account.household_id]:
+                account.community_id = community_of[account.household_id]
+    session.flush()

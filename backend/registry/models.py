@@ -45,8 +45,10 @@ class CareTag(db.Model):
 class Household(FieldVersioned, db.Model):
     __tablename__ = "households"
     __table_args__ = (Index("ix_households_space_version", "community_id", "version"),)
-    # In its building's grid when it names a building, else in its grid.
-    __placement__ = (Placement(BUILDING, via="building_id"), Placement(GRID, via="grid_id"))
+    # In its building's grid when it names a building, else in its grid. The
+    # accounts of its residents follow it to another community.
+    __placement__ = (Placement(BUILDING, via="building_id", after="backend.accounts.services:follow_households"),
+                     Placement(GRID, via="grid_id"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     grid_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"), index=True)

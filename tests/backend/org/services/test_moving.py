@@ -4,6 +4,7 @@ steps and ratings, patrol reports."""
 
 from sqlalchemy import select
 
+from backend.auth.models import User
 from backend.extensions import db
 from backend.fieldwork.patrols.models import PatrolReport
 from backend.fieldwork.visits.models import Visit, VisitTask
@@ -53,6 +54,16 @@ def test_a_grid_moved_to_another_community_takes_everything_in_it(world, ctx):
     spaces = set(db.session.scalars(select(Tombstone.space_id).where(Tombstone.record_id == world.R1b.id)))
     assert spaces == {world.C1.id}
 
+
+
+def test_a_residents_account_follows_its_household_to_another_community(world, ctx):
+    org.move_node(world.admin, world.G1, world.C2.id)
+    db.session.expire_all()
+    assert db.session.get(User, world.resident1.id).community_id == world.C2.id
+    assert db.session.get(User, world.volunteer1.id).community_id == world.C1.id  # no household: stays
+    org.move_node(world.admin, world.G1, world.C1.id)
+    db.session.expire_all()
+    assert db.session.get(User, world.resident1.id).community_id == world.C1.id
 
 def test_a_community_moved_to_another_street_hands_over_its_street_level_requests(world, ctx):
     life = h1_life(world)
