@@ -450,8 +450,7 @@ def _dispatch_target(session, request, clean):
 def _department(session, request, department_id, field):
     department = session.get(Department, department_id)
     holder = request.holder
-    if department is None or not department.active or department.node is None or holder is None \
-            or not holder.path.startswith(department.node.path):
+    if department is None or not department.active or not _serves(department, holder):
         raise Invalid({field: [_l("No such department serving this request's area.")]})
     return department
 
@@ -486,7 +485,8 @@ def _place(session, request, grid_id) -> dict:
 def placed_requests(session, requests) -> None:
     """After a move (backend/org/placement calls this for requests whose place or
     tree changed): the holder at the request's level is that level's node above
-    its community now, and an assignee who no longer covers it is let go."""
+    its community now, and an assignee or a department that no longer serves it
+    is let go (the holder dispatches it again)."""
     for request in requests:
         holder = _holder_at_level(session, request)
         if holder is not None and holder.id != request.holder_node_id:
@@ -494,6 +494,14 @@ def placed_requests(session, requests) -> None:
         assignee = session.get(User, request.assignee_id) if request.assignee_id is not None else None
         if assignee is not None and not request_policy.can_be_assigned(assignee, request):
             request.assignee_id = None
+        department = session.get(Department, request.department_id) if request.department_id else None
+        if department is not None and not _serves(department, holder):
+            request.department_id = None
+
+
+def _serves(department, holder) -> bool:
+    """Does the department serve requests held at this node (its node or one below)?"""
+    return department.node is not None and holder is not None and holder.path.startswith(department.node.path)
 
 
 def _holder_at_level(session, request) -> Node | None:

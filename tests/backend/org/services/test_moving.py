@@ -14,6 +14,7 @@ from backend.registry.models import Household, Resident
 from backend.requests import services as requests
 from backend.requests.models import Request, RequestEvent
 from sync.models import Tombstone
+from tests.factories import DepartmentFactory
 from tests.placing import h1_life
 
 MODELS = {"visits": Visit, "visit_tasks": VisitTask, "requests": Request, "request_events": RequestEvent,
@@ -55,6 +56,24 @@ def test_a_grid_moved_to_another_community_takes_everything_in_it(world, ctx):
     assert spaces == {world.C1.id}
 
 
+
+
+def test_a_department_that_no_longer_serves_a_moved_request_lets_it_go(world, ctx):
+    """A community's own department serves none of another community's requests;
+    the street's department serves every community of the street."""
+    life = h1_life(world)
+    own = DepartmentFactory(node=world.C1, name="幸福社区物业")
+    street = DepartmentFactory(node=world.S1, name="东街道城管科")
+    request = db.session.get(Request, life.open_request)
+    requests.transition(db.session, world.staff1, request, "dispatch", {"department_id": own.id})
+    db.session.commit()
+    org.move_node(world.admin, world.G1, world.C2.id)  # C2 is in the same street
+    request = db.session.get(Request, life.open_request)
+    assert (request.holder_node_id, request.department_id) == (world.C2.id, None)
+    requests.transition(db.session, world.staff2, request, "dispatch", {"department_id": street.id})
+    db.session.commit()
+    org.move_node(world.admin, world.G1, world.C1.id)
+    assert db.session.get(Request, life.open_request).department_id == street.id
 
 def test_a_residents_account_follows_its_household_to_another_community(world, ctx):
     org.move_node(world.admin, world.G1, world.C2.id)
