@@ -14,8 +14,16 @@ from backend.errors import ApiError, field_messages
 
 
 def client_address() -> str:
-    if current_app.config.get("TRUST_PROXY") and request.access_route:
-        return request.access_route[0][:64]
+    """The address sign-in throttling and the audit record. Behind N trusted
+    proxies (LINLI_TRUST_PROXY=N) each appends the address it saw to
+    X-Forwarded-For, so the client's is the N-th entry from the right; what a
+    client writes at the left is never believed."""
+    trusted = int(current_app.config.get("TRUST_PROXY") or 0)
+    if trusted > 0:
+        forwarded = [part.strip() for header in request.headers.getlist("X-Forwarded-For")
+                     for part in header.split(",")]
+        if len(forwarded) >= trusted and forwarded[-trusted]:
+            return forwarded[-trusted][:64]
     return (request.remote_addr or "")[:64]
 
 

@@ -24,6 +24,19 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _proxies(name: str) -> int:
+    """How many reverse proxies of one's own stand before Linli: 0 (none), a count,
+    or a yes-word meaning one."""
+    value = (os.environ.get(name) or "0").strip().lower()
+    if value in {"true", "yes", "on"}:
+        return 1
+    if value in {"false", "no", "off", ""}:
+        return 0
+    if not value.isdigit():
+        raise ValueError(f"{name} must be the number of trusted reverse proxies (0, 1, 2…), not {value!r}")
+    return int(value)
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     # Key for encrypting sensitive personal fields at rest; falls back to SECRET_KEY.
@@ -65,4 +78,6 @@ class Config:
     OPEN311_POSTS_PER_HOUR = int(os.environ.get("LINLI_OPEN311_POSTS_PER_HOUR", "60"))
     OPEN311_CONTACT = os.environ.get("LINLI_OPEN311_CONTACT", "")
     OPEN311_KEY_SERVICE = os.environ.get("LINLI_OPEN311_KEY_SERVICE", "")
-    TRUST_PROXY = _flag("LINLI_TRUST_PROXY", False)
+    # The client address is the one the last of these proxies saw: the
+    # X-Forwarded-For entry it appended, never what the client wrote there.
+    TRUST_PROXY = _proxies("LINLI_TRUST_PROXY")

@@ -174,17 +174,34 @@ def test_unstorable_strings_are_refused_naming_the_field(world, client, staff, t
     assert "notes" in body["errors"]
 
 
-def test_the_client_address_is_the_proxys_word_only_when_trusted(app):
+def _address(app, trusted, forwarded, remote="10.0.0.2"):
     from backend.apiframe import client_address
 
-    headers = {"X-Forwarded-For": "203.0.113.9, 10.0.0.2"}
-    with app.test_request_context("/api/v1/x", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.2"}):
-        assert client_address() == "10.0.0.2"
-        app.config["TRUST_PROXY"] = True
-        try:
-            assert client_address() == "203.0.113.9"
-        finally:
-            app.config["TRUST_PROXY"] = False
+    headers = [("X-Forwarded-For", value) for value in forwarded]
+    app.config["TRUST_PROXY"] = trusted
+    try:
+        with app.test_request_context("/api/v1/x", headers=headers, environ_base={"REMOTE_ADDR": remote}):
+            return client_address()
+    finally:
+        app.config["TRUST_PROXY"] = 0
+
+
+def test_the_client_address_is_the_proxys_word_only_when_trusted(app):
+    assert _address(app, 0, ["203.0.113.9"]) == "10.0.0.2"
+    assert _address(app, 1, ["203.0.113.9"]) == "203.0.113.9"
+
+
+def test_what_a_client_writes_into_x_forwarded_for_is_not_believed(app):
+    """The client sends its own X-Forwarded-For; the one trusted proxy appends
+    the address it saw: that one is the client's, not the forged leftmost."""
+    assert _address(app, 1, ["1.2.3.4, 198.51.100.7"]) == "198.51.100.7"
+    assert _address(app, 1, ["1.2.3.4", "198.51.100.7"]) == "198.51.100.7"  # headers repeated
+    assert _address(app, 2, ["1.2.3.4, 198.51.100.7, 10.0.0.5"]) == "198.51.100.7"  # two proxies
+
+
+def test_fewer_forwarded_addresses_than_trusted_proxies_falls_back_to_the_peer(app):
+    assert _address(app, 2, ["198.51.100.7"]) == "10.0.0.2"
+    assert _address(app, 1, []) == "10.0.0.2"
 
 
 def test_unstorable_strings_are_named_by_their_dotted_path_however_deep():

@@ -1,9 +1,9 @@
 """Configuration from the environment (backend/config.py): the database URL and
-the on/off flags."""
+the on/off flags, the count of trusted proxies."""
 
 import pytest
 
-from backend.config import ROOT, _database_url, _flag
+from backend.config import ROOT, _database_url, _flag, _proxies
 
 
 def test_without_database_url_sqlite_in_instance(monkeypatch):
@@ -36,3 +36,20 @@ def test_an_unset_flag_takes_its_default(monkeypatch):
     monkeypatch.delenv("LINLI_TEST_FLAG", raising=False)
     assert _flag("LINLI_TEST_FLAG", True) is True
     assert _flag("LINLI_TEST_FLAG", False) is False
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (None, 0), ("", 0), ("0", 0), ("no", 0), ("1", 1), ("yes", 1), ("true", 1), (" 2 ", 2)])
+def test_trusted_proxies_are_counted(monkeypatch, value, expected):
+    if value is None:
+        monkeypatch.delenv("LINLI_TEST_PROXIES", raising=False)
+    else:
+        monkeypatch.setenv("LINLI_TEST_PROXIES", value)
+    assert _proxies("LINLI_TEST_PROXIES") == expected
+
+
+@pytest.mark.parametrize("value", ["maybe", "-1", "1.5"])
+def test_a_proxy_count_that_is_not_one_fails_loudly(monkeypatch, value):
+    monkeypatch.setenv("LINLI_TEST_PROXIES", value)
+    with pytest.raises(ValueError, match="LINLI_TEST_PROXIES"):
+        _proxies("LINLI_TEST_PROXIES")
