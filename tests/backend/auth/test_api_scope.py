@@ -92,7 +92,7 @@ def test_scope_matrix_through_the_api(api_world, actor, record):
         assert response.get_json()["notes"] == note
         assert client.get(url, headers=auth).get_json()["notes"] == note  # persisted
 
-    if "retire" not in verbs:  # allowed retirements are in test_api_changes.py
+    if "retire" not in verbs:  # allowed retirements: tests/backend/registry/test_api.py
         response = client.post(url + "/retire", headers=auth, json={"reason": "moved away"})
         is_problem(response, status_for("retire", 200))
 
