@@ -51,7 +51,7 @@ def create_user(actor: User | None, *, username: str, display_name: str, passwor
     household = None
     if role == "resident":
         household = db.session.get(Household, household_id) if household_id else None
-        if household is None:
+        if household is None or household.retired_at is not None:
             errors.setdefault("household_id", []).append(_l("Choose the resident's household."))
         elif actor is not None and not policy.can(actor, policy.CHANGE, household):
             errors.setdefault("household_id", []).append(_l("Outside your area."))
@@ -150,6 +150,8 @@ def confirm_resident(actor: User, user: User, household: Household) -> None:
         raise Invalid({"user": [_l("This registration is not waiting for confirmation.")]})
     if not policy.can(actor, policy.MANAGE, user) or not policy.can(actor, policy.CHANGE, household):
         raise Refused()
+    if household.retired_at is not None:
+        raise Invalid({"household_id": [_l("Choose the resident's household.")]})
     if household.community_id != user.community_id:
         raise Invalid({"household_id": [_l("The household must be in the community the resident registered with.")]})
     user.household_id = household.id

@@ -15,10 +15,13 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(stored: str | None, password: str) -> bool:
+    """Whether `password` matches the stored hash. No hash (None or empty) never
+    matches, but costs the same time; a malformed hash is a failed check."""
     try:
-        return _hasher.verify(stored or _DUMMY, password) and stored is not None
+        matched = _hasher.verify(stored or _DUMMY, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+    return matched and bool(stored)
 
 
 def needs_rehash(stored: str) -> bool:

@@ -1,20 +1,16 @@
 """The scope matrix at the policy level: every role against every kind of
 record and every verb, allowed and denied, from the hand-written table in
-matrix.py; and the list filters agree with `can(read)`."""
+matrix.py; inactive and pending accounts may do nothing; an account spanning
+beyond a manager's area is not theirs. (Each area's own rules and list
+filters: tests/backend/<area>/test_policy.py; the accounts list filter:
+tests/backend/accounts/test_scope.py.)"""
 
 import pytest
-from sqlalchemy import select
 
-from backend.accounts import scope as accounts
 from backend.auth import policy
-from backend.auth.models import User
 from backend.auth.services import issue_device_token
 from backend.extensions import db
-from backend.org import policy as org_policy
-from backend.org.models import Node
-from backend.registry import policy as registry_policy
-from backend.registry.models import Household
-from tests.backend.auth.matrix import ACTORS, CELLS, VERBS, allowed
+from tests.backend.auth.matrix import CELLS, VERBS, allowed
 from tests.backend.shared import empty_tables, new_device_id
 from tests.factories import build_world, user
 
@@ -95,56 +91,3 @@ def test_nobody_manages_an_account_spanning_beyond_their_area(shared_world):
     assert not policy.can(world.users["staff1"], "read", multi)
     assert not policy.can(world.users["staff2"], "read", multi)
     assert policy.can(world.users["street1"], "manage", multi)
-
-
-def test_creating_nodes_and_placing_households(shared_world):
-    world, _devices, _extras = shared_world
-    u, n = world.users, world.nodes
-    assert org_policy.can_create_node(u["admin"], "district", None)
-    assert not org_policy.can_create_node(u["district"], "district", None)
-    assert org_policy.can_create_node(u["district"], "street", n["D"])
-    assert org_policy.can_create_node(u["street1"], "community", n["S1"])
-    assert not org_policy.can_create_node(u["street1"], "community", n["S2"])
-    assert org_policy.can_create_node(u["staff1"], "grid", n["C1"])
-    assert not org_policy.can_create_node(u["staff1"], "grid", n["C2"])
-    assert not org_policy.can_create_node(u["staff1"], "community", n["S1"])
-    for name in ("worker1", "station1", "resident1", "volunteer1"):
-        assert not org_policy.can_create_node(u[name], "building", n["G1"])
-    place = registry_policy.can_place_household
-    assert place(u["worker1"], n["G1"]) and not place(u["worker1"], n["G2"])
-    assert place(u["station1"], n["G3"]) and not place(u["station1"], n["G1"])
-    assert not registry_policy.can_place_household(u["street1"], n["G1"])
-    assert not registry_policy.can_place_household(u["staff1"], n["B1"])  # a building is not a grid
-
-
-def _actors(world, extras):
-    return [*world.users.values(), *extras.values()]
-
-
-@pytest.mark.parametrize("name", [*ACTORS, "street2", "staff2", "worker2", "worker_multi", "newcomer", "gone_worker"])
-def test_query_filters_match_can_read(shared_world, name):
-    world, _devices, extras = shared_world
-    who = world.users.get(name) or extras[name]
-    nodes = db.session.scalars(select(Node)).all()
-    households = db.session.scalars(select(Household)).all()
-    users = db.session.scalars(select(User)).all()
-    assert len(nodes) == 12 and len(households) == 4 and len(users) == 14
-
-    by_filter = set(db.session.scalars(select(Node.id).where(org_policy.node_filter(who))))
-    assert by_filter == {x.id for x in nodes if policy.can(who, "read", x)}, "node_filter"
-    by_filter = set(db.session.scalars(select(Household.id).where(registry_policy.household_filter(who))))
-    assert by_filter == {x.id for x in households if policy.can(who, "read", x)}, "household_filter"
-    by_filter = set(db.session.scalars(select(User.username).where(accounts.user_filter(who))))
-    assert by_filter == {x.username for x in users if policy.can(who, "read", x)}, "user_filter"
-
-
-def test_households_allowed_agrees_with_can(shared_world):
-    """The batch question the sync engine asks gives, for every account and
-    verb, exactly the households `can` allows one by one."""
-    world, _devices, extras = shared_world
-    households = list(db.session.scalars(select(Household)))
-    pairs = [(h.id, h.grid.path if h.grid is not None else None) for h in households]
-    for who in [*world.users.values(), *extras.values()]:
-        for verb in VERBS.values():
-            expected = {h.id for h in households if policy.can(who, verb, h)}
-            assert registry_policy.households_allowed(who, verb, pairs) == expected, (who.username, verb)

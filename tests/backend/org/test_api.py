@@ -122,6 +122,7 @@ def test_one_node_in_scope_or_its_ancestors_else_not_found(world, auth, client):
     for other in (world.G2, world.C2, world.S2):
         is_problem(client.get(f"{NODES}/{other.id}", headers=worker), 404)
     is_problem(client.get(f"{NODES}/{world.G1.id}", headers=auth.headers("resident1")), 404)
+    is_problem(client.get(f"{NODES}/nope", headers=auth.headers("admin")), 404)  # unknown, even to admin
 
 
 def test_edit_a_node(world, auth, client):

@@ -62,6 +62,18 @@ def test_creating_needs_the_rank_the_area_and_a_parent_unless_admin(world):
     assert not can_create_node(gone, "grid", n["C1"])
 
 
+def test_each_rank_creates_the_kinds_below_it_in_its_area(world):
+    n = world.nodes
+    assert not can_create_node(world.district, "district", None)
+    assert can_create_node(world.district, "street", n["D"])
+    assert can_create_node(world.street1, "community", n["S1"])
+    assert not can_create_node(world.street1, "community", n["S2"])
+    assert can_create_node(world.staff1, "grid", n["C1"])
+    assert not can_create_node(world.staff1, "community", n["S1"])
+    for name in ("worker1", "station1", "resident1", "volunteer1"):
+        assert not can_create_node(world.users[name], "building", n["G1"]), name
+
+
 def test_the_ranks_nest():
     ranks = ["admin", "district_officer", "street_officer", "community_staff"]
     for higher, lower in pairwise(ranks):

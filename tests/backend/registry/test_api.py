@@ -1,7 +1,8 @@
 """/api/v1/registry: what each endpoint answers, and every refusal an
-application/problem+json naming the field at fault. (Who may do what across
-the whole matrix: tests/backend/auth/test_api_scope.py and test_api_changes.py;
-the masking and audit of reveals: tests/backend/test_security.py.)"""
+application/problem+json naming the field at fault; which role may make which
+change, and what a street officer and a resident read. (Who may do what across
+the whole matrix: tests/backend/auth/test_api_scope.py; the masking and audit
+of reveals: tests/backend/test_security.py.)"""
 
 import uuid
 
@@ -24,6 +25,12 @@ def test_no_token_is_a_401_problem(world, client):
     for path in ("/care-tags", "/households", f"/households/{world.H1.id}", f"/residents/{world.R1.id}"):
         is_problem(client.get(API + path), 401)
     is_problem(client.post(f"{API}/residents/{world.R1.id}/reveal", json={"field": "phone"}), 401)
+
+
+def test_unknown_ids_are_404_problems(world, client, auth):
+    headers = auth.headers("admin")
+    for path in ("/households/nope", "/residents/nope"):
+        is_problem(client.get(API + path, headers=headers), 404)
 
 
 def test_care_tags_without_the_sensitive_ones_for_readers(world, client, auth):
@@ -182,3 +189,87 @@ def test_reveal(world, client, auth):
     is_problem(client.post(f"{API}/residents/{world.R1.id}/reveal", json={"field": "phone"},
                            headers=auth.headers("street1")), 403)
     is_problem(client.post(f"{API}/residents/{world.R2.id}/reveal", json={"field": "phone"}, headers=headers), 404)
+
+
+# --- by role (from the matrix's allowed changes) ------------------------------------------
+
+def test_household_creation_by_role_and_grid(world, auth, client):
+    n = world.nodes
+    body = {"grid_id": n["G1"].id, "building_id": n["B1"].id, "address": "幸福小区1号楼1单元102",
+            "head_name": "赵敏", "care_tags": ["elderly_alone"]}
+    response = client.post(f"{API}/households", headers=auth.headers("worker1"), json=body)
+    assert response.status_code == 201, response.get_json()
+    home = fresh(Household, response.get_json()["id"])
+    assert (home.grid_id, home.building_id, home.community_id, home.head_name) == (
+        n["G1"].id, n["B1"].id, n["C1"].id, "赵敏")
+    for reader in ("volunteer1", "resident1"):
+        is_problem(client.post(f"{API}/households", headers=auth.headers(reader), json=body), 403)
+    response = client.post(f"{API}/households", headers=auth.headers("station1"),
+                           json={"grid_id": n["G3"].id, "address": "柳树村5组13号", "head_name": "孙丽"})
+    assert response.status_code == 201
+
+
+def test_a_retired_household_leaves_the_list_unless_asked_for(world, auth, client):
+    h = world.households
+    staff1 = auth.headers("staff1")
+    client.post(f"{API}/households/{h['H2'].id}/retire", headers=staff1, json={"reason": "搬走"})
+    listed = {item["id"] for item in client.get(f"{API}/households", headers=staff1).get_json()["items"]}
+    assert listed == {h["H1"].id}
+    listed = client.get(f"{API}/households?include_retired=1", headers=staff1).get_json()["items"]
+    assert {item["id"] for item in listed} == {h["H1"].id, h["H2"].id}
+
+
+def test_a_household_moved_out_of_a_workers_grid_is_no_longer_theirs(world, auth, client):
+    h, n = world.households, world.nodes
+    staff1 = auth.headers("staff1")
+    response = client.post(f"{API}/households/{h['H1'].id}/move", headers=staff1, json={"grid_id": n["G2"].id})
+    assert response.status_code == 200
+    is_problem(client.get(f"{API}/households/{h['H1'].id}", headers=auth.headers("worker1")), 404)
+    body = is_problem(client.post(f"{API}/households/{h['H1'].id}/move", headers=staff1,
+                                  json={"grid_id": n["G5"].id}), 422)
+    assert "grid_id" in body["errors"]
+
+
+def test_resident_changes_by_role(world, auth, client):
+    h, r = world.households, world.residents
+    worker1 = auth.headers("worker1")
+    response = client.post(f"{API}/households/{h['H1'].id}/residents", headers=worker1,
+                           json={"name": "张小明", "gender": "M", "birth_date": "2015-03-01"})
+    assert response.status_code == 201, response.get_json()
+    assert fresh(Household, h["H1"].id).member_count == 3
+    is_problem(client.post(f"{API}/households/{h['H2'].id}/residents", headers=worker1, json={"name": "x"}), 404)
+    is_problem(client.post(f"{API}/households/{h['H1'].id}/residents", headers=auth.headers("street1"),
+                           json={"name": "x"}), 403)
+    # Moving to a household the worker cannot change is refused, naming the field.
+    body = is_problem(client.post(f"{API}/residents/{r['R1b'].id}/move", headers=worker1,
+                                  json={"household_id": h["H2"].id}), 422)
+    assert "household_id" in body["errors"]
+    assert fresh(Resident, r["R1b"].id).household_id == h["H1"].id
+
+    response = client.post(f"{API}/residents/{r['R3'].id}/retire", headers=auth.headers("station1"),
+                           json={"reason": "去世"})
+    assert response.status_code == 200
+    resident = fresh(Resident, r["R3"].id)
+    assert resident.retired_at is not None and resident.retire_reason == "去世"
+    assert db.session.scalar(select(Household.member_count).where(Household.id == h["H3"].id)) == 0
+
+
+def test_street_officer_reads_households_masked_and_without_sensitive_tags(world, auth, client):
+    home = client.get(f"{API}/households/{world.H1.id}", headers=auth.headers("street1")).get_json()
+    by_id = {r["id"]: r for r in home["residents"]}
+    assert set(by_id) == {world.R1.id, world.R1b.id}
+    assert by_id[world.R1b.id]["care_tags"] == []  # community_correction is sensitive
+    assert by_id[world.R1.id]["id_number_masked"] == "1101**********123X"
+    assert "11010119400101123X" not in str(home) and "13800000001" not in str(home)
+    home = client.get(f"{API}/households/{world.H1.id}", headers=auth.headers("staff1")).get_json()
+    assert {r["id"]: r for r in home["residents"]}[world.R1b.id]["care_tags"] == ["community_correction"]
+
+
+def test_resident_sees_only_their_household_and_its_residents(world, auth, client):
+    headers = auth.headers("resident1")
+    home = client.get(f"{API}/households/{world.H1.id}", headers=headers).get_json()
+    assert {r["id"] for r in home["residents"]} == {world.R1.id, world.R1b.id}
+    assert client.get(f"{API}/residents/{world.R1b.id}", headers=headers).status_code == 200
+    for other in ("R2", "R5", "R3"):
+        is_problem(client.get(f"{API}/residents/{world.residents[other].id}", headers=headers), 404)
+    is_problem(client.get(f"{API}/households/{world.H2.id}", headers=headers), 404)

@@ -67,6 +67,7 @@ def test_placing_a_household(world):
     assert not place(world.street1, world.G1)  # read-only
     assert not place(world.staff1, world.C1) and not place(world.staff1, world.B1)  # not grids
     assert not place(world.staff1, None)
+    assert place(world.station1, world.G3) and not place(world.station1, world.G1)  # its village's grids
     world.G2.retired_at = utcnow()
     assert not place(world.staff1, world.G2) and not place(world.admin, world.G2)
     assert registry_policy.can_work_in_grid(world.worker1, world.G1)

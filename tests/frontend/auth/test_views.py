@@ -3,16 +3,19 @@
 them are tested with the services (tests/backend/auth/)."""
 
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from backend import clock
+from backend.accounts import services as accounts
+from backend.auth import services
 from backend.auth.models import Device, User
 from backend.extensions import db
 from tests.conftest import Auth
-from tests.factories import PASSWORD, DeviceFactory
+from tests.factories import PASSWORD, DeviceFactory, build_world
 
 
 def error_for(html: str, field: str) -> str:
@@ -29,7 +32,97 @@ def signed_in(client) -> bool:
     return "/sign-in" not in client.get("/").headers.get("Location", "")
 
 
+def page_sign_in(client, username, password, address="127.0.0.1"):
+    token = Auth(client).csrf_token()
+    return client.post("/sign-in", environ_base={"REMOTE_ADDR": address},
+                       data={"username": username, "password": password, "csrf_token": token})
+
+
+def token_request(client, username, password=PASSWORD, address="127.0.0.1"):
+    return client.post("/api/v1/auth/token", environ_base={"REMOTE_ADDR": address}, json={
+        "username": username, "password": password, "device_id": str(uuid.uuid4()), "device_name": "测试手机"})
+
+
 # --- sign-in and sign-out ------------------------------------------------------------------
+
+def test_page_sign_in_success_and_failure(world, client):
+    response = client.get("/sign-in")
+    assert response.status_code == 200
+    assert 'name="csrf_token"' in response.get_data(as_text=True)
+
+    response = page_sign_in(client, "staff1", "wrong-password")
+    assert response.status_code == 401
+    assert "f-password" in response.get_data(as_text=True)
+    assert not signed_in(client)
+
+    response = page_sign_in(client, "STAFF1", PASSWORD)  # usernames are case-insensitive
+    assert response.status_code == 302
+    assert signed_in(client)
+    assert db.session.get(User, world.users["staff1"].id).last_sign_in_at is not None
+
+
+def test_sign_in_post_needs_csrf(world, client):
+    client.get("/sign-in")
+    response = client.post("/sign-in", data={"username": "staff1", "password": PASSWORD})
+    assert response.status_code == 400
+    response = client.post("/sign-in", data={"username": "staff1", "password": PASSWORD, "csrf_token": "forged"})
+    assert response.status_code == 400
+    assert not signed_in(client)
+
+
+def test_other_form_posts_need_csrf(world, auth, client):
+    auth.login("staff1")
+    assert client.post("/sign-out").status_code == 400
+    assert client.post("/account/password", data={"current_password": PASSWORD, "password": "new-pass-2026!",
+                                                  "password_again": "new-pass-2026!"}).status_code == 400
+    assert signed_in(client)  # nothing happened
+    response = client.post("/sign-out", data={"csrf_token": auth.csrf_token("/account/devices")})
+    assert response.status_code == 302
+    assert not signed_in(client)
+
+
+def test_htmx_requests_carry_csrf_in_a_header(world, auth, client):
+    _token, first = services.issue_device_token(world.users["staff1"], str(uuid.uuid4()), "phone 1", None)
+    _token, second = services.issue_device_token(world.users["staff1"], str(uuid.uuid4()), "phone 2", None)
+    db.session.commit()
+    first_id, second_id = first.id, second.id
+    auth.login("staff1")
+    token = auth.csrf_token("/account/devices")
+    htmx = {"HX-Request": "true", "HX-Target": "devices"}
+
+    response = client.post(f"/devices/{first_id}/revoke", headers=htmx)
+    assert response.status_code == 400
+    assert db.session.get(Device, first_id).revoked_at is None
+
+    response = client.post(f"/devices/{first_id}/revoke", headers=htmx | {"X-CSRFToken": token})
+    assert response.status_code == 200
+    assert 'id="devices"' in response.get_data(as_text=True)
+    assert "<html" not in response.get_data(as_text=True)  # the fragment, not the page
+    db.session.expire_all()
+    assert db.session.get(Device, first_id).revoked_at is not None
+    assert db.session.get(Device, second_id).revoked_at is None
+
+
+def test_page_failures_throttle_the_page(world, client):
+    for _ in range(5):
+        assert page_sign_in(client, "staff1", "wrong").status_code == 401
+    response = page_sign_in(client, "staff1", "wrong")
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+    response = page_sign_in(client, "staff1", PASSWORD)
+    assert response.status_code == 429
+    assert not signed_in(client)
+
+
+def test_failures_on_the_api_throttle_the_page_too(world, client):
+    for attempt in range(5):  # the account is throttled, from whichever address
+        assert token_request(client, "worker1", "wrong", address=f"10.0.0.{attempt}").status_code == 401
+    response = page_sign_in(client, "worker1", PASSWORD, address="10.0.0.11")
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+    for number in range(20):  # and so is an address, for every account
+        token_request(client, f"guess{number}", "wrong", address="10.9.9.9")
+    assert page_sign_in(client, "staff1", PASSWORD, address="10.9.9.9").status_code == 429
+    assert page_sign_in(client, "staff1", PASSWORD, address="10.9.9.10").status_code == 302
+
 
 def test_a_signed_in_person_opening_sign_in_goes_home(world, english, auth):
     auth.login("staff1")
@@ -200,6 +293,16 @@ def test_a_weak_new_password_is_refused_at_the_field(world, english, auth):
     assert _account("staff1").session_epoch == 0
 
 
+def test_wrong_current_password_changes_nothing(world, auth, client):
+    auth.login("staff1")
+    response = client.post("/account/password", data={
+        "current_password": "wrong", "password": "a-new-pass-2026", "password_again": "a-new-pass-2026",
+        "csrf_token": auth.csrf_token("/account/password")})
+    assert response.status_code == 422
+    assert re.search(r'id="e-current_password"', response.get_data(as_text=True))
+    assert _account("staff1").session_epoch == 0
+
+
 def test_a_changed_password_keeps_this_session_and_says_so(world, english, auth):
     auth.login("staff1")
     response = _change(english, auth)
@@ -207,3 +310,42 @@ def test_a_changed_password_keeps_this_session_and_says_so(world, english, auth)
     page = english.get("/account/devices").get_data(as_text=True)
     assert "Your password is changed. Other sessions are signed out." in page
     assert _account("staff1").session_epoch == 1
+
+
+@pytest.fixture
+def staff1_id(app):
+    """The world built in an app context of its own that is closed again, so
+    each request below has its own context (and Flask-Login its own `g`)."""
+    with app.app_context():
+        return build_world().users["staff1"].id
+
+
+def test_password_change_ends_other_sessions(staff1_id, app):
+    this, other = app.test_client(), app.test_client()
+    Auth(this).login("staff1")
+    Auth(other).login("staff1")
+    assert signed_in(other)
+
+    token = Auth(this).csrf_token("/account/password")
+    response = this.post("/account/password", data={
+        "current_password": PASSWORD, "password": "a-new-pass-2026", "password_again": "a-new-pass-2026",
+        "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert not signed_in(other)  # the other browser is signed out
+    assert signed_in(this)  # this one goes on
+    with app.app_context():
+        staff = db.session.get(User, staff1_id)
+        assert staff.session_epoch == 1
+        assert staff.password_hash.startswith("$argon2id$")
+    assert page_sign_in(app.test_client(), "staff1", PASSWORD).status_code == 401
+    assert page_sign_in(app.test_client(), "staff1", "a-new-pass-2026").status_code == 302
+
+
+def test_deactivation_ends_sessions(staff1_id, app):
+    client = app.test_client()
+    Auth(client).login("staff1")
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        accounts.set_active(admin, db.session.get(User, staff1_id), False)
+        db.session.commit()
+    assert not signed_in(client)
