@@ -380,19 +380,25 @@ _MESSAGES = {"return": "不归我们管", "escalate": "需要上级协调", "res
              "reopen": "问题又出现了"}
 
 
-def request_steps(status: str, level: str | None = None) -> tuple[str, ...]:
+def request_steps(status: str, level: str | None = None, dispatched: bool = False) -> tuple[str, ...]:
     """The actions that take a new request to `status` held at `level` (default: the community's, the
-    street's for an escalated one); ValueError for a place the state machine never leads to (an escalated
-    request the community holds, a submitted one at the street, a withdrawn one of the district)."""
+    street's for an escalated one), `dispatched` on the way if it is resolved (so it keeps its assignee);
+    ValueError for a place the state machine never leads to (an escalated request the community holds,
+    a submitted one at the street, a withdrawn one of the district)."""
     level = level or ("street" if status == "escalated" else "community")
     if level == "community":
         if status not in _PATHS:
             raise ValueError(f"no request is {status} at community level")
-        return _PATHS[status]
-    climb = {"street": ("accept", "escalate"), "district": ("accept", "escalate", "escalate")}[level]
-    if status not in _PATHS_ABOVE:
-        raise ValueError(f"no request is {status} at {level} level")
-    return climb + _PATHS_ABOVE[status]
+        steps = _PATHS[status]
+    else:
+        climb = {"street": ("accept", "escalate"), "district": ("accept", "escalate", "escalate")}[level]
+        if status not in _PATHS_ABOVE:
+            raise ValueError(f"no request is {status} at {level} level")
+        steps = climb + _PATHS_ABOVE[status]
+    if dispatched and "resolve" in steps and "dispatch" not in steps:
+        at = steps.index("resolve")
+        steps = (*steps[:at], "dispatch", *steps[at:])
+    return steps
 
 
 def holder_of(request: Request) -> User:
@@ -427,8 +433,9 @@ class RequestFactory(factory.Factory):
     it on the household's behalf. household: default a household of a new grid (new_grid). Other
     keywords go to create_request (household_id=None, grid_id=…: a request of a grid). Dispatched to
     `assignee` (default the grid's worker) or `department` (default, above the community, one of the
-    holder's); closed by the requester's rating `score`; merged into `duplicate_of` (default another
-    new request of the household). Every step is taken at `at` (default: now, on the test clock)."""
+    holder's), also on the way to resolved when one is named; closed by the requester's rating
+    `score`; merged into `duplicate_of` (default another new request of the household). Every step
+    is taken at `at` (default: now, on the test clock)."""
 
     class Meta:
         model = Request
@@ -452,7 +459,7 @@ class RequestFactory(factory.Factory):
     @classmethod
     def _create(cls, model_class, *, raiser, household, status, level, assignee, department, score,
                 duplicate_of, at, **data):
-        steps = request_steps(status, level)
+        steps = request_steps(status, level, dispatched=assignee is not None or department is not None)
         if raiser is None:
             household = household or HouseholdFactory()
             raiser = _resident_of(household)
@@ -601,10 +608,8 @@ class SyncSpaceFactory(_Factory):
 
     class Meta:
         model = SyncSpace
-        exclude = ("community",)
 
-    community = factory.LazyFunction(new_community)
-    id = factory.LazyAttribute(lambda o: o.community.id)
+    id = factory.LazyFunction(lambda: new_community().id)
 
 
 class TombstoneFactory(_Factory):
@@ -612,10 +617,8 @@ class TombstoneFactory(_Factory):
 
     class Meta:
         model = Tombstone
-        exclude = ("community",)
 
-    community = factory.LazyFunction(new_community)
-    space_id = factory.LazyAttribute(lambda o: o.community.id)
+    space_id = factory.LazyFunction(lambda: new_community().id)
     version = factory.Sequence(lambda n: n + 1)
     collection = "households"
     record_id = factory.LazyFunction(new_id)
