@@ -4,23 +4,44 @@ shared password hash, so building a world costs one Argon2 hash, not one per acc
 Records with a state machine (requests, their events, ratings) are made through their
 services, which write the events and stamps a factory would skip."""
 
+import hashlib
+import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
+from sqlalchemy import select
 
-from backend.auth.models import Device, User
+from backend.audit.models import AuditEntry
+from backend.auth.models import Device, SignInAttempt, User
 from backend.auth.passwords import hash_password
 from backend.common import new_id, utcnow
 from backend.extensions import db
 from backend.fieldwork.patrols.models import PatrolReport
-from backend.fieldwork.visits.models import Visit, VisitTask
+from backend.fieldwork.visits.models import Visit, VisitRule, VisitTask
+from backend.open311 import keys as open311_keys
+from backend.open311.models import Open311Key, Open311Submission
 from backend.org.models import Node
+from backend.ratings import services as ratings
+from backend.ratings.models import Rating
 from backend.registry import sensitive
 from backend.registry.models import CareTag, Household, Resident
-from backend.requests.models import Department
+from backend.requests import services as requests
+from backend.requests.models import (
+    BUILTIN_CATEGORIES,
+    CatalogueEntry,
+    Department,
+    ReplyTemplate,
+    Request,
+    RequestCategory,
+    RequestEvent,
+    TimeLimit,
+)
+from backend.requests.policy import LEVEL_ROLE
+from backend.workdays.models import CalendarDay
+from sync.models import AppliedMutation, Attachment, AttachmentRef, Conflict, SyncDevice, SyncSpace, Tombstone
 
 PASSWORD = "demo-pass-2026"
 
@@ -46,6 +67,26 @@ class _Factory(SQLAlchemyModelFactory):
 
 def _care_tags(codes) -> list[CareTag]:
     return [db.session.get(CareTag, code) for code in codes or ()]
+
+
+def new_grid() -> Node:
+    """A grid of a new community (urban), street and district: where a record of no given place lives,
+    with offices above it to escalate to."""
+    district = NodeFactory(kind="district")
+    street = NodeFactory(kind="street", parent=district)
+    return NodeFactory(kind="grid", parent=NodeFactory(kind="community", parent=street, community_kind="urban"))
+
+
+def new_community() -> Node:
+    return new_grid().parent
+
+
+def account_of(node: Node, role: str) -> User:
+    """The first active account of `role` scoped to `node` (world.staff1 for C1, world.worker1 for G1, …),
+    or a new one: whoever takes a step takes it from where they may."""
+    found = db.session.scalar(select(User).join(User.scope_nodes).where(
+        Node.id == node.id, User.role == role, User.status == "active").order_by(User.username).limit(1))
+    return found if found is not None else UserFactory(role=role, scopes=[node])
 
 
 class NodeFactory(_Factory):
@@ -81,7 +122,7 @@ class HouseholdFactory(_Factory):
         model = Household
         exclude = ("grid", "building", "phone")
 
-    grid = None
+    grid = factory.LazyFunction(new_grid)
     building = None
     phone = None
     id = factory.LazyFunction(new_id)
@@ -105,7 +146,7 @@ class ResidentFactory(_Factory):
         model = Resident
         exclude = ("home", "id_number", "phone")
 
-    home = None
+    home = factory.SubFactory(HouseholdFactory)
     id_number = None
     phone = None
     id = factory.LazyFunction(new_id)
@@ -165,7 +206,7 @@ class DepartmentFactory(_Factory):
         model = Department
         exclude = ("node",)
 
-    node = None
+    node = factory.LazyFunction(lambda: new_grid().parent.parent)  # a street's
     node_id = factory.LazyAttribute(lambda o: o.node.id)
     name = factory.Sequence(lambda n: f"部门{n}")
     contact = ""
@@ -188,7 +229,7 @@ class VisitTaskFactory(_FieldRecordFactory):
         model = VisitTask
         exclude = ("household",)
 
-    household = None
+    household = factory.SubFactory(HouseholdFactory)
     due_date = factory.LazyFunction(lambda: utcnow().date())
 
 
@@ -197,8 +238,8 @@ class VisitFactory(_FieldRecordFactory):
         model = Visit
         exclude = ("household", "author")
 
-    household = None
-    author = None
+    household = factory.SubFactory(HouseholdFactory)
+    author = factory.LazyAttribute(lambda o: account_of(o.household.grid, "grid_worker"))
     author_id = factory.LazyAttribute(lambda o: o.author.id)
     visited_at = factory.LazyFunction(utcnow)
 
@@ -208,14 +249,452 @@ class PatrolReportFactory(_Factory):
         model = PatrolReport
         exclude = ("grid", "author")
 
-    grid = None
-    author = None
+    grid = factory.LazyFunction(new_grid)
+    author = factory.LazyAttribute(lambda o: account_of(o.grid, "grid_worker"))
     id = factory.LazyFunction(new_id)
     grid_id = factory.LazyAttribute(lambda o: o.grid.id)
     community_id = factory.LazyAttribute(lambda o: o.grid.parent_id)
     author_id = factory.LazyAttribute(lambda o: o.author.id)
     category = "environment"
     reported_at = factory.LazyFunction(utcnow)
+
+
+class SignInAttemptFactory(_Factory):
+    """A failed sign-in (backend/auth keeps them to slow guessing down)."""
+
+    class Meta:
+        model = SignInAttempt
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    address = "127.0.0.1"
+    at = factory.LazyFunction(utcnow)
+
+
+class AuditEntryFactory(_Factory):
+    """A line of the audit log: by default an administrator revealing a resident's sensitive field."""
+
+    class Meta:
+        model = AuditEntry
+
+    actor = factory.SubFactory(UserFactory, role="admin")
+    action = "reveal"
+    target_type = "resident"
+    target_id = factory.LazyFunction(new_id)
+    detail = factory.LazyFunction(dict)
+    at = factory.LazyFunction(utcnow)
+
+
+class CalendarDayFactory(_Factory):
+    """A day the working calendar marks: a holiday (or, kind="workday", a weekend day worked)."""
+
+    class Meta:
+        model = CalendarDay
+
+    day = factory.Sequence(lambda n: utcnow().date() + timedelta(days=n + 1))
+    kind = "holiday"
+    name = "节假日"
+
+
+class VisitRuleFactory(_Factory):
+    """How often `community` visits households with care tag `tag_code` (a built-in tag by default)."""
+
+    class Meta:
+        model = VisitRule
+        exclude = ("community",)
+
+    community = factory.LazyFunction(new_community)
+    community_id = factory.LazyAttribute(lambda o: o.community.id)
+    tag_code = "dibao"
+    interval_days = 14
+
+
+# --- requests: settings plain, the records themselves through the services ------------------------
+
+class RequestCategoryFactory(_Factory):
+    """A category staff added beside the built-in ones (empty_database removes it again)."""
+
+    class Meta:
+        model = RequestCategory
+
+    code = factory.Sequence(lambda n: f"category_{n}")
+    name = factory.Sequence(lambda n: f"类别{n}")
+    sort_order = 100
+
+
+class TimeLimitFactory(_Factory):
+    """A community's own time limits for a category."""
+
+    class Meta:
+        model = TimeLimit
+        exclude = ("community",)
+
+    community = factory.LazyFunction(new_community)
+    community_id = factory.LazyAttribute(lambda o: o.community.id)
+    category_code = "environment"
+    accept_hours = 4
+    resolve_days = 5
+
+
+class CatalogueEntryFactory(_Factory):
+    """A line of a community's dispatch catalogue: `category_code` goes to a department serving it."""
+
+    class Meta:
+        model = CatalogueEntry
+        exclude = ("community", "department")
+
+    community = factory.LazyFunction(new_community)
+    department = factory.LazyAttribute(lambda o: DepartmentFactory(node=o.community))
+    community_id = factory.LazyAttribute(lambda o: o.community.id)
+    category_code = "environment"
+    department_id = factory.LazyAttribute(lambda o: o.department.id)
+
+
+class ReplyTemplateFactory(_Factory):
+    """A ready answer of a community's staff."""
+
+    class Meta:
+        model = ReplyTemplate
+        exclude = ("community",)
+
+    community = factory.LazyFunction(new_community)
+    community_id = factory.LazyAttribute(lambda o: o.community.id)
+    title = factory.Sequence(lambda n: f"模板{n}")
+    body = "您好，您的诉求已受理。"
+
+
+# The steps taking a new request to each state at community level, and from `escalated` once it is
+# at the level asked for (street or district). Every step goes through requests.transition.
+_PATHS = {
+    "submitted": (), "accepted": ("accept",), "dispatched": ("accept", "dispatch"),
+    "in_progress": ("accept", "dispatch", "start"), "returned": ("accept", "dispatch", "return"),
+    "resolved": ("accept", "resolve"),
+    "closed": ("accept", "resolve", "rate"), "reopened": ("accept", "resolve", "reopen"),
+    "withdrawn": ("withdraw",), "merged": ("merge",),
+}
+_PATHS_ABOVE = {
+    "escalated": (), "in_progress": ("respond",), "dispatched": ("respond", "dispatch"),
+    "returned": ("respond", "dispatch", "return"), "resolved": ("respond", "resolve"),
+    "closed": ("respond", "resolve", "rate"), "reopened": ("respond", "resolve", "reopen"), "merged": ("merge",),
+}
+_MESSAGES = {"return": "不归我们管", "escalate": "需要上级协调", "respond": "已安排处理", "resolve": "已处理",
+             "reopen": "问题又出现了"}
+
+
+def request_steps(status: str, level: str | None = None, dispatched: bool = False) -> tuple[str, ...]:
+    """The actions that take a new request to `status` held at `level` (default: the community's, the
+    street's for an escalated one), `dispatched` on the way if it is resolved (so it keeps its assignee);
+    ValueError for a place the state machine never leads to (an escalated request the community holds,
+    a submitted one at the street, a withdrawn one of the district)."""
+    level = level or ("street" if status == "escalated" else "community")
+    if level == "community":
+        if status not in _PATHS:
+            raise ValueError(f"no request is {status} at community level")
+        steps = _PATHS[status]
+    else:
+        climb = {"street": ("accept", "escalate"), "district": ("accept", "escalate", "escalate")}[level]
+        if status not in _PATHS_ABOVE:
+            raise ValueError(f"no request is {status} at {level} level")
+        steps = climb + _PATHS_ABOVE[status]
+    if dispatched and "resolve" in steps and "dispatch" not in steps:
+        at = steps.index("resolve")
+        steps = (*steps[:at], "dispatch", *steps[at:])
+    return steps
+
+
+def holder_of(request: Request) -> User:
+    """Staff of the node holding the request at its level."""
+    return account_of(request.holder, LEVEL_ROLE[request.level])
+
+
+def requester_side(request: Request) -> User:
+    """The resident who may rate, reopen or withdraw the request: its raiser, or one of its household."""
+    raiser = db.session.get(User, request.requester_id) if request.requester_id else None
+    if raiser is not None and raiser.role == "resident":
+        return raiser
+    if request.household_id is None:
+        raise ValueError("a request of no household has no resident to rate it")
+    return _resident_of(db.session.get(Household, request.household_id))
+
+
+def _resident_of(household: Household) -> User:
+    found = db.session.scalar(select(User).where(User.role == "resident", User.status == "active",
+                                                 User.household_id == household.id)
+                              .order_by(User.username).limit(1))
+    return found if found is not None else UserFactory(role="resident", home=household)
+
+
+class RequestFactory(factory.Factory):
+    """A request raised through requests.create_request and taken to `status`, held at `level`, by the
+    state machine's own steps (request_steps), each taken by whoever may: the holder's staff, the
+    assignee, the resident. Never a state the machine cannot reach; its events and stamps are real.
+    An escalated request is the street's unless `level` says "district".
+
+    raiser: who raises it (default: a resident of `household`, made if there is none); staff raise
+    it on the household's behalf. household: default a household of a new grid (new_grid). Other
+    keywords go to create_request (household_id=None, grid_id=…: a request of a grid). Dispatched to
+    `assignee` (default the grid's worker) or `department` (default, above the community, one of the
+    holder's), also on the way to resolved when one is named; closed by the requester's rating
+    `score`; merged into `duplicate_of` (default another new request of the household). Every step
+    is taken at `at` (default: now, on the test clock)."""
+
+    class Meta:
+        model = Request
+
+    raiser = None
+    household = None
+    status = "submitted"
+    level = None
+    assignee = None
+    department = None
+    score = 5
+    duplicate_of = None
+    at = None
+    category = "environment"
+    description = factory.Sequence(lambda n: f"楼道灯坏了（{n}）")
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        raise TypeError("a request is raised through the services: RequestFactory(), not .build()")
+
+    @classmethod
+    def _create(cls, model_class, *, raiser, household, status, level, assignee, department, score,
+                duplicate_of, at, **data):
+        steps = request_steps(status, level, dispatched=assignee is not None or department is not None)
+        if raiser is None:
+            household = household or HouseholdFactory()
+            raiser = _resident_of(household)
+        if raiser.role != "resident":
+            if "household_id" not in data:
+                data["household_id"] = (household or HouseholdFactory()).id
+            data = {"on_behalf": True, "consent": True} | data
+        request = requests.create_request(db.session, raiser, data, now=at)
+        for action in steps:
+            take_step(request, action, at=at, assignee=assignee, department=department, score=score,
+                      duplicate_of=duplicate_of, raiser=raiser, data=data)
+        return request
+
+
+def take_step(request, action, *, at=None, assignee=None, department=None, score=5, duplicate_of=None,
+              raiser=None, data=None):
+    """One step of the state machine, by whoever may take it (RequestFactory's steps)."""
+    s = db.session
+    if action == "rate":
+        ratings.rate(s, requester_side(request), "request", request.id, score, now=at)
+        return
+    payload = {"message": _MESSAGES[action]} if action in _MESSAGES else {}
+    actor = holder_of(request)
+    if action == "dispatch":
+        if department is None and (assignee is not None or request.level == "community"):
+            payload["assignee_id"] = (assignee or account_of(request.grid, "grid_worker")).id
+        else:
+            payload["department_id"] = (department or DepartmentFactory(node=request.holder)).id
+    elif action in ("start", "return") and request.assignee_id is not None:
+        actor = s.get(User, request.assignee_id)
+    elif action == "reopen" and request.household_id is not None:
+        actor = requester_side(request)
+    elif action == "withdraw":
+        actor = raiser
+    elif action == "merge":
+        target = duplicate_of or RequestFactory(raiser=raiser, at=at, **(data or {}))
+        payload["duplicate_of_id"] = target.id
+    requests.transition(s, actor, request, action, payload, now=at)
+
+
+class RequestEventFactory(factory.Factory):
+    """A step of a request taken through the services: by default its holder's internal note."""
+
+    class Meta:
+        model = RequestEvent
+
+    request = factory.SubFactory(RequestFactory, status="accepted")
+    action = "note"
+    message = factory.Sequence(lambda n: f"已电话联系居民（{n}）")
+    actor = None
+    at = None
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        raise TypeError("an event is appended by the services: RequestEventFactory(), not .build()")
+
+    @classmethod
+    def _create(cls, model_class, *, request, action, message, actor, at):
+        return requests.transition(db.session, actor or holder_of(request), request, action,
+                                   {"message": message}, now=at)
+
+
+class RatingFactory(factory.Factory):
+    """The requester's rating of a resolved request, through ratings.rate (which closes the request)."""
+
+    class Meta:
+        model = Rating
+
+    request = factory.SubFactory(RequestFactory, status="resolved")
+    rater = None
+    score = 4
+    comment = ""
+    at = None
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        raise TypeError("a rating is given through the services: RatingFactory(), not .build()")
+
+    @classmethod
+    def _create(cls, model_class, *, request, rater, score, comment, at):
+        return ratings.rate(db.session, rater or requester_side(request), "request", request.id, score, comment,
+                            now=at)
+
+
+# --- Open311 ---------------------------------------------------------------------------------------
+
+class Open311KeyFactory(_Factory):
+    """A key filing into `node` (default a new community), issued by the node's staff. The plain key,
+    never stored, is kept on the instance as `.plain`."""
+
+    class Meta:
+        model = Open311Key
+        exclude = ("node",)
+
+    node = factory.LazyFunction(new_community)
+    plain = factory.LazyFunction(lambda: open311_keys.KEY_PREFIX + secrets.token_urlsafe(32))
+    name = factory.Sequence(lambda n: f"城市热线{n}")
+    node_id = factory.LazyAttribute(lambda o: o.node.id)
+    key_hash = factory.LazyAttribute(lambda o: open311_keys.key_hash(o.plain))
+    created_by = factory.LazyAttribute(lambda o: account_of(o.node, LEVEL_ROLE[o.node.kind]))
+
+    @classmethod
+    def _create(cls, model_class, *args, plain, **kwargs):
+        key = super()._create(model_class, *args, **kwargs)
+        key.plain = plain
+        return key
+
+
+class Open311SubmissionFactory(factory.Factory):
+    """A request filed through Open311 with `key`: raised by the core for the key's issuer, into
+    `community` (default the key's own), as backend.open311.services.submit files one."""
+
+    class Meta:
+        model = Open311Submission
+
+    key = factory.SubFactory(Open311KeyFactory)
+    community = None
+    category = "environment"
+    description = factory.Sequence(lambda n: f"路灯不亮（{n}）")
+    requester_name = "市民"
+    account_id = None
+    media_url = None
+    at = None
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        raise TypeError("a submission files a request through the services: Open311SubmissionFactory()")
+
+    @classmethod
+    def _create(cls, model_class, *, key, community, category, description, requester_name, account_id,
+                media_url, at):
+        community = community or key.node
+        filed = requests.create_open311_request(db.session, key.created_by, community, {
+            "category": category, "description": description, "requester_name": requester_name}, now=at)
+        submission = Open311Submission(key_id=key.id, request_id=filed.id, account_id=account_id,
+                                       media_url=media_url)
+        db.session.add(submission)
+        db.session.flush()
+        return submission
+
+
+# --- the sync engine's tables ------------------------------------------------------------------------
+
+class SyncSpaceFactory(_Factory):
+    """A community's change counter (the change feed makes one on a community's first stamped write)."""
+
+    class Meta:
+        model = SyncSpace
+
+    id = factory.LazyFunction(lambda: new_community().id)
+
+
+class TombstoneFactory(_Factory):
+    """A household that left its space (deleted, unless `reason` says otherwise)."""
+
+    class Meta:
+        model = Tombstone
+
+    space_id = factory.LazyFunction(lambda: new_community().id)
+    version = factory.Sequence(lambda n: n + 1)
+    collection = "households"
+    record_id = factory.LazyFunction(new_id)
+    at = factory.LazyFunction(utcnow)
+
+
+class AppliedMutationFactory(_Factory):
+    """A mutation the server applied, with the result a replay returns."""
+
+    class Meta:
+        model = AppliedMutation
+        exclude = ("user",)
+
+    user = factory.SubFactory(UserFactory)
+    id = factory.LazyFunction(new_id)
+    user_id = factory.LazyAttribute(lambda o: o.user.id)
+    device_id = factory.LazyFunction(new_id)
+    payload_hash = factory.LazyFunction(lambda: secrets.token_hex(32))
+    result = factory.LazyFunction(lambda: {"status": "applied"})
+
+
+class SyncDeviceFactory(_Factory):
+    """What the server saw of a signed-in device."""
+
+    class Meta:
+        model = SyncDevice
+        exclude = ("device",)
+
+    device = factory.SubFactory(DeviceFactory)
+    device_pk = factory.LazyAttribute(lambda o: o.device.id)
+
+
+class ConflictFactory(_Factory):
+    """An open conflict on a household's field: the server's value won (last write wins), a grid
+    worker's is kept for review."""
+
+    class Meta:
+        model = Conflict
+        exclude = ("record", "user")
+
+    record = factory.SubFactory(HouseholdFactory)
+    user = factory.LazyAttribute(lambda o: account_of(o.record.grid, "grid_worker"))
+    id = factory.LazyFunction(new_id)
+    space_id = factory.LazyAttribute(lambda o: o.record.community_id)
+    collection = "households"
+    record_id = factory.LazyAttribute(lambda o: o.record.id)
+    mutation_id = factory.LazyFunction(new_id)
+    user_id = factory.LazyAttribute(lambda o: o.user.id)
+    fields = factory.LazyFunction(lambda: {"head_name": {"server": "张伟", "client": "张为", "winner": "server"}})
+    rule = "last_write_wins"
+    created_at = factory.LazyFunction(utcnow)
+
+
+class AttachmentFactory(_Factory):
+    """A photo, named by the SHA-256 of its bytes."""
+
+    class Meta:
+        model = Attachment
+
+    data = factory.Sequence(lambda n: b"\x89PNG\r\n\x1a\n" + n.to_bytes(8, "big"))
+    sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.data).hexdigest())
+    content_type = "image/png"
+    size = factory.LazyAttribute(lambda o: len(o.data))
+
+
+class AttachmentRefFactory(_Factory):
+    """A record naming a photo (a visit, by default)."""
+
+    class Meta:
+        model = AttachmentRef
+        exclude = ("attachment",)
+
+    attachment = factory.SubFactory(AttachmentFactory)
+    sha256 = factory.LazyAttribute(lambda o: o.attachment.sha256)
+    collection = "visits"
+    record_id = factory.LazyFunction(new_id)
 
 
 def node(kind, name, parent=None, **extra) -> Node:
@@ -236,18 +715,26 @@ def user(username, role, scopes=(), home=None, community=None, status="active", 
 
 
 def empty_database() -> None:
-    """Empty every table, keeping the built-in care tags and request categories. Inside an app context."""
-    from sqlalchemy import text
+    """Empty every table, keeping the built-in care tags and request categories as the migrations
+    seeded them (a category a test added goes, one it changed is set back). Inside an app context."""
+    from sqlalchemy import bindparam, text
 
     db.session.remove()
     kept = ("care_tags", "request_categories")  # seeded by the migrations
     tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name not in kept]
+    builtin = [{"code": code, "name": name, "hours": hours, "days": days, "order": order}
+               for code, name, hours, days, order in BUILTIN_CATEGORIES]
     # DELETE, children first, on both databases: PostgreSQL's TRUNCATE of forty
     # small tables costs a tenth of a second a test (a new file for each).
     with db.engine.begin() as conn:
         for table in tables:
             conn.execute(text(f'DELETE FROM "{table}"'))
         conn.execute(text("DELETE FROM care_tags WHERE builtin = :f"), {"f": False})
+        conn.execute(text("DELETE FROM request_categories WHERE code NOT IN :codes")
+                     .bindparams(bindparam("codes", expanding=True)), {"codes": [c["code"] for c in builtin]})
+        conn.execute(text("UPDATE request_categories SET name = :name, description = '', accept_hours = :hours, "
+                          "resolve_days = :days, active = :active, sort_order = :order WHERE code = :code"),
+                     [c | {"active": True} for c in builtin])
 
 
 @dataclass

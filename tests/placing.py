@@ -9,10 +9,10 @@ from datetime import date
 from backend.extensions import db
 from backend.fieldwork.patrols import services as patrols
 from backend.fieldwork.visits import services as visits
-from backend.fieldwork.visits.models import VisitTask
 from backend.ratings import services as ratings
 from backend.requests import services as requests
 from backend.requests.models import RequestEvent
+from tests.factories import VisitTaskFactory
 
 
 @dataclass
@@ -36,9 +36,7 @@ def h1_life(world) -> Life:
     s = db.session
     visit = visits.record_visit(world.worker1, "00000000-0000-4000-8000-000000000a01", {
         "household_id": world.H1.id, "visited_at": "2026-11-20T09:00:00+08:00", "notes": "一切正常"})
-    task = VisitTask(household_id=world.H1.id, grid_id=world.G1.id, community_id=world.C1.id,
-                     due_date=date(2026, 12, 1), reason="走访")
-    s.add(task)
+    task = VisitTaskFactory(household=world.H1, due_date=date(2026, 12, 1), reason="走访")
     patrol = patrols.report(world.worker1, "00000000-0000-4000-8000-000000000a02", {
         "grid_id": world.G1.id, "category": "street_stall", "description": "占道经营",
         "reported_at": "2026-11-21T10:00:00+08:00"})

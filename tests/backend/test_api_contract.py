@@ -28,7 +28,7 @@ from schemathesis.generation.modes import GenerationMode
 
 from backend.common import utcnow
 from backend.extensions import db
-from backend.fieldwork.visits.models import VisitTask
+from tests.factories import VisitTaskFactory
 
 # Examples per (operation, mode, path ids): the fixed seed's, then the random seed's.
 FIXED_EXAMPLES = int(os.environ.get("LINLI_CONTRACT_EXAMPLES", "12"))
@@ -58,9 +58,7 @@ def _records(world, client, auth, username) -> dict:
         "category": "environment", "description": "垃圾桶满了", "household_id": world.H1.id,
         "on_behalf": True, "consent": True})
     assert {visit.status_code, report.status_code, request.status_code} == {201}
-    task = VisitTask(household_id=world.H1.id, grid_id=world.G1.id, community_id=world.C1.id,
-                     due_date=utcnow().date(), reason="走访")
-    db.session.add(task)
+    task = VisitTaskFactory(household=world.H1, due_date=utcnow().date(), reason="走访")
     db.session.commit()
     # A second device of the caller's own: revoking it is allowed and leaves the test's token alone.
     devices = client.get("/api/v1/auth/devices", headers=auth.headers(username)).get_json()["devices"]

@@ -10,13 +10,12 @@ from backend.errors import Invalid, Refused
 from backend.extensions import db
 from sync import conflicts
 from sync.models import Conflict
+from tests.factories import ConflictFactory
 
 
 def conflict(world, record, fields, collection="households", **extra) -> Conflict:
-    row = Conflict(id=str(uuid.uuid4()), space_id=record.community_id, collection=collection, record_id=record.id,
-                   mutation_id=str(uuid.uuid4()), user_id=world.worker1.id, fields=fields,
-                   rule="last_write_wins" if collection == "households" else "server_wins", **extra)
-    db.session.add(row)
+    row = ConflictFactory(record=record, user=world.worker1, collection=collection, fields=fields,
+                          rule="last_write_wins" if collection == "households" else "server_wins", **extra)
     db.session.commit()
     return row
 

@@ -12,12 +12,12 @@ from backend.registry import services
 from sync.changefeed import reserve
 from sync.maintenance import purge_tombstones
 from sync.models import SyncSpace, Tombstone
+from tests.factories import TombstoneFactory
 
 
 def tombstone(space, version, age_days, record_id="r"):
-    db.session.add(Tombstone(space_id=space, version=version, collection="households", record_id=record_id,
-                             grid_id=None, household_id=None, reason="moved",
-                             at=utcnow() - timedelta(days=age_days)))
+    TombstoneFactory(space_id=space, version=version, record_id=record_id, reason="moved",
+                     at=utcnow() - timedelta(days=age_days))
 
 
 def horizon(space):

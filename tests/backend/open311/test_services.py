@@ -16,7 +16,8 @@ from backend.open311 import keys, services
 from backend.open311.formats import Open311Error
 from backend.open311.models import Open311Submission
 from backend.registry import sensitive
-from backend.requests.models import Request, TimeLimit
+from backend.requests.models import Request
+from tests.factories import TimeLimitFactory
 
 FORM = {"service_code": "environment", "description": "垃圾桶满了", "address_string": "幸福小区3号楼"}
 
@@ -55,8 +56,7 @@ def test_a_service_is_an_active_category(ctx):
 
 
 def test_a_communitys_own_time_limits_reach_the_notice(world, app):
-    db.session.add(TimeLimit(community_id=world.C1.id, category_code="environment", accept_hours=7,
-                             resolve_days=11))
+    TimeLimitFactory(community=world.C1, category_code="environment", accept_hours=7, resolve_days=11)
     db.session.commit()
     with app.test_request_context("/"), force_locale("en"):
         found = services.category("environment")

@@ -1,7 +1,6 @@
-from datetime import timedelta
-
 from backend.extensions import db
 from backend.requests import services
+from tests.factories import RequestFactory
 from tests.timing import EPOCH
 
 # The moment each test starts at: Friday 27 November 2026, 10:00 in Shanghai.
@@ -18,15 +17,16 @@ def raise_request(world, actor=None, now=NOW, **data):
     return request
 
 
-def in_state(world, status, *, level="community", assignee=None, resolved_days_ago=1, **data):
-    """A request of resident1's household put straight into `status` (the state machine is tested elsewhere)."""
-    request = raise_request(world, **data)
-    request.status = status
-    request.level = level
-    request.holder_node_id = {"community": world.C1.id, "street": world.S1.id, "district": world.D.id}[level]
-    request.assignee_id = assignee.id if assignee else None
-    if status in ("resolved", "closed"):
-        request.resolved_at = NOW - timedelta(days=resolved_days_ago)
+def in_state(world, status, *, level=None, assignee=None, department=None, actor=None, at=NOW, **data):
+    """A request of resident1's household (or raised by `actor`) taken to `status`, held at `level`, by the
+    state machine's own steps at `at` (tests/factories.py, RequestFactory): dispatched to `assignee` (default
+    grid worker 1) or `department`."""
+    actor = actor or world.resident1
+    payload = {"category": "environment", "description": "垃圾桶满了"} | data
+    if actor.role != "resident":
+        payload = {"household_id": world.H1.id} | payload
+    request = RequestFactory(raiser=actor, status=status, level=level, assignee=assignee, department=department,
+                             at=at, **payload)
     db.session.commit()
     db.session.refresh(request)
     return request

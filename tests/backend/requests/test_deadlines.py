@@ -4,9 +4,9 @@ from datetime import date, datetime, timedelta
 
 from backend.extensions import db
 from backend.requests import deadlines, services
-from backend.requests.models import TimeLimit
 from backend.workdays import services as workdays
 from tests.backend.requests.conftest import NOW, raise_request
+from tests.factories import TimeLimitFactory
 
 
 def test_due_times_count_working_days(world, ctx):
@@ -41,7 +41,7 @@ def test_due_times_follow_the_working_calendar(world, ctx):
 
 
 def test_a_community_overrides_a_category(world):
-    db.session.add(TimeLimit(community_id=world.C1.id, category_code="environment", accept_hours=8, resolve_days=1))
+    TimeLimitFactory(community=world.C1, category_code="environment", accept_hours=8, resolve_days=1)
     db.session.commit()
     request = raise_request(world, category="environment")
     assert request.accept_due_at == NOW + timedelta(hours=8)
@@ -72,7 +72,7 @@ def test_each_state_works_against_the_limit_of_its_stage(world):
 
 
 def test_limits_come_from_the_community_then_the_category(world):
-    db.session.add(TimeLimit(community_id=world.C1.id, category_code="safety", accept_hours=5, resolve_days=9))
+    TimeLimitFactory(community=world.C1, category_code="safety", accept_hours=5, resolve_days=9)
     db.session.commit()
     assert deadlines.limits(db.session, world.C1.id, "safety") == (5, 9)
     assert deadlines.limits(db.session, world.C2.id, "safety") == (1, 1)

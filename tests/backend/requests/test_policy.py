@@ -91,8 +91,7 @@ def test_the_work_is_started_by_the_assignee_or_for_a_department_by_the_holder(w
     assigned = in_state(world, "dispatched", assignee=world.worker1)
     assert request_policy.can_act_on_request(world.worker1, assigned, "start")
     assert not request_policy.can_act_on_request(world.staff1, assigned, "start")
-    for_department = in_state(world, "dispatched")
-    for_department.department_id = departments["S1"].id
+    for_department = in_state(world, "dispatched", department=departments["S1"])
     assert request_policy.can_act_on_request(world.staff1, for_department, "start")
     assert not request_policy.can_act_on_request(world.worker1, for_department, "start")
     assert not request_policy.can_act_on_request(world.staff1, for_department, "fly")  # no such action

@@ -7,17 +7,17 @@ from sqlalchemy import select
 from backend.errors import Invalid, Refused
 from backend.extensions import db
 from backend.requests import services
-from backend.requests.models import CatalogueEntry, Department
+from backend.requests.models import CatalogueEntry
 from tests.backend.requests.conftest import NOW, in_state
+from tests.factories import DepartmentFactory
 
 
 @pytest.fixture
 def units(world):
-    units = {"street": Department(node_id=world.S1.id, name="城管执法中队"),
-             "community": Department(node_id=world.C1.id, name="物业服务站"),
-             "other": Department(node_id=world.S2.id, name="西街道维修所"),
-             "retired": Department(node_id=world.S1.id, name="已撤销的所", active=False)}
-    db.session.add_all(units.values())
+    units = {"street": DepartmentFactory(node=world.S1, name="城管执法中队"),
+             "community": DepartmentFactory(node=world.C1, name="物业服务站"),
+             "other": DepartmentFactory(node=world.S2, name="西街道维修所"),
+             "retired": DepartmentFactory(node=world.S1, name="已撤销的所", active=False)}
     db.session.commit()
     return units
 

@@ -2,7 +2,7 @@
 partner departments, reply templates, and revealing the requester's phone."""
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from backend.audit.models import AuditEntry
 from backend.errors import Invalid, Refused
@@ -10,17 +10,14 @@ from backend.extensions import db
 from backend.requests import deadlines, services
 from backend.requests.models import RequestCategory, TimeLimit
 from tests.backend.requests.conftest import raise_request
+from tests.factories import RequestCategoryFactory
 
 
 @pytest.fixture
 def added_categories(world):
-    """Two categories staff added; removed after the test (emptying the database keeps categories)."""
-    db.session.add(RequestCategory(code="parking", name="停车难", sort_order=15))
-    db.session.add(RequestCategory(code="retired", name="Old", sort_order=1, active=False))
-    db.session.commit()
-    yield
-    db.session.rollback()
-    db.session.execute(delete(RequestCategory).where(RequestCategory.code.in_(("parking", "retired"))))
+    """Two categories staff added (emptying the database removes them again)."""
+    RequestCategoryFactory(code="parking", name="停车难", sort_order=15)
+    RequestCategoryFactory(code="retired", name="Old", sort_order=1, active=False)
     db.session.commit()
 
 

@@ -13,7 +13,7 @@ from tests.backend.requests.conftest import NOW, in_state
 
 def test_a_reopened_request_placed_elsewhere_lets_go_of_a_worker_who_no_longer_covers_it(world):
     request = in_state(world, "reopened", assignee=world.worker1, actor=world.staff1, household_id=None,
-                       grid_id=world.G1.id)
+                       grid_id=world.G1.id)  # dispatched to worker 1, resolved, reopened by staff 1
     db.session.add(Rating(target_type="request", target_id=request.id, rater_id=world.staff1.id, score=3,
                           community_id=world.C1.id, grid_id=world.G1.id))
     db.session.commit()

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from backend.audit.models import AuditEntry
 from backend.extensions import db
-from backend.requests.models import ReplyTemplate, RequestEvent
+from backend.requests.models import RequestEvent
+from tests.factories import ReplyTemplateFactory
 from tests.frontend.requests.conftest import HERE, act, error_for, fresh, raise_request
 
 
@@ -107,8 +108,8 @@ def test_a_role_refusal_is_403_with_the_message(world, browser):
 
 
 def test_reply_offers_the_templates_of_the_community(world, browser):
-    db.session.add_all([ReplyTemplate(community_id=world.C1.id, title="已受理", body="您好，您的诉求已受理。"),
-                        ReplyTemplate(community_id=world.C2.id, title="别的社区", body="和平社区的模板")])
+    ReplyTemplateFactory(community=world.C1, title="已受理", body="您好，您的诉求已受理。")
+    ReplyTemplateFactory(community=world.C2, title="别的社区", body="和平社区的模板")
     db.session.commit()
     record = act(world, raise_request(world), world.staff1, "accept")
     staff1 = browser("staff1")
