@@ -1,4 +1,5 @@
-"""Rules of the tree: what may hang where, moving subtrees, retiring."""
+"""Rules of the tree: what may hang where, moving subtrees, retiring. Services
+flush, never commit: the caller (page, API, command) commits once."""
 
 import secrets
 
