@@ -82,7 +82,7 @@ class Area:
     policy: str | None = None  # a module with RULES = {model: rule(user, verb, record)} for policy.can
     sync: str | None = None  # a module with COLLECTIONS, APPLIERS and RECORDS (sync/areas/<area>.py)
     field_app: FieldApp | None = None
-    seed: str | None = None  # "module:function(plan, echo) -> dict of counts", run by seed-demo
+    seed: str | None = None  # "module:function(plan, echo, checkpoint) -> dict of counts", run by seed-demo
     # "module:function(session, node) -> {name: count}" of the live records placed on a node or
     # under it: the tree page shows them, and a node holding any cannot be retired
     occupants: tuple[str, ...] = ()

@@ -3,13 +3,17 @@ Gone (or a problem with its own status, ApiError); every answer is built from th
 error's problem() (RFC 9457): the JSON API's application/problem+json, the pages'
 error page, a push's rejected mutation, and the formats a protocol dictates (Open311
 registers its own rendering of the same problem, `render_on`). Nothing reaches the
-client as a stack trace."""
+client as a stack trace, and nothing of a refused request is kept: every handler
+rolls the request's transaction back before it answers (services flush, never
+commit; what a view committed before the error stays)."""
 
 from collections.abc import Callable
 
 from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
+
+from backend.extensions import db
 
 
 def field_messages(messages, prefix: str = "") -> dict[str, list[str]]:
@@ -147,8 +151,18 @@ def _renderer():
     return next((render for prefix, render in RENDERERS.items() if request.path.startswith(prefix)), None)
 
 
+def discard() -> None:
+    """Roll back the request's unfinished transaction: a refused or failed
+    request leaves nothing half-written, even if something committed after it."""
+    try:
+        db.session.rollback()
+    except Exception:  # the database is gone: there is nothing left to undo
+        current_app.logger.warning("rollback after an error failed", exc_info=True)
+
+
 def answer(exc: DomainError):
     """The one answer to an error, by where it was asked: a protocol's shape, problem+json, or a page."""
+    discard()
     render = _renderer()
     if render is not None:
         return render(exc)
@@ -165,6 +179,7 @@ def _from_http(exc: HTTPException) -> ApiError:
 
 
 def _http_error(exc: HTTPException):
+    discard()
     if _renderer() is not None or wants_problem_json():
         return answer(_from_http(exc))
     if exc.code == 400 and "CSRF" in (exc.description or ""):
@@ -179,6 +194,7 @@ def _http_error(exc: HTTPException):
 
 def _unexpected(exc: Exception):
     current_app.logger.exception("unhandled error")
+    discard()
     if _renderer() is not None or wants_problem_json():
         return answer(ApiError(500, "Internal Server Error", "The server failed; the error was logged."))
     return render_template("error.html", status=500, message=_("Something went wrong on our side.")), 500

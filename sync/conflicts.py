@@ -67,16 +67,16 @@ def settle(actor, conflict: Conflict, choices: dict[str, str]) -> Conflict:
     retire = changes.pop("__retire__", False)
     if changes:
         if conflict.collection == "households":
-            registry.update_household(actor, record, changes, commit=False)
+            registry.update_household(actor, record, changes)
         else:
-            registry.update_resident(actor, record, changes, commit=False)
+            registry.update_resident(actor, record, changes)
     if retire:
         retire_fn = registry.retire_household if conflict.collection == "households" else registry.retire_resident
-        retire_fn(actor, record, str(_l("Deleted on a device; confirmed by staff")), commit=False)
+        retire_fn(actor, record, str(_l("Deleted on a device; confirmed by staff")))
     conflict.status = "settled"
     conflict.settled_by_id = actor.id
     conflict.settled_at = utcnow()
     conflict.resolution = {field: choices.get(field, sides.get("winner")) for field, sides in conflict.fields.items()}
     audit.record(actor, "settle_conflict", "conflict", conflict.id, conflict.resolution)
-    db.session.commit()
+    db.session.flush()
     return conflict

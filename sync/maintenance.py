@@ -1,14 +1,12 @@
 """Keeping the change feed small: old tombstones are purged, and a cursor
-older than what was purged can only start over (`reset: true`)."""
+older than what was purged can only start over (`reset: true`). The command
+that runs it (and commits) is sync/cli.py."""
 
 from datetime import timedelta
 
-import click
-from flask.cli import with_appcontext
 from sqlalchemy import delete, func, select, update
 
 from backend.common import utcnow
-from backend.extensions import db
 from sync.models import SyncSpace, Tombstone
 
 
@@ -23,13 +21,3 @@ def purge_tombstones(session, older_than: timedelta) -> int:
                         .values(purged_below=version + 1))
     result = session.execute(delete(Tombstone).where(Tombstone.at < cutoff))
     return result.rowcount or 0
-
-
-@click.command("sync-purge")
-@click.option("--days", default=180, show_default=True, help="keep tombstones this many days")
-@with_appcontext
-def purge_command(days):
-    """Purge old tombstones (devices that last synced before them start over)."""
-    count = purge_tombstones(db.session, timedelta(days=days))
-    db.session.commit()
-    click.echo(f"purged {count} tombstones older than {days} days")

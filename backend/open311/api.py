@@ -70,7 +70,8 @@ def _require_key(value: str | None):
     key = keys.live_key(value)
     if key is None:
         raise Open311Error(403, "api_key is invalid or revoked.")
-    keys.touch(key)
+    if keys.touch(key):
+        db.session.commit()  # the key's use is noted whatever the request's fate
     return key
 
 
@@ -122,6 +123,7 @@ def request_list(fmt):
 def request_create(fmt):
     key = _require_key(request.form.get("api_key"))
     submission = services.submit(key, request.form)
+    db.session.commit()
     return respond(fmt, "service_requests", "request", [services.receipt(submission)], status=201)
 
 

@@ -1,4 +1,5 @@
-"""Open311 API keys: issue (the plain key shown once), revoke, look up."""
+"""Open311 API keys: issue (the plain key shown once), revoke, look up. These
+flush, never commit: the caller (the keys page, the Open311 API) commits."""
 
 import hashlib
 import secrets
@@ -42,7 +43,7 @@ def issue_key(actor, *, name: str, node_id: str, address: str | None = None) -> 
     db.session.add(key)
     db.session.flush()
     audit.record(actor, "issue_open311_key", "open311_key", key.id, {"node_id": node.id, "name": name}, address)
-    db.session.commit()
+    db.session.flush()
     return plain, key
 
 
@@ -53,7 +54,7 @@ def revoke_key(actor, key: Open311Key, address: str | None = None) -> None:
         key.revoked_at = utcnow()
         key.revoked_by_id = actor.id
         audit.record(actor, "revoke_open311_key", "open311_key", key.id, {"node_id": key.node_id}, address)
-        db.session.commit()
+        db.session.flush()
 
 
 def visible_keys(actor):
@@ -87,9 +88,12 @@ def live_key(plain: str | None) -> Open311Key | None:
     return key
 
 
-def touch(key: Open311Key) -> None:
-    """Note the key's use, at most once a minute (reads stay reads)."""
+def touch(key: Open311Key) -> bool:
+    """Note the key's use, at most once a minute (reads stay reads): True when
+    it did, and the caller commits it."""
     now = utcnow()
     if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
         key.last_used_at = now
-        db.session.commit()
+        db.session.flush()
+        return True
+    return False

@@ -333,17 +333,15 @@ def submit(key: Open311Key, form) -> Open311Submission:
         raise Open311Error(403, "This api_key may not file requests there.")
     try:
         filed = core.create_open311_request(db.session, key.created_by, community, data)
-    except Invalid as exc:
-        db.session.rollback()
+    except Invalid as exc:  # the API's error handler rolls the transaction back
         field, messages = next(iter(exc.errors.items()))
         raise Open311Error(400, f"{_wire_name(field)}: {' '.join(messages)}") from None
     except (Refused, Gone):
-        db.session.rollback()
         raise Open311Error(403, "This api_key may not file requests there.") from None
     submission = Open311Submission(key_id=key.id, request_id=filed.id, account_id=_text(form, "account_id") or None,
                                    address_id=address_id or None, media_url=media_url or None)
     db.session.add(submission)
-    db.session.commit()
+    db.session.flush()
     return submission
 
 

@@ -95,6 +95,7 @@ def create_node():
     if data["parent_id"]:
         readable_node(data["parent_id"])
     node = services.create_node(g.user, **data)
+    db.session.commit()
     return node_out.dump(node), 201
 
 
@@ -116,7 +117,9 @@ def update_node(node_id):
     """
     node = readable_node(node_id)
     data = load(node_update)
-    return node_out.dump(services.update_node(g.user, node, **data))
+    node = services.update_node(g.user, node, **data)
+    db.session.commit()
+    return node_out.dump(node)
 
 
 @bp.post("/nodes/<node_id>/move")
@@ -137,7 +140,9 @@ def move_node(node_id):
     """
     node = readable_node(node_id)
     data = load(node_move)
-    return node_out.dump(services.move_node(g.user, node, data["parent_id"]))
+    node = services.move_node(g.user, node, data["parent_id"])
+    db.session.commit()
+    return node_out.dump(node)
 
 
 @bp.post("/nodes/<node_id>/retire")
@@ -156,4 +161,6 @@ def retire_node(node_id):
         422: {description: Something live is still under it}
     """
     node = readable_node(node_id)
-    return node_out.dump(services.retire_node(g.user, node))
+    node = services.retire_node(g.user, node)
+    db.session.commit()
+    return node_out.dump(node)

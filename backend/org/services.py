@@ -1,4 +1,5 @@
-"""Rules of the tree: what may hang where, moving subtrees, retiring."""
+"""Rules of the tree: what may hang where, moving subtrees, retiring. Services
+flush, never commit: the caller (page, API, command) commits once."""
 
 import secrets
 
@@ -93,7 +94,7 @@ def create_node(actor, *, kind: str, parent_id: str | None, **data) -> Node:
     db.session.add(node)
     db.session.flush()
     audit.record(actor, "create", "node", node.id, {"kind": kind, "name": node.name})
-    db.session.commit()
+    db.session.flush()
     return node
 
 
@@ -107,7 +108,7 @@ def update_node(actor, node: Node, **data) -> Node:
         setattr(node, field, value)
     if changed:
         audit.record(actor, "update", "node", node.id, {"fields": sorted(changed)})
-    db.session.commit()
+    db.session.flush()
     return node
 
 
@@ -126,7 +127,7 @@ def move_node(actor, node: Node, new_parent_id: str) -> Node:
     # Everything placed under the node follows it, through the change feed.
     node = placement.move_node(db.session, node, parent)
     audit.record(actor, "move", "node", node.id, {"from": old_parent, "to": parent.id})
-    db.session.commit()
+    db.session.flush()
     return node
 
 
@@ -142,7 +143,7 @@ def retire_node(actor, node: Node) -> Node:
                                    n=live_children, h=held.get("households", 0))]})
     node.retired_at = utcnow()
     audit.record(actor, "retire", "node", node.id)
-    db.session.commit()
+    db.session.flush()
     return node
 
 
@@ -153,7 +154,7 @@ def restore_node(actor, node: Node) -> Node:
         raise Invalid({"node": [_l("Restore its parent first.")]})
     node.retired_at = None
     audit.record(actor, "restore", "node", node.id)
-    db.session.commit()
+    db.session.flush()
     return node
 
 
@@ -163,7 +164,7 @@ def regenerate_invite_code(actor, node: Node) -> str:
         raise Refused()
     node.invite_code = new_invite_code()
     audit.record(actor, "regenerate_invite_code", "node", node.id)
-    db.session.commit()
+    db.session.flush()
     return node.invite_code
 
 

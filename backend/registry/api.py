@@ -139,7 +139,9 @@ def create_household():
             raise ApiError(409, "Conflict", "A household with this id exists.", errors={"id": ["Already used."]})
     if g.user.role not in registry_policy.REGISTRY_KEEPERS:
         raise ApiError(403, "Forbidden", "Your role may not create households.")
-    return dump_household(services.create_household(g.user, data)), 201
+    household = services.create_household(g.user, data)
+    db.session.commit()
+    return dump_household(household), 201
 
 
 @bp.get("/households/<household_id>")
@@ -183,7 +185,9 @@ def update_household(household_id):
         422: {description: Validation failed}
     """
     household = readable(Household, household_id)
-    return dump_household(services.update_household(g.user, household, load(household_update)))
+    household = services.update_household(g.user, household, load(household_update))
+    db.session.commit()
+    return dump_household(household)
 
 
 @bp.post("/households/<household_id>/move")
@@ -204,7 +208,9 @@ def move_household(household_id):
     """
     household = readable(Household, household_id)
     data = load(household_move)
-    return dump_household(services.move_household(g.user, household, data["grid_id"], data["building_id"]))
+    household = services.move_household(g.user, household, data["grid_id"], data["building_id"])
+    db.session.commit()
+    return dump_household(household)
 
 
 @bp.post("/households/<household_id>/retire")
@@ -223,7 +229,9 @@ def retire_household(household_id):
         404: {description: Not in your scope}
     """
     household = readable(Household, household_id)
-    return dump_household(services.retire_household(g.user, household, load(retire_in)["reason"]))
+    household = services.retire_household(g.user, household, load(retire_in)["reason"])
+    db.session.commit()
+    return dump_household(household)
 
 
 @bp.post("/households/<household_id>/residents")
@@ -248,7 +256,9 @@ def create_resident(household_id):
         data["id"] = str(data["id"])
         if db.session.get(Resident, data["id"]) is not None:
             raise ApiError(409, "Conflict", "A resident with this id exists.", errors={"id": ["Already used."]})
-    return dump_resident(services.create_resident(g.user, household, data)), 201
+    resident = services.create_resident(g.user, household, data)
+    db.session.commit()
+    return dump_resident(resident), 201
 
 
 @bp.get("/residents/<resident_id>")
@@ -286,7 +296,9 @@ def update_resident(resident_id):
     resident = readable(Resident, resident_id)
     data = load(resident_write, partial=True)
     data.pop("id", None)
-    return dump_resident(services.update_resident(g.user, resident, data))
+    resident = services.update_resident(g.user, resident, data)
+    db.session.commit()
+    return dump_resident(resident)
 
 
 @bp.post("/residents/<resident_id>/move")
@@ -306,7 +318,9 @@ def move_resident(resident_id):
         422: {description: Validation failed}
     """
     resident = readable(Resident, resident_id)
-    return dump_resident(services.move_resident(g.user, resident, load(resident_move)["household_id"]))
+    resident = services.move_resident(g.user, resident, load(resident_move)["household_id"])
+    db.session.commit()
+    return dump_resident(resident)
 
 
 @bp.post("/residents/<resident_id>/retire")
@@ -325,7 +339,9 @@ def retire_resident(resident_id):
         404: {description: Not in your scope}
     """
     resident = readable(Resident, resident_id)
-    return dump_resident(services.retire_resident(g.user, resident, load(retire_in)["reason"]))
+    resident = services.retire_resident(g.user, resident, load(retire_in)["reason"])
+    db.session.commit()
+    return dump_resident(resident)
 
 
 @bp.post("/residents/<resident_id>/reveal")
@@ -348,4 +364,6 @@ def reveal(resident_id):
     """
     resident = readable(Resident, resident_id)
     field = load(reveal_in)["field"]
-    return {"field": field, "value": services.reveal(g.user, resident, field, client_address())}
+    value = services.reveal(g.user, resident, field, client_address())
+    db.session.commit()  # the look is audited
+    return {"field": field, "value": value}

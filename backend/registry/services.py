@@ -1,4 +1,5 @@
-"""Rules of the household and care registry."""
+"""Rules of the household and care registry. Services flush, never commit: the
+caller (page, API, sync push, command) commits once."""
 
 import re
 from datetime import date
@@ -64,7 +65,7 @@ def create_tag(actor, *, code: str, name_zh_hans: str, name_zh_hant: str = "", n
                   name_en=(name_en or "").strip()[:80] or name, sensitive=bool(sensitive_tag), builtin=False)
     db.session.add(tag)
     audit.record(actor, "create", "care_tag", code)
-    db.session.commit()
+    db.session.flush()
     return tag
 
 
@@ -83,15 +84,6 @@ def _keep_hidden_tags(actor, current, chosen, household):
         return chosen
     hidden = [t for t in current if t.sensitive]
     return [t for t in chosen if not t.sensitive] + hidden
-
-
-def _finish(commit: bool) -> None:
-    """Commit, or leave the work to the caller's transaction (the sync push
-    applies many changes in one)."""
-    if commit:
-        db.session.commit()
-    else:
-        db.session.flush()
 
 
 # --- households ----------------------------------------------------------------
@@ -133,7 +125,7 @@ def _place(actor, grid_id, building_id, errors):
     return grid, building, grid.parent_id  # a grid's parent is its community
 
 
-def create_household(actor, data: dict, commit: bool = True) -> Household:
+def create_household(actor, data: dict) -> Household:
     errors: dict[str, list] = {}
     clean = _household_fields(data, errors, partial=False)
     placed = _place(actor, data.get("grid_id"), data.get("building_id"), errors)
@@ -151,11 +143,10 @@ def create_household(actor, data: dict, commit: bool = True) -> Household:
     db.session.add(household)
     db.session.flush()
     audit.record(actor, "create", "household", household.id)
-    _finish(commit)
     return household
 
 
-def update_household(actor, household: Household, data: dict, commit: bool = True) -> Household:
+def update_household(actor, household: Household, data: dict) -> Household:
     if not policy.can(actor, policy.CHANGE, household):
         raise Refused()
     errors: dict[str, list] = {}
@@ -179,12 +170,11 @@ def update_household(actor, household: Household, data: dict, commit: bool = Tru
     if changed:
         household.updated_at = utcnow()
         audit.record(actor, "update", "household", household.id, {"fields": changed})
-    _finish(commit)
+    db.session.flush()
     return household
 
 
-def move_household(actor, household: Household, grid_id: str, building_id: str | None = None,
-                   commit: bool = True) -> Household:
+def move_household(actor, household: Household, grid_id: str, building_id: str | None = None) -> Household:
     if not policy.can(actor, policy.CHANGE, household):
         raise Refused()
     errors: dict[str, list] = {}
@@ -197,11 +187,11 @@ def move_household(actor, household: Household, grid_id: str, building_id: str |
     # Its people, visits, tasks and requests (with their steps and ratings) follow it.
     placement.move(db.session, household, grid_id=grid.id, building_id=building.id if building else None)
     audit.record(actor, "move", "household", household.id, {"from": before, "to": grid.id})
-    _finish(commit)
+    db.session.flush()
     return household
 
 
-def retire_household(actor, household: Household, reason: str, commit: bool = True) -> Household:
+def retire_household(actor, household: Household, reason: str) -> Household:
     if not policy.can(actor, policy.RETIRE, household):
         raise Refused()
     if not (reason or "").strip():
@@ -209,7 +199,7 @@ def retire_household(actor, household: Household, reason: str, commit: bool = Tr
     household.retired_at = utcnow()
     household.retire_reason = reason.strip()[:200]
     audit.record(actor, "retire", "household", household.id, {"reason": household.retire_reason})
-    _finish(commit)
+    db.session.flush()
     return household
 
 
@@ -219,7 +209,7 @@ def restore_household(actor, household: Household) -> Household:
     household.retired_at = None
     household.retire_reason = None
     audit.record(actor, "restore", "household", household.id)
-    db.session.commit()
+    db.session.flush()
     return household
 
 
@@ -350,7 +340,7 @@ def _recount(household: Household) -> None:
     )
 
 
-def create_resident(actor, household: Household, data: dict, commit: bool = True) -> Resident:
+def create_resident(actor, household: Household, data: dict) -> Resident:
     if not policy.can(actor, policy.CHANGE, household):
         raise Refused()
     errors: dict[str, list] = {}
@@ -366,11 +356,11 @@ def create_resident(actor, household: Household, data: dict, commit: bool = True
     db.session.add(resident)
     _recount(household)
     audit.record(actor, "create", "resident", resident.id, {"household_id": household.id})
-    _finish(commit)
+    db.session.flush()
     return resident
 
 
-def update_resident(actor, resident: Resident, data: dict, commit: bool = True) -> Resident:
+def update_resident(actor, resident: Resident, data: dict) -> Resident:
     if not policy.can(actor, policy.CHANGE, resident):
         raise Refused()
     errors: dict[str, list] = {}
@@ -385,7 +375,7 @@ def update_resident(actor, resident: Resident, data: dict, commit: bool = True) 
         changed.append("care_tags")
     resident.updated_at = utcnow()
     audit.record(actor, "update", "resident", resident.id, {"fields": changed})
-    _finish(commit)
+    db.session.flush()
     return resident
 
 
@@ -402,11 +392,11 @@ def move_resident(actor, resident: Resident, household_id: str) -> Resident:
     _recount(before)
     _recount(target)
     audit.record(actor, "move", "resident", resident.id, {"from": before.id, "to": target.id})
-    db.session.commit()
+    db.session.flush()
     return resident
 
 
-def retire_resident(actor, resident: Resident, reason: str, commit: bool = True) -> Resident:
+def retire_resident(actor, resident: Resident, reason: str) -> Resident:
     if not policy.can(actor, policy.RETIRE, resident):
         raise Refused()
     if not (reason or "").strip():
@@ -415,7 +405,7 @@ def retire_resident(actor, resident: Resident, reason: str, commit: bool = True)
     resident.retire_reason = reason.strip()[:200]
     _recount(resident.household)
     audit.record(actor, "retire", "resident", resident.id, {"reason": resident.retire_reason})
-    _finish(commit)
+    db.session.flush()
     return resident
 
 
@@ -428,7 +418,7 @@ def reveal(actor, record, field: str, address: str | None = None) -> str:
     value = sensitive.decrypt(getattr(record, f"{field}_enc"))
     audit.record(actor, "reveal", "resident" if isinstance(record, Resident) else "household", record.id,
                  {"field": field}, address)
-    db.session.commit()
+    db.session.flush()
     return value or ""
 
 

@@ -10,7 +10,7 @@ AREA = Area(
     policy="backend.requests.policy",
     api=("backend.requests.api:bp",),
     pages=("frontend.requests.views:bp",),
-    cli=("backend.requests.sweep:sweep_command",),
+    cli=("backend.requests.cli:sweep_command",),
     schemas=("backend.requests.schemas", "backend.requests.api"),
     nav=(NavEntry(_l("Requests"), "request_pages.index", OFFICE, order=10, id="nav-requests",
                   badge="frontend.requests.views:overdue_badge"),),

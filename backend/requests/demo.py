@@ -116,13 +116,13 @@ def _staff_of(node_id, role):
                              .order_by(User.username))
 
 
-def seed(plan, echo=None) -> dict:
+def seed(plan, echo=None, checkpoint=None) -> dict:
     """The area's seed-demo hook (backend/areas.py): departments and request stories in the demo city."""
     return populate(plan.seed)
 
 
 def populate(seed: int, now=None, communities: int = 3) -> dict:
-    """Departments everywhere; the stories in the first `communities` communities. Commits."""
+    """Departments everywhere; the stories in the first `communities` communities. Flushes; the caller commits."""
     now = now or utcnow()
     rng = random.Random(f"requests:{seed}")
     departments = _departments(now)
@@ -182,6 +182,6 @@ def populate(seed: int, now=None, communities: int = 3) -> dict:
                     services.transition(db.session, actor, request, action, payload, now=moment)
             made += 1
     sweep.sweep(db.session, now)
-    db.session.commit()
+    db.session.flush()
     total = db.session.scalar(select(db.func.count()).select_from(Request))
     return {"requests": total, "departments": departments, "made": made}

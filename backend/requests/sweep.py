@@ -1,6 +1,6 @@
 """The sweep of requests past their time limits (backend/requests/deadlines.py).
 
-`sweep(session, now)` (cron: `flask requests-sweep` every few minutes) flags every open
+`sweep(session, now)` (cron: `flask requests-sweep`, backend/requests/cli.py, every few minutes) flags every open
 request past the time limit of its current stage (overdue=True, overdue_stage, an
 "overdue" event) and escalates it one level (an "auto_escalated" event; the holder
 becomes the parent street, then the district; new due times start). At the district it
@@ -9,8 +9,6 @@ Idempotent: a deadline already flagged is not flagged again."""
 
 from datetime import datetime, timedelta
 
-import click
-from flask.cli import with_appcontext
 from sqlalchemy import and_, or_, select
 
 from backend.common import utcnow
@@ -51,15 +49,3 @@ def sweep(session, now: datetime | None = None) -> dict:
         services.auto_close(session, request, now)
         counts["closed"] += 1
     return counts
-
-
-@click.command("requests-sweep")
-@with_appcontext
-def sweep_command():
-    """Flag overdue requests, escalate them, close resolved ones nobody rated (run from cron)."""
-    from backend.extensions import db
-
-    counts = sweep(db.session)
-    db.session.commit()
-    click.echo(f"{counts['overdue']} overdue, {counts['auto_escalated']} escalated automatically, "
-               f"{counts['closed']} closed without a rating")

@@ -20,6 +20,7 @@ ROLE_NAMES = {
 @with_appcontext
 def seed_demo_command(reset, scale, seed):
     """Build the demo city and the demo accounts."""
+    from backend.extensions import db
     from backend.seed import demo
 
     if demo.has_data() and not reset:
@@ -33,11 +34,13 @@ def seed_demo_command(reset, scale, seed):
     started = time.perf_counter()
     if reset:
         demo.wipe()
+        db.session.commit()
         click.echo(f"Emptied every table ({time.perf_counter() - started:.1f} s).")
     plan = demo.PRESETS[scale](demo.DEFAULT_SEED if seed is None else seed)
     if scale == "city":
         click.echo(f"Building a city of {plan.households:,} households and {plan.residents:,} residents…")
-    summary = demo.build(plan, echo=click.echo if scale == "city" else None)
+    summary = demo.build(plan, echo=click.echo if scale == "city" else None, checkpoint=db.session.commit)
+    db.session.commit()
     _print_summary(summary, summary.seconds)
 
 

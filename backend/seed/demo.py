@@ -718,7 +718,6 @@ def wipe() -> None:
         for table in tables:
             db.session.execute(delete(table))
     db.session.execute(delete(CareTag.__table__).where(CareTag.__table__.c.builtin.is_(False)))
-    db.session.commit()
 
 
 def missing_tags() -> list[str]:
@@ -739,14 +738,19 @@ class Summary:
     fieldwork: dict = field(default_factory=dict)
 
 
-def build(plan: Plan, echo=None) -> Summary:
-    """Write the plan's city and the demo accounts, commit, and count what is there."""
+def build(plan: Plan, echo=None, checkpoint=None) -> Summary:
+    """Write the plan's city and the demo accounts, and count what is there.
+    Never commits: `checkpoint` (the command passes `db.session.commit`) is
+    called after the city and after each batch of an area's demo data, so a
+    city-sized seed is several transactions; the caller commits the last."""
+    checkpoint = checkpoint or (lambda: None)
     started = time.perf_counter()
     builder = _Builder(plan, echo)
     builder.run()
     users = builder.accounts()
     stamp_bulk_writes(db.session)
-    db.session.commit()
+    db.session.flush()
+    checkpoint()
     counts = {kind: n for kind, n in db.session.execute(
         select(Node.kind, func.count()).group_by(Node.kind))}
     counts["households"] = db.session.scalar(select(func.count()).select_from(Household.__table__))
@@ -757,7 +761,7 @@ def build(plan: Plan, echo=None) -> Summary:
     field_counts = {}
     for area in current_app.extensions["linli.areas"]:  # each area's own demo data (backend/areas.py)
         if area.seed:
-            field_counts.update(resolve(area.seed)(plan, echo))
+            field_counts.update(resolve(area.seed)(plan, echo, checkpoint))
     return Summary(plan=plan, seconds=time.perf_counter() - started, counts=counts,
                    tag_counts=dict(sorted(builder.tag_counts.items())),
                    person_tag_counts=dict(sorted(builder.person_tag_counts.items())), accounts=users,

@@ -74,6 +74,7 @@ def settle(conflict_id):
     errors = {}
     try:
         service.settle(_user(), conflict, choices)
+        db.session.commit()
         flash(_("The conflict is settled."))
     except Invalid as exc:
         db.session.rollback()

@@ -187,6 +187,7 @@ def rules():
     except Refused:
         db.session.rollback()
         abort(403)
+    db.session.commit()
     flash(_("Visit rules saved. Tasks: %(created)s new, %(updated)s changed, %(cancelled)s cancelled.",
             created=result.created, updated=result.updated, cancelled=result.cancelled))
     return done(url_for("fieldwork_pages.rules", community=community.id))

@@ -63,6 +63,7 @@ def issue():
     except Invalid as exc:
         db.session.rollback()
         return form_page("open311/keys.html", "open311/_keys.html", exc.errors, **_context(form=form))
+    db.session.commit()
     # Shown in this response only: never flashed (the session cookie would carry it), never stored.
     response = page("open311/keys.html", "open311/_keys.html", status=201, errors={},
                     **_context(new_key=plain, new_record=key))
@@ -76,6 +77,7 @@ def revoke(key_id):
     if key is None or not policy.can(_user(), policy.READ, key):
         abort(404)
     service.revoke_key(_user(), key, client_address())
+    db.session.commit()
     return page("open311/keys.html", "open311/_keys.html", errors={},
                 **_context(message=_("The key %(name)s is revoked. Requests with it are refused from now on.",
                                      name=key.name)))

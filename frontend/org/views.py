@@ -160,6 +160,7 @@ def edit(node_id):
     except Invalid as exc:
         db.session.rollback()
         return form_page("org/edit.html", "org/_edit_form.html", exc.errors, node=record, form=form)
+    db.session.commit()
     if _partial():
         return page("org/node.html", "org/_facts.html", **_node_context(record))
     flash(_("Saved."))
@@ -188,6 +189,7 @@ def create(node_id):
         db.session.rollback()
         return form_page("org/create.html", "org/_create_form.html", exc.errors, parent=parent, kinds=kinds,
                          form=form)
+    db.session.commit()
     flash(_("%(kind)s “%(name)s” added.", kind=kind_label(child), name=child.name))
     return redirect(url_for(".node", node_id=child.id))
 
@@ -227,6 +229,7 @@ def move(node_id):
         db.session.rollback()
         return form_page("org/move.html", "org/_move_form.html", exc.errors, node=record, q="",
                          candidates=move_candidates(record), selected=target)
+    db.session.commit()
     flash(_("Moved."))
     return redirect(url_for(".node", node_id=record.id))
 
@@ -242,6 +245,7 @@ def retire(node_id):
     except Invalid as exc:
         db.session.rollback()
         return page("org/node.html", status=422, **_node_context(record, exc.errors))
+    db.session.commit()
     flash(_("Retired. It no longer appears in lists; you can restore it."))
     return redirect(url_for(".node", node_id=record.id))
 
@@ -257,6 +261,7 @@ def restore(node_id):
     except Invalid as exc:
         db.session.rollback()
         return page("org/node.html", status=422, **_node_context(record, exc.errors))
+    db.session.commit()
     flash(_("Restored."))
     return redirect(url_for(".node", node_id=record.id))
 
@@ -268,6 +273,7 @@ def regenerate_invite(node_id):
     if not may_see_invite(record):
         abort(403)
     services.regenerate_invite_code(current_user, record)
+    db.session.commit()
     if _partial():
         return page("org/node.html", "org/_invite.html", node=record, may_invite=True)
     flash(_("New invitation code made. The old one no longer works."))

@@ -192,6 +192,7 @@ def new_household():
         return form_page("registry/household_form.html", "registry/_household_form.html", exc.errors, form=form,
                          grids=grids, grids_cut=grids_cut, buildings=_building_choices(form["grid_id"]), tags=tags,
                          household=None)
+    db.session.commit()
     flash(_("The household is created."))
     return done(url_for(".household", household_id=household.id))
 
@@ -248,6 +249,7 @@ def edit_household(household_id):
         db.session.rollback()
         return form_page("registry/household_form.html", "registry/_household_form.html", exc.errors, form=form,
                          tags=tags, household=household, phone_masked=services.masked(household, "phone"))
+    db.session.commit()
     flash(_("The household is saved."))
     return done(url_for(".household", household_id=household.id))
 
@@ -275,6 +277,7 @@ def move_household(household_id):
         return form_page("registry/household_move.html", "registry/_household_move.html", exc.errors, form=form,
                          household=household, grids=grids, grids_cut=grids_cut,
                          buildings=_building_choices(form["grid_id"]))
+    db.session.commit()
     flash(_("The household is moved."))
     return done(url_for(".household", household_id=household.id))
 
@@ -291,6 +294,7 @@ def retire_household(household_id):
         return page("registry/household.html", "registry/_household.html", status=422,
                     **_household_context(household, retire_errors=exc.errors,
                                          retire_reason=request.form.get("reason", "")))
+    db.session.commit()
     flash(_("The household is retired."))
     return done(url_for(".household", household_id=household.id))
 
@@ -301,6 +305,7 @@ def restore_household(household_id):
     household = _household_or_404(household_id)
     _require(policy.RETIRE, household)
     services.restore_household(_user(), household)
+    db.session.commit()
     flash(_("The household is restored."))
     return done(url_for(".household", household_id=household.id))
 
@@ -311,6 +316,7 @@ def reveal_household(household_id):
     household = _household_or_404(household_id)
     _require(policy.REVEAL, household)
     value = services.reveal(_user(), household, "phone", client_address())
+    db.session.commit()
     return page("registry/household.html", "registry/_revealed.html", value=value,
                 **_household_context(household, revealed={"phone": value}))
 
@@ -331,6 +337,7 @@ def add_resident(household_id):
         db.session.rollback()
         return page("registry/household.html", "registry/_resident_add.html", status=422,
                     **_household_context(household, resident_form=form, resident_errors=exc.errors))
+    db.session.commit()
     flash(_("The resident is added."))
     return done(url_for(".household", household_id=household.id) + "#residents")
 
@@ -397,6 +404,7 @@ def reveal_resident(resident_id, field):
         abort(404)
     _require(policy.REVEAL, resident)
     value = services.reveal(_user(), resident, field, client_address())
+    db.session.commit()
     return page("registry/resident.html", "registry/_revealed.html", value=value,
                 **_resident_context(resident, revealed={field: value}))
 
@@ -432,6 +440,7 @@ def edit_resident(resident_id):
         db.session.rollback()
         return form_page("registry/resident_form.html", "registry/_resident_form.html", exc.errors, form=form,
                          tags=tags, resident=resident, **masks)
+    db.session.commit()
     flash(_("The resident is saved."))
     return done(url_for(".resident", resident_id=resident.id))
 
@@ -461,6 +470,7 @@ def move_resident(resident_id):
         return form_page("registry/resident_move.html", "registry/_resident_move.html", exc.errors,
                          resident=resident, q=q, choices=_move_targets(user, resident, q),
                          household_id=household_id)
+    db.session.commit()
     flash(_("The resident is moved."))
     return done(url_for(".resident", resident_id=resident.id))
 
@@ -477,6 +487,7 @@ def retire_resident(resident_id):
         return page("registry/resident.html", "registry/_resident.html", status=422,
                     **_resident_context(resident, retire_errors=exc.errors,
                                         retire_reason=request.form.get("reason", "")))
+    db.session.commit()
     flash(_("The resident is retired from the register."))
     return done(url_for(".household", household_id=resident.household_id))
 
@@ -503,6 +514,7 @@ def care_tags():
             db.session.rollback()
             return form_page("registry/care_tags.html", "registry/_care_tag_form.html", exc.errors,
                              tags=_visible_tags(), form=form, may_create=may_create)
+        db.session.commit()
         flash(_("The care tag %(code)s is added.", code=tag.code))
         return done(url_for(".care_tags"))
     return page("registry/care_tags.html", None, tags=_visible_tags(), form=form, errors={},

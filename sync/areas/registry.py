@@ -49,21 +49,20 @@ class HouseholdApplier(EditableApplier):
     def on_create(self, session, user, mutation, appends, context):
         if session.get(Household, mutation.record_id) is not None:
             raise Rejected(409, "Conflict", _("A household with this id exists already."))
-        household = registry.create_household(user, {**mutation.data, "id": mutation.record_id}, commit=False)
+        household = registry.create_household(user, {**mutation.data, "id": mutation.record_id})
         return {"status": "applied", "version": household.version}
 
     def update(self, user, record, data):
-        registry.update_household(user, record, data, commit=False)
+        registry.update_household(user, record, data)
 
     def retire(self, user, record, reason):
-        registry.retire_household(user, record, reason, commit=False)
+        registry.retire_household(user, record, reason)
 
     def on_action(self, session, user, mutation, appends, context):
         if mutation.action != "move":
             raise Rejected(422, "Unknown action", _("Households accept the action 'move'."))
         record = self.load(session, user, mutation.record_id)
-        registry.move_household(user, record, mutation.data.get("grid_id"), mutation.data.get("building_id"),
-                                commit=False)
+        registry.move_household(user, record, mutation.data.get("grid_id"), mutation.data.get("building_id"))
         session.flush()
         return {"status": "applied", "version": record.version}
 
@@ -81,14 +80,14 @@ class ResidentApplier(EditableApplier):
         if household is None or not policy.can(user, policy.READ, household):
             raise Invalid({"household_id": [_("No such household in your area.")]})
         data = {k: v for k, v in mutation.data.items() if k != "household_id"}
-        resident = registry.create_resident(user, household, {**data, "id": mutation.record_id}, commit=False)
+        resident = registry.create_resident(user, household, {**data, "id": mutation.record_id})
         return {"status": "applied", "version": resident.version}
 
     def update(self, user, record, data):
-        registry.update_resident(user, record, data, commit=False)
+        registry.update_resident(user, record, data)
 
     def retire(self, user, record, reason):
-        registry.retire_resident(user, record, reason, commit=False)
+        registry.retire_resident(user, record, reason)
 
 
 APPLIERS = {"households": HouseholdApplier(), "residents": ResidentApplier()}

@@ -288,6 +288,7 @@ def test_a_rejected_visit_is_shown_with_its_reason(phone, world):
     db.session.remove()
     registry.move_household(db.session.get(type(world.staff1), staff_id), db.session.get(Household, household_id),
                             grid_id)
+    db.session.commit()
     phone.set_offline(False)
     synced(page)
     assert count(Visit) == 0
@@ -321,6 +322,7 @@ def test_staff_and_worker_edit_a_household_the_later_edit_wins_and_the_worker_is
     db.session.remove()
     registry.update_household(db.session.get(User, staff_id), db.session.get(Household, household_id),
                               {"notes": "社区：已安排每周送餐"})
+    db.session.commit()
     phone.set_offline(False)
     synced(page)
     assert db.session.get(Household, household_id).notes == "社区：已安排每周送餐"

@@ -55,7 +55,7 @@ def test_an_editable_records_fields_remember_their_version_time_and_writer(world
     before = dict(world.H1.field_meta or {})
     db.session.info[CLIENT_TIME], db.session.info[CLIENT_DEVICE] = "2026-11-20T01:00:00.000000Z", "device-a"
     try:
-        services.update_household(world.worker1, world.H1, {"address": "新址", "notes": "x"}, commit=False)
+        services.update_household(world.worker1, world.H1, {"address": "新址", "notes": "x"})
         db.session.flush()
     finally:
         db.session.info.pop(CLIENT_TIME)

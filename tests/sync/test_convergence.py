@@ -238,6 +238,7 @@ class Run:
             services.update_household(staff, record, {field_name: value})
         else:
             services.update_resident(staff, record, {field_name: value})
+        db.session.commit()
         self.model.change(key, field_name, value, earliest, now(), None)
 
     def staff_retire(self, dice, pick):
@@ -250,6 +251,7 @@ class Run:
         db.session.rollback()
         staff = db.session.get(User, self.world.staff1.id)
         services.retire_resident(staff, db.session.get(Resident, key[1]), "搬走")
+        db.session.commit()
         self.model.retire(key)
 
     def push(self, device_no, outcome):

@@ -77,12 +77,14 @@ def test_the_command_keeps_180_days_unless_told(world, app):
 def test_a_cursor_past_the_purge_horizon_continues(world, device, app, ctx):
     phone = device("staff1")
     services.move_household(world.staff1, world.H1, world.G2.id)  # a household and two residents moved
+    db.session.commit()
     phone.pull()
     db.session.execute(update(Tombstone).values(at=Tombstone.at - timedelta(days=400)))
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["sync-purge", "--days", "180"])
     assert "purged 3 tombstones" in result.output
     services.update_household(world.staff1, world.H2, {"notes": "after the purge"})
+    db.session.commit()
     page = phone.pull()
     assert page["reset"] is False
     assert phone.get("households", world.H2.id)["notes"] == "after the purge"

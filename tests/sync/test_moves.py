@@ -33,6 +33,7 @@ def test_a_building_moved_to_another_grid_leaves_the_old_grids_devices(world, de
     before2.pull()
     assert holds(before1, ids) == ids
     org.move_node(world.staff1, world.B1, world.G2.id)
+    db.session.commit()
     before1.pull()
     before2.pull()
     fresh1, fresh2 = device("worker1"), device("worker2")
@@ -53,6 +54,7 @@ def test_a_grid_moved_to_another_community_changes_offices(world, device, ctx):
     for phone in phones.values():
         phone.pull()
     org.move_node(world.admin, world.G1, world.C2.id)
+    db.session.commit()
     for name, phone in phones.items():
         phone.pull()
         fresh = device(name)
@@ -74,6 +76,7 @@ def test_a_community_moved_to_another_street_changes_street_offices(world, devic
     for phone in phones.values():
         phone.pull()
     org.move_node(world.admin, world.C1, world.S2.id)
+    db.session.commit()
     for name, phone in phones.items():
         phone.pull()
         fresh = device(name)
@@ -92,6 +95,7 @@ def test_a_moved_households_requests_leave_the_old_grids_devices(world, device, 
     staff2.pull()
     cursor = worker.cursor
     registry.move_household(world.admin, world.H1, world.G5.id)
+    db.session.commit()
     page = client.get("/api/v1/sync/pull", query_string={"cursor": cursor}, headers=worker.headers).get_json()
     deletes = {(c["collection"], c["id"]): c["reason"] for c in page["changes"] if c["deleted"]}
     for name in ("requests", "request_events", "ratings"):
@@ -112,12 +116,15 @@ def test_a_record_moved_to_a_quieter_community_replaces_the_copy_of_a_device_see
 
     reserve(db.session, world.C1.id, 1000)  # a busy community
     registry.update_household(world.staff1, world.H1, {"notes": "忙碌的社区"})
+    db.session.commit()
     admin = device("admin")
     admin.pull()
     registry.move_household(world.admin, world.H1, world.G3.id)
+    db.session.commit()
     admin.pull()
     assert admin.get("households", world.H1.id)["grid_id"] == world.G3.id
     assert admin.get("residents", world.R1.id)["grid_id"] == world.G3.id
     registry.retire_household(world.admin, world.H1, "搬走")
+    db.session.commit()
     admin.pull()
     assert world.H1.id not in admin.ids("households")

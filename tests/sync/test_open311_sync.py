@@ -10,6 +10,7 @@ from backend.requests.models import Request
 
 def test_an_open311_request_syncs_to_staff_and_is_handled_offline(world, device, client):
     plain, _key = keys.issue_key(world.staff1, name="热线", node_id=world.C1.id)
+    db.session.commit()
     response = client.post("/open311/v2/requests.json", data={
         "api_key": plain, "service_code": "facilities", "address_string": "3号楼", "description": "电梯停了",
         "phone": "13912345678", "first_name": "明"})
@@ -43,6 +44,7 @@ def test_placed_in_a_grid_it_reaches_that_grids_worker_with_its_steps_and_leaves
         world, device, client):
     G1, G2, C1, H1, worker2_id = world.G1.id, world.G2.id, world.C1.id, world.H1.id, world.worker2.id
     plain, _key = keys.issue_key(world.staff1, name="热线", node_id=C1)
+    db.session.commit()
     response = client.post("/open311/v2/requests.json", data={
         "api_key": plain, "service_code": "environment", "address_string": "二号楼后面", "description": "垃圾没清"})
     request_id = response.get_json()[0]["service_request_id"]

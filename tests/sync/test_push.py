@@ -148,6 +148,7 @@ def test_pushes_from_any_path_reach_devices(world, device, ctx):
     phone = device("worker1")
     phone.pull()
     services.update_household(world.staff1, world.H1, {"address": "幸福小区1号楼1单元102"})
+    db.session.commit()
     phone.pull()
     assert phone.get("households", world.H1.id)["address"] == "幸福小区1号楼1单元102"
 
@@ -162,6 +163,7 @@ def test_conflict_rules(world, device, ctx):
     # Staff edit on the server meanwhile.
     services.update_household(world.staff1, world.H1, {"head_name": "张伟(户主)"})
     services.update_resident(world.staff1, world.R1, {"relation": "户主"})
+    db.session.commit()
     # The device edits offline: one field collides, one does not.
     merged = phone.mutation("households", "update", world.H1.id, {"notes": "新装了扶手"},
                             base_version=household["version"])
@@ -189,6 +191,7 @@ def test_delete_racing_an_edit_keeps_the_record(world, device, ctx):
     phone.pull()
     base = phone.get("households", world.H2.id)["version"]
     services.update_household(world.staff1, world.H2, {"notes": "刚更新"})
+    db.session.commit()
     result = phone.push_raw([phone.mutation("households", "delete", world.H2.id, base_version=base)]) \
         .get_json()["results"][0]
     assert result["status"] == "conflict"

@@ -108,4 +108,6 @@ def create_report():
         raise ApiError(422, "Validation failed", "id must be a UUID.", errors={"id": ["A UUID is required."]})
     if db.session.get(PatrolReport, str(record_id)) is not None:
         raise ApiError(409, "Conflict", "A report with this id exists.", errors={"id": ["Already used."]})
-    return report_out.dump(services.report(g.user, str(record_id), data)), 201
+    record = services.report(g.user, str(record_id), data)
+    db.session.commit()
+    return report_out.dump(record), 201

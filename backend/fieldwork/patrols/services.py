@@ -1,4 +1,5 @@
-"""Rules of patrol reports."""
+"""Rules of patrol reports. Services flush, never commit: the caller (API,
+sync push, command) commits once."""
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
@@ -30,11 +31,8 @@ def validate_new(actor, record_id: str, data: dict, grids: dict | None = None) -
     }
 
 
-def report(actor, record_id: str, data: dict, commit: bool = True) -> PatrolReport:
+def report(actor, record_id: str, data: dict) -> PatrolReport:
     record = PatrolReport(**validate_new(actor, record_id, data))
     db.session.add(record)
-    if commit:
-        db.session.commit()
-    else:
-        db.session.flush()
+    db.session.flush()
     return record

@@ -150,6 +150,7 @@ def create_visit():
     if db.session.get(Visit, str(record_id)) is not None:
         raise ApiError(409, "Conflict", "A visit with this id exists.", errors={"id": ["Already used."]})
     visit = services.record_visit(g.user, str(record_id), data)
+    db.session.commit()
     return visit_out.dump(visit), 201
 
 

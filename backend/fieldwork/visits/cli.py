@@ -3,6 +3,8 @@
 import click
 from flask.cli import with_appcontext
 
+from backend.extensions import db
+
 
 @click.command("generate-visit-tasks")
 @click.option("--community", "community_ids", multiple=True, help="community id (repeat; default: every community)")
@@ -21,6 +23,7 @@ def generate_visit_tasks_command(community_ids, day):
     totals = services.Generated()
     for community in found:
         result = services.generate_tasks(community, today)
+        db.session.commit()  # one transaction per community: a long run holds no lock for long
         for name in ("created", "updated", "cancelled", "completed"):
             setattr(totals, name, getattr(totals, name) + getattr(result, name))
         if result:

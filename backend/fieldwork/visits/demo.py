@@ -97,7 +97,7 @@ def _visit_data(rng, task, day) -> dict:
 def _replay_day(rng, new_id, community, authors: dict, neglected: set, day) -> None:
     """One day's field work: the morning's tasks, the visits done (not all), a few patrols."""
     morning = services.local_midnight_utc(day) + timedelta(hours=7)
-    services.generate_tasks(community, day, now=morning, commit=False)
+    services.generate_tasks(community, day, now=morning)
     due = db.session.scalars(select(VisitTask).where(
         VisitTask.community_id == community.id, VisitTask.status == "open", VisitTask.due_date <= day)
         .order_by(VisitTask.due_date, VisitTask.household_id)).all()
@@ -109,13 +109,13 @@ def _replay_day(rng, new_id, community, authors: dict, neglected: set, day) -> N
         if rng.random() >= (WORKER_DILIGENCE if own_worker else STAFF_DILIGENCE):
             continue
         data = _visit_data(rng, task, day)
-        services.record_visit(user, new_id(), data, commit=False)
+        services.record_visit(user, new_id(), data)
     for grid_id, (user, own_worker) in sorted(authors.items()):
         if own_worker and rng.random() < PATROL_RATE:
             category = rng.choice(CATEGORIES)
             patrols.report(user, new_id(), {"grid_id": grid_id, "category": category,
                                             "description": rng.choice(PATROL_NOTES[category]),
-                                            "reported_at": _iso(day, rng)}, commit=False)
+                                            "reported_at": _iso(day, rng)})
 
 
 # Field work is replayed for this many weeks before today; a city of more
@@ -124,14 +124,16 @@ HISTORY_WEEKS = 8
 HISTORY_LIMIT = 5000  # households
 
 
-def seed(plan, echo=None) -> dict:
+def seed(plan, echo=None, checkpoint=None) -> dict:
     """The area's seed-demo hook (backend/areas.py): field work in the demo city just built."""
-    return populate(plan.seed, weeks=HISTORY_WEEKS if plan.households <= HISTORY_LIMIT else 0, echo=echo)
+    return populate(plan.seed, weeks=HISTORY_WEEKS if plan.households <= HISTORY_LIMIT else 0, echo=echo,
+                    checkpoint=checkpoint)
 
 
-def populate(seed: int, today=None, weeks: int = 8, echo=None) -> dict:
+def populate(seed: int, today=None, weeks: int = 8, echo=None, checkpoint=None) -> dict:
     """Replay `weeks` of field work before `today` in every community, then
-    generate today's tasks. Returns counts."""
+    generate today's tasks. Returns counts. Never commits: `checkpoint` (the
+    seed command's commit) is called after each community."""
     today = today or services.local_today()
     rng = random.Random(f"fieldwork:{seed}:{today.isoformat()}")
 
@@ -144,8 +146,9 @@ def populate(seed: int, today=None, weeks: int = 8, echo=None) -> dict:
         neglected = _neglected(rng, needs, authors)
         for offset in range(weeks * 7, 0, -1):
             _replay_day(rng, new_id, community, authors, neglected, today - timedelta(days=offset))
-        services.generate_tasks(community, today, commit=False)
-        db.session.commit()
+        services.generate_tasks(community, today)
+        if checkpoint:
+            checkpoint()
         if echo:
             echo(f"  field work in {community.name}: {len(needs)} households to visit")
     count = db.session.scalar

@@ -1,4 +1,5 @@
-"""Rules of visits: who may record one, and how a visit completes its task."""
+"""Rules of visits: who may record one, and how a visit completes its task.
+Services flush, never commit: the caller (page, API, sync push, command) commits."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -191,15 +192,12 @@ def complete_tasks(rows: list[dict]) -> None:
             task.completed_at = utcnow()
 
 
-def record_visit(actor, record_id: str, data: dict, commit: bool = True) -> Visit:
+def record_visit(actor, record_id: str, data: dict) -> Visit:
     row = validate_new(actor, record_id, data)
     visit = Visit(**row)
     db.session.add(visit)
     complete_tasks([row])
-    if commit:
-        db.session.commit()
-    else:
-        db.session.flush()
+    db.session.flush()
     return visit
 
 
@@ -316,7 +314,7 @@ def save_rules(actor, community: Node, form: dict, today: date | None = None) ->
         changes[rule.code] = {"interval_days": row.interval_days, "active": active}
     if changes:
         audit.record(actor, "visit_rules.update", "node", community.id, changes)
-    db.session.commit()
+    db.session.flush()
     return generate_tasks(community, today or local_today())
 
 
@@ -426,7 +424,7 @@ class Generated:
         return bool(self.created or self.updated or self.cancelled or self.completed)
 
 
-def generate_tasks(community: Node, today: date, now: datetime | None = None, commit: bool = True) -> Generated:
+def generate_tasks(community: Node, today: date, now: datetime | None = None) -> Generated:
     """Bring the community's open visit tasks in line with its rules, as of local date `today`:
 
     - a household that needs visits and has no open task gets one, due its
@@ -439,7 +437,8 @@ def generate_tasks(community: Node, today: date, now: datetime | None = None, co
       household retired or moved away) is cancelled.
 
     Idempotent: a second run the same day changes nothing. Tasks are written
-    through the ORM, so the change feed stamps them and devices receive them."""
+    through the ORM, so the change feed stamps them and devices receive them.
+    Flushes; the caller commits (the command once per community)."""
     now = now or utcnow()
     result = Generated()
     wanted = needs(community)
@@ -485,10 +484,7 @@ def generate_tasks(community: Node, today: date, now: datetime | None = None, co
                                  assignee_id=workers.get(need.grid_id), due_date=due, status="open",
                                  reason=need.reason, created_at=now))
         result.created += 1
-    if commit:
-        db.session.commit()
-    else:
-        db.session.flush()
+    db.session.flush()
     return result
 
 

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from backend.extensions import db
 from backend.open311 import keys
 
 BASE = "/open311/v2"
@@ -62,6 +63,7 @@ def key_of(world):
 
     def issue(node=None, issuer=None, name="城市热线"):
         plain, _record = keys.issue_key(issuer or world.staff1, name=name, node_id=(node or world.C1).id)
+        db.session.commit()  # the service flushes; the test is its caller
         return plain
 
     return issue

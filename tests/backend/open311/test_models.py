@@ -35,6 +35,7 @@ def test_two_keys_cannot_share_a_hash(world):
 
 def test_a_request_is_filed_through_open311_once(world, spec):
     plain, _ = keys.issue_key(world.staff1, name="热线", node_id=world.C1.id)
+    db.session.commit()
     response = spec.post(api_key=plain, service_code="environment", description="垃圾满了",
                                           lat="39.9", long="116.4")
     assert response.status_code == 201, response.get_data(as_text=True)

@@ -15,6 +15,7 @@ def make_conflict(world, device, ctx):
     phone.pull()
     base = phone.get("households", world.H1.id)["version"]
     services.update_household(world.staff1, world.H1, {"head_name": "服务器改的"})
+    db.session.commit()
     result = phone.push_raw([phone.mutation("households", "update", world.H1.id, {"head_name": "设备改的"},
                                             base_version=base, client_time="2000-01-01T00:00:00+08:00")])
     outcome = result.get_json()["results"][0]

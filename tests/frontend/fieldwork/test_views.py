@@ -73,6 +73,7 @@ def field(world, device, client, today):
             "grid_id": world.G3.id, "category": "repair", "description": "村道路灯损坏",
             "reported_at": moment(today)}).id,
     }
+    db.session.commit()
     phone = device("worker1")
     for data in (landed, patrol_photo):
         response = client.put(f"/api/v1/attachments/{sha(data)}", data=data, content_type="image/jpeg",
@@ -190,6 +191,7 @@ def coverage_world(world, today):
                                   (world.worker2, world.H2, 10)):
         services.record_visit(actor, new_id(), {"household_id": home.id,
                                                 "visited_at": moment(today - timedelta(days=days_ago))})
+    db.session.commit()
     return h1b, h2b
 
 
@@ -242,6 +244,7 @@ def overdue_world(world, today):
     h1b = household(world.G1, "幸福小区1号楼1单元102", "赵刚", tags=["disabled"])
     db.session.commit()
     services.generate_tasks(world.C1, today)  # H1b: due today, not overdue
+    db.session.commit()
     return g4, h4, h1b
 
 

@@ -12,6 +12,7 @@ def test_household_moved_away_is_evicted_and_arrives_elsewhere(world, device, ct
     two.pull()
     assert world.H1.id in one.ids("households")
     services.move_household(world.staff1, world.H1, world.G2.id)
+    db.session.commit()
     one.pull()
     two.pull()
     assert world.H1.id not in one.ids("households")
@@ -25,6 +26,7 @@ def test_move_within_scope_keeps_the_record(world, device, ctx):
     staff = device("staff1")
     staff.pull()
     services.move_household(world.staff1, world.H1, world.G2.id)
+    db.session.commit()
     staff.pull(limit=1)  # one change a page: the tombstone and the new row arrive apart
     assert world.H1.id in staff.ids("households")
     assert staff.get("households", world.H1.id)["grid_id"] == world.G2.id
@@ -35,6 +37,7 @@ def test_move_to_another_community(world, device, ctx):
     staff1.pull()
     staff2.pull()
     services.move_household(world.admin, world.H1, world.G5.id)
+    db.session.commit()
     staff1.pull()
     staff2.pull()
     assert world.H1.id not in staff1.ids("households")
@@ -75,6 +78,7 @@ def test_retired_records_are_purged_from_devices(world, device, ctx):
     phone = device("staff1")
     phone.pull()
     services.retire_resident(world.staff1, world.R1b, "搬走")
+    db.session.commit()
     phone.pull()
     assert world.R1b.id not in phone.ids("residents")
     assert phone.get("households", world.H1.id)["member_count"] == 1

@@ -61,6 +61,7 @@ def test_api_keys(world, spec, key_of, fmt):
     assert "invalid" in error(spec.get("requests", fmt, api_key="x" * 500), 403)
     plain = key_of()
     keys.revoke_key(world.staff1, db.session.scalar(select(Open311Key)))
+    db.session.commit()
     assert "revoked" in error(spec.post(fmt, api_key=plain, **GOOD), 403)
     assert "revoked" in error(spec.get(f"requests/{uuid.uuid4()}", fmt, api_key=plain), 403)
     assert _count() == 0

@@ -228,17 +228,17 @@ class PlacementWorld(RuleBasedStateMachine):
         if restore:
             self._do(registry.restore_household, self._admin(), home)
         else:
-            self._do(registry.retire_household, self._admin(), home, "搬走", False)
+            self._do(registry.retire_household, self._admin(), home, "搬走")
 
     @rule(index=st.integers(0, 5))
     def retire_resident(self, index):
         person = db.session.get(Resident, self.stage["ids"]["residents"][index])
-        self._do(registry.retire_resident, self._admin(), person, "迁出", False)
+        self._do(registry.retire_resident, self._admin(), person, "迁出")
 
     @rule(index=st.integers(0, 4), notes=st.sampled_from(["新的备注", "独居", ""]))
     def edit_household(self, index, notes):
         home = db.session.get(Household, self.stage["ids"]["households"][index])
-        self._do(registry.update_household, self._admin(), home, {"notes": notes}, False)
+        self._do(registry.update_household, self._admin(), home, {"notes": notes})
 
     @rule(index=st.integers(0, 3), grid=st.sampled_from(["G1", "G2", "G5", "G3"]))
     def place_or_note_request(self, index, grid):

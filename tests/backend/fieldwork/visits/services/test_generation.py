@@ -154,6 +154,7 @@ def test_tasks_reach_the_grid_workers_device(world, today, device):
     phone.pull()
     assert phone.ids("visit_tasks") == set()
     services.generate_tasks(world.C1, today)
+    db.session.commit()
     phone.pull()
     task = open_task(world.H1)
     assert phone.ids("visit_tasks") == {task.id}  # not H2's: worker1 works in G1 only
@@ -168,6 +169,7 @@ def test_tasks_reach_the_grid_workers_device(world, today, device):
     assert all(r["status"] == "applied" for r in results.values()), results
     assert phone.get("visit_tasks", task.id)["status"] == "done"
     services.generate_tasks(world.C1, today)
+    db.session.commit()
     phone.pull()
     following = open_task(world.H1)
     assert phone.get("visit_tasks", following.id)["due_date"] == (today + timedelta(days=7)).isoformat()
