@@ -53,10 +53,3 @@ def test_resolved_requests_nobody_rates_close_after_seven_days(world):
     assert sweep.sweep(db.session, NOW + timedelta(days=8))["closed"] == 1
     assert request.status == "closed" and _kinds(request)[-1] == "closed"
     assert sweep.sweep(db.session, NOW + timedelta(days=9))["closed"] == 0
-
-
-def test_the_sweep_command_runs(world, app):
-    raise_request(world)
-    result = app.test_cli_runner().invoke(args=["requests-sweep"])
-    assert result.exit_code == 0, result.output
-    assert "escalated automatically" in result.output
