@@ -1,0 +1,237 @@
+"""The stored-XSS sweep: a payload is written into every free-text field of
+every record (what residents, workers, staff, Open311 clients and sign-in forms
+can type), and then every page, every htmx fragment, the JSON API and Open311's
+JSON and XML are read by each role: markup never comes back unescaped, and a
+link never carries a `javascript:` address. The field app's own rendering is
+swept in tests/e2e/test_xss_field_app.py.
+
+Every text column of every model is classified here, free text or not; a new
+column fails `test_every_text_column_is_classified` until it is, so a new area
+is swept from its first field."""
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select, update
+
+from backend.auth.models import Device, User
+from backend.extensions import db
+from tests.factories import (
+    AttachmentRefFactory,
+    AuditEntryFactory,
+    CalendarDayFactory,
+    ConflictFactory,
+    DepartmentFactory,
+    DeviceFactory,
+    Open311KeyFactory,
+    Open311SubmissionFactory,
+    PatrolReportFactory,
+    RatingFactory,
+    ReplyTemplateFactory,
+    RequestFactory,
+    SignInAttemptFactory,
+    UserFactory,
+    VisitFactory,
+    VisitTaskFactory,
+    build_world,
+    empty_database,
+)
+from tests.security.sweep import browser, path_of, rules
+
+pytestmark = pytest.mark.shared_database
+
+LONG = "<script>xss()</script>\"'><x-xss a=1>"
+SHORT = "\"'><x-xss>"
+UNESCAPED = re.compile(r"<x-xss|<script>xss")
+JAVASCRIPT_LINK = re.compile(r"""(?:href|src|action|formaction)\s*=\s*["']?\s*javascript:""", re.I)
+
+# Text that people type (or that arrives from outside, like an Open311 client's
+# fields or a sign-in form's username): each gets the payload.
+FREE_TEXT = {
+    "households": {"address", "head_name", "notes", "retire_reason"},
+    "residents": {"name", "relation", "notes", "retire_reason"},
+    "nodes": {"name", "code", "address", "notes"},
+    "users": {"display_name", "claimed_address"},
+    "devices": {"name", "last_address"},
+    "requests": {"description", "address", "requester_name"},
+    "request_events": {"message", "actor_name"},
+    "request_categories": {"name", "description"},
+    "ratings": {"comment"},
+    "visits": {"notes"},
+    "visit_tasks": {"reason"},
+    "patrol_reports": {"description"},
+    "departments": {"name", "contact"},
+    "request_reply_templates": {"title", "body"},
+    "calendar_days": {"name"},
+    "care_tags": {"name_zh_hans", "name_zh_hant", "name_en"},
+    "open311_keys": {"name"},
+    "open311_submissions": {"account_id", "address_id"},
+    "sign_in_attempts": {"username", "address"},
+    "audit_entries": {"address"},
+    "attachment_refs": {"note"},
+}
+# A link from outside: a `javascript:` address must never become a link.
+LINKS = {"open311_submissions": {"media_url"}}
+# Text that is not typed freely: ids, hashes, ciphertexts, codes of a closed
+# set (validated on every way in), and generated values.
+NOT_FREE_TEXT = {
+    "users": {"username",  # letters, digits, '.', '-', '_' (accounts services, register)
+              "password_hash", "role", "status", "locale", "phone"},  # phone: digits, validated
+    "residents": {"gender", "id_number_enc", "id_number_hash", "phone_enc"},
+    "households": {"phone_enc"},
+    "nodes": {"kind", "path", "community_kind", "invite_code"},
+    "requests": {"category", "status", "level", "channel", "overdue_stage", "requester_phone_enc"},
+    "request_events": {"kind"},
+    "request_categories": {"code"},
+    "ratings": {"target_type"},
+    "visit_tasks": {"status"},
+    "patrol_reports": {"category"},
+    "calendar_days": {"kind"},
+    "care_tags": {"code"},
+    "open311_keys": {"key_hash"},
+    "open311_submissions": {"token"},
+    "sync_tombstones": {"collection", "reason"},
+    "sync_conflicts": {"collection", "rule", "status"},
+    "attachments": {"sha256", "content_type"},
+    "attachment_refs": {"sha256", "collection"},
+    "audit_entries": {"action", "target_type"},
+    "sync_mutations": {"payload_hash"},
+    "devices": {"token_hash"},
+}
+# One account of each kind of reach: everything, above a community, a community, a grid, a household.
+ROLES = ("admin", "street1", "staff1", "worker1", "resident1")
+
+
+def _is_reference(table, column) -> bool:
+    return column.primary_key or column.foreign_keys or column.name == "id" or column.name.endswith("_id")
+
+
+def text_columns():
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, sa.String | sa.Text) and not _is_reference(table, column):
+                yield table, column
+
+
+def test_every_text_column_is_classified(app):
+    with app.app_context():
+        unclassified = [f"{table.name}.{column.name}" for table, column in text_columns()
+                        if column.name not in FREE_TEXT.get(table.name, set()) | LINKS.get(table.name, set())
+                        | NOT_FREE_TEXT.get(table.name, set())]
+        assert unclassified == []
+
+
+def payload_for(column) -> str:
+    length = getattr(column.type, "length", None)
+    return LONG if length is None or length >= len(LONG) else SHORT
+
+
+def _one_of_everything(w):
+    """A record of every kind a page or API shows, in the world's first community."""
+    request = RequestFactory(household=w.H1, status="accepted")
+    RatingFactory(request=RequestFactory(household=w.H1, status="resolved"), comment="好")
+    ReplyTemplateFactory(community=w.C1)
+    DepartmentFactory(node=w.S1)
+    ConflictFactory(record=w.H1, fields={"notes": {"server": LONG, "client": LONG, "winner": "server"}})
+    VisitFactory(household=w.H1, author=w.worker1)
+    VisitTaskFactory(household=w.H1)
+    PatrolReportFactory(grid=w.G1, author=w.worker1)
+    CalendarDayFactory()
+    key = Open311KeyFactory(node=w.C1, created_by=w.staff1)
+    Open311SubmissionFactory(key=key, media_url="javascript:alert(1)")
+    AttachmentRefFactory(record_id=request.id, collection="requests")
+    SignInAttemptFactory()
+    AuditEntryFactory(actor=w.admin)
+    DeviceFactory(user=w.worker1)
+    UserFactory(role="resident", status="pending", community_id=w.C1.id, claimed_address="1号楼")
+    return request, key
+
+
+@pytest.fixture(scope="module")
+def poisoned(app):
+    """The world with every free-text field holding markup, and the ids to fill paths with."""
+    with app.app_context():
+        empty_database()
+        w = build_world()
+        request, key = _one_of_everything(w)
+        db.session.flush()
+        for table in db.metadata.sorted_tables:
+            for column in (c for c in table.columns if c.name in FREE_TEXT.get(table.name, ())):
+                db.session.execute(update(table).values({column.name: payload_for(column)}))
+            for column in (c for c in table.columns if c.name in LINKS.get(table.name, ())):
+                db.session.execute(update(table).values({column.name: "javascript:alert(1)"}))
+        db.session.commit()
+        device = db.session.scalar(select(Device).where(Device.user_id == w.worker1.id))
+        pending = db.session.scalar(select(User.id).where(User.status == "pending"))
+        values = {"household_id": w.H1.id, "resident_id": w.R1.id, "node_id": w.C1.id,
+                  "user_id": pending, "request_id": request.id, "device_id": device.id,
+                  "service_request_id": request.id, "service_code": "environment", "fmt": "json",
+                  "api_key": key.plain}
+        yield w, values
+        empty_database()
+
+
+def get_pages(app):
+    return [rule for rule in rules(app, machine=False)
+            if "GET" in rule.methods and rule.rule not in ("/sw.js", "/manifest.webmanifest")]
+
+
+def _read(client, path):
+    """The whole page, with what is stored; then htmx's fragment, with a payload in its query too."""
+    query = "?q=" + SHORT + "&status=" + SHORT + "&page=" + SHORT
+    for url, headers in ((path, {}), (path + query, {"HX-Request": "true"})):
+        response = client.get(url, headers=headers)
+        assert response.status_code < 500, (url, response.status_code)
+        yield url, response
+
+
+def test_no_page_shows_stored_or_reflected_markup(app, poisoned):
+    _, values = poisoned
+    with app.app_context():
+        unescaped, shown = [], 0
+        for role in (None, *ROLES):
+            client = browser(app, role)
+            for rule in get_pages(app):
+                if "sha256" in rule.arguments:
+                    continue  # a photo's bytes, not markup
+                for path, response in _read(client, path_of(rule, values)):
+                    body = response.get_data(as_text=True)
+                    shown += "&lt;x-xss" in body or "&#34;&#39;&gt;&lt;x-xss" in body
+                    if UNESCAPED.search(body) or JAVASCRIPT_LINK.search(body):
+                        unescaped.append((role, path))
+        assert unescaped == []
+        assert shown > 50  # the payload did reach the pages, escaped
+
+
+def test_the_json_api_answers_json_that_no_browser_sniffs_as_html(app, poisoned, auth):
+    _, values = poisoned
+    with app.app_context():
+        headers = auth.headers("staff1")
+        carried = 0
+        for rule in rules(app, machine=True):
+            if "GET" not in rule.methods or not rule.rule.startswith("/api/v1/") or "sha256" in rule.arguments:
+                continue
+            response = auth.client.get(path_of(rule, values), headers=headers)
+            assert response.mimetype in ("application/json", "application/problem+json"), rule.rule
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            carried += "<x-xss" in response.get_data(as_text=True)
+        assert carried >= 3  # the payload is data there, JSON-encoded, never a page
+
+
+def test_open311_xml_escapes_every_field_and_json_stays_json(app, poisoned, client):
+    _, values = poisoned
+    with app.app_context():
+        for path in ("/open311/v2/requests.xml", f"/open311/v2/requests/{values['request_id']}.xml",
+                     "/open311/v2/services.xml", "/open311/v2/services/environment.xml"):
+            response = client.get(path, query_string={"api_key": values["api_key"]})
+            assert response.status_code == 200, path
+            root = ET.fromstring(response.data)  # markup in a field would break the document or add elements
+            assert not [el for el in root.iter() if "xss" in el.tag or el.tag == "script"], path
+        key = {"api_key": values["api_key"]}
+        listing = ET.fromstring(client.get("/open311/v2/requests.xml", query_string=key).data)
+        assert any(LONG in (el.text or "") for el in listing.iter())  # the payload is there, as text
+        response = client.get("/open311/v2/requests.json", query_string=key)
+        assert response.mimetype == "application/json"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
