@@ -28,7 +28,7 @@ def int_arg(name: str, default: int = 1, low: int = 1, high: int = 100000) -> in
     try:
         value = int(request.args.get(name, default))
     except (TypeError, ValueError):
-        return default
+        value = default  # a default outside the bounds (a year from the clock, say) is clamped too
     return min(max(value, low), high)
 
 

@@ -71,6 +71,12 @@ def test_an_integer_argument_has_its_own_default_and_bounds(app):
         assert int_arg("n", 2026, low=2000, high=2100) == 2026
 
 
+def test_a_default_outside_the_bounds_is_clamped_whatever_was_sent(app):
+    for query in ("", "?year=x", "?year=", "?year=9e9"):
+        with app.test_request_context(f"/x{query}"):
+            assert int_arg("year", 2131, low=2000, high=2100) == 2100
+
+
 def test_after_a_plain_post_the_browser_is_sent_on_with_a_303(app):
     with app.test_request_context("/x", method="POST"):
         response = done("/registry/households")
