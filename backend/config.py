@@ -81,3 +81,11 @@ class Config:
     # The client address is the one the last of these proxies saw: the
     # X-Forwarded-For entry it appended, never what the client wrote there.
     TRUST_PROXY = _proxies("LINLI_TRUST_PROXY")
+    # An account that reveals (or exports) this many records in one local day raises an
+    # alert for its managers on the audit page (0: no alert). See docs/PRIVACY.md.
+    REVEAL_ALERT_PER_DAY = int(os.environ.get("LINLI_REVEAL_ALERT_PER_DAY", "20"))
+    # apply-retention: days each kind of record is kept, LINLI_RETAIN_<KIND>_DAYS overriding
+    # the defaults of sync/retention.py (e.g. LINLI_RETAIN_VISIT_PHOTOS_DAYS=1095).
+    RETENTION_DAYS = {name[len("LINLI_RETAIN_"):-len("_DAYS")].lower(): int(value)
+                      for name, value in os.environ.items()
+                      if name.startswith("LINLI_RETAIN_") and name.endswith("_DAYS") and value.strip()}
