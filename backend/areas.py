@@ -23,6 +23,7 @@ AREAS = (
     "backend.workdays",
     "backend.open311",
     "backend.audit",
+    "backend.oversight",
     "backend.seed",
     "sync",
 )
