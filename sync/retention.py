@@ -25,7 +25,7 @@ from backend.audit.models import AuditEntry, RevealAlert
 from backend.auth.models import Device, SignInAttempt
 from backend.fieldwork.patrols.models import PatrolReport
 from backend.fieldwork.visits.models import Visit
-from backend.requests.models import Request, RequestEvent
+from backend.requests.models import TERMINAL_STATES, Request, RequestEvent
 from sync.collections import REGISTRY
 from sync.models import AppliedMutation, Attachment, AttachmentRef, SyncDevice
 
@@ -43,7 +43,7 @@ class Kind:
 KINDS = (
     Kind("visit_photos", 3 * YEAR, "photos of a visit, counted from the visit"),
     Kind("patrol_photos", 3 * YEAR, "photos of a patrol report, counted from the report"),
-    Kind("request_photos", 2 * YEAR, "photos of a closed request and its steps, counted from its closing"),
+    Kind("request_photos", 2 * YEAR, "photos of an ended request and its steps, counted from its end"),
     Kind("sign_in_attempts", 90, "failed sign-in attempts"),
     Kind("revoked_devices", 180, "devices revoked or expired, counted from the revocation or expiry"),
     Kind("sync_mutations", 180, "the push log of applied mutations (idempotency), but each device's last"),
@@ -104,8 +104,9 @@ def patrol_photos(session, cutoff, batch) -> int:
 
 
 def request_photos(session, cutoff, batch) -> int:
-    """A closed request's photos and its steps' (a reopened request is not closed: kept)."""
-    closed = select(Request.id).where(Request.status == "closed", Request.closed_at < cutoff)
+    """The photos of a request that ended (closed, withdrawn or merged) and of its steps; a
+    reopened request has not ended (its photos stay)."""
+    closed = select(Request.id).where(Request.status.in_(TERMINAL_STATES), Request.closed_at < cutoff)
     requests = list(session.scalars(select(Request).where(Request.id.in_(closed), _with_photos(Request))
                                     .order_by(Request.id).limit(batch)))
     _forget_photos(session, requests)

@@ -44,9 +44,9 @@ def entries(viewer, filters: dict):
     """The select of audit entries the viewer may see, filtered, newest first."""
     query = select(AuditEntry).where(entry_filter(viewer))
     if filters.get("account"):
-        like = f"%{filters['account']}%"
-        query = query.where(AuditEntry.actor_id.in_(
-            select(User.id).where(User.username.ilike(like) | User.display_name.ilike(like))))
+        text = filters["account"]
+        query = query.where(AuditEntry.actor_id.in_(select(User.id).where(
+            User.username.icontains(text, autoescape=True) | User.display_name.icontains(text, autoescape=True))))
     if filters.get("action"):
         query = query.where(AuditEntry.action == filters["action"])
     if filters.get("target_type"):

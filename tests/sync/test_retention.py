@@ -82,18 +82,23 @@ def test_visit_photos_leave_the_record_the_store_and_the_devices(world, device):
 
 
 def test_patrol_and_closed_request_photos(world):
-    patrol_photo, request_photo, open_photo = (AttachmentFactory().sha256 for _ in range(3))
+    patrol_photo, request_photo, open_photo, withdrawn_photo, recent_photo = (AttachmentFactory().sha256
+                                                                              for _ in range(5))
     patrol = PatrolReportFactory(grid=world.G1, author=world.worker1, reported_at=_days_ago(3 * 365 + 1),
                                  photos=[patrol_photo])
     long_ago = _days_ago(2 * 365 + 1)
     closed = RequestFactory(household=world.H1, status="closed", at=long_ago, photos=[request_photo])
     still_open = RequestFactory(household=world.H1, status="accepted", at=long_ago, photos=[open_photo])
+    withdrawn = RequestFactory(household=world.H1, status="withdrawn", at=long_ago, photos=[withdrawn_photo])
+    lately = RequestFactory(household=world.H1, status="closed", at=_days_ago(2 * 365 - 1), photos=[recent_photo])
     db.session.commit()
     counts = _run()
     assert counts["patrol_photos"] == 1 and counts["request_photos"] >= 1
     assert patrol.photos == [] and db.session.get(Request, closed.id).photos == []
+    assert db.session.get(Request, withdrawn.id).photos == []
     assert db.session.get(Request, still_open.id).photos == [open_photo]
-    assert {a.sha256 for a in db.session.scalars(select(Attachment))} == {open_photo}
+    assert db.session.get(Request, lately.id).photos == [recent_photo]
+    assert {a.sha256 for a in db.session.scalars(select(Attachment))} == {open_photo, recent_photo}
     assert _run() == ZERO
 
 

@@ -95,3 +95,9 @@ def test_the_weeks_alerts_and_todays_count(world):
     assert services.alerts_today(db.session, world.staff1) == 1
     assert services.alerts_today(db.session, world.street1) == 2
     assert services.alerts_today(db.session, world.worker1) == 0
+
+
+def test_the_account_filter_is_text_not_a_pattern(world):
+    _seed(world)
+    assert _listed(world.staff1, account="%") == []
+    assert _listed(world.staff1, account="worker_") == []
