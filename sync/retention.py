@@ -27,7 +27,7 @@ from backend.fieldwork.patrols.models import PatrolReport
 from backend.fieldwork.visits.models import Visit
 from backend.requests.models import TERMINAL_STATES, Request, RequestEvent
 from sync.collections import REGISTRY
-from sync.models import AppliedMutation, Attachment, AttachmentRef, SyncDevice
+from sync.models import AppliedMutation, Attachment, AttachmentRef, Conflict, SyncDevice
 
 BATCH = 500
 YEAR = 365
@@ -47,6 +47,7 @@ KINDS = (
     Kind("sign_in_attempts", 90, "failed sign-in attempts"),
     Kind("revoked_devices", 180, "devices revoked or expired, counted from the revocation or expiry"),
     Kind("sync_mutations", 180, "the push log of applied mutations (idempotency), but each device's last"),
+    Kind("settled_conflicts", 180, "sync conflicts (both values of a field) once settled, counted from settling"),
     Kind("audit_entries", 3 * YEAR, "audit entries and alerts on unusual reveals"),
 )
 NAMES = tuple(kind.name for kind in KINDS)
@@ -147,6 +148,12 @@ def sync_mutations(session, cutoff, batch) -> int:
     last = select(SyncDevice.last_mutation_id).where(SyncDevice.last_mutation_id.is_not(None))
     return _delete_batch(session, AppliedMutation, AppliedMutation.id,
                          (AppliedMutation.applied_at < cutoff) & AppliedMutation.id.not_in(last), batch)
+
+
+def settled_conflicts(session, cutoff, batch) -> int:
+    """A settled conflict keeps both values of a field (a phone, a name): not past its use."""
+    return _delete_batch(session, Conflict, Conflict.id,
+                         (Conflict.status == "settled") & (Conflict.settled_at < cutoff), batch)
 
 
 def audit_entries(session, cutoff, batch) -> int:

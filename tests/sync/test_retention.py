@@ -15,11 +15,12 @@ from backend.extensions import db
 from backend.fieldwork.visits.models import Visit
 from backend.requests.models import Request
 from sync import retention
-from sync.models import AppliedMutation, Attachment, AttachmentRef, SyncDevice
+from sync.models import AppliedMutation, Attachment, AttachmentRef, Conflict, SyncDevice
 from tests.factories import (
     AppliedMutationFactory,
     AttachmentFactory,
     AuditEntryFactory,
+    ConflictFactory,
     DeviceFactory,
     PatrolReportFactory,
     RequestFactory,
@@ -114,13 +115,18 @@ def test_records_no_device_holds_are_deleted(world):
     SyncDeviceFactory(device=active, last_mutation_id=last.id)
     AppliedMutationFactory(user=world.worker1, applied_at=_days_ago(181))
     young_mutation = AppliedMutationFactory(user=world.worker1, applied_at=_days_ago(179))
+    ConflictFactory(record=world.H1, status="settled", settled_at=_days_ago(181))
+    kept = {ConflictFactory(record=world.H1, status="settled", settled_at=_days_ago(179)).id,
+            ConflictFactory(record=world.H1, created_at=_days_ago(400)).id}  # open: waiting for staff
     AuditEntryFactory(actor=world.staff1, at=_days_ago(3 * 365 + 1))
     RevealAlertFactory(user=world.worker1, at=_days_ago(3 * 365 + 1))
     RevealAlertFactory(user=world.worker2)
     db.session.commit()
     before = _count(AuditEntry)
 
-    assert _run() == ZERO | {"sign_in_attempts": 2, "revoked_devices": 2, "sync_mutations": 1, "audit_entries": 2}
+    assert _run() == ZERO | {"sign_in_attempts": 2, "revoked_devices": 2, "sync_mutations": 1,
+                             "settled_conflicts": 1, "audit_entries": 2}
+    assert set(db.session.scalars(select(Conflict.id))) == kept
     assert _count(SignInAttempt) == 1
     assert set(db.session.scalars(select(Device.id))) == {revoked_lately.id, active.id}
     assert set(db.session.scalars(select(SyncDevice.device_pk))) == {active.id}
