@@ -12,5 +12,5 @@ AREA = Area(
     policy="backend.oversight.policy",
     pages=("frontend.oversight.views:bp",),
     nav=(NavEntry(_l("Audit log"), "audit_pages.index", MANAGERS, order=75, id="nav-audit",
-                  badge="frontend.oversight.views:alert_badge"),),
+                  badge="frontend.oversight.views:alert_badge", badge_title=_l("Unusual reveals today: %(n)s")),),
 )

@@ -69,7 +69,7 @@ def test_the_alerts_are_shown_to_the_accounts_managers(world, browser):
     alerts = html.split('id="reveal-alerts"', 1)[1].split("</section>", 1)[0]
     assert 'data-user="worker1"' in alerts and 'data-user="staff2"' not in alerts
     badge = re.search(r'id="nav-audit-overdue"[^>]*>(\d+)<', html)
-    assert badge and badge.group(1) == "1"
+    assert badge and badge.group(1) == "1" and 'title="Unusual reveals today: 1"' in badge.group(0)
     street = browser("street1").get("/audit/").get_data(as_text=True)
     assert re.search(r'id="nav-audit-overdue"[^>]*>(\d+)<', street).group(1) == "2"
 
