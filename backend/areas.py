@@ -23,6 +23,7 @@ AREAS = (
     "backend.workdays",
     "backend.open311",
     "backend.audit",
+    "backend.oversight",
     "backend.seed",
     "sync",
 )
@@ -45,6 +46,7 @@ class NavEntry:
     order: int = 100  # its place, left to right
     id: str | None = None  # the element id (tests and styles find it by it)
     badge: str | None = None  # "module:function(user)" giving a count of what is late, shown beside it
+    badge_title: object = None  # what the count means, with %(n)s (a lazy_gettext string); default "n overdue"
     boost: bool = True  # False: a full page load (the field app)
 
 

@@ -37,6 +37,17 @@ def _proxies(name: str) -> int:
     return int(value)
 
 
+def _retention_days() -> dict[str, int]:
+    """{kind: days} from LINLI_RETAIN_<KIND>_DAYS (e.g. LINLI_RETAIN_VISIT_PHOTOS_DAYS=1095)."""
+    days = {}
+    for name, value in os.environ.items():
+        if name.startswith("LINLI_RETAIN_") and name.endswith("_DAYS") and value.strip():
+            if not value.strip().isdigit():
+                raise ValueError(f"{name} must be a number of days (0: keep for ever), not {value!r}")
+            days[name[len("LINLI_RETAIN_"):-len("_DAYS")].lower()] = int(value)
+    return days
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     # Key for encrypting sensitive personal fields at rest; falls back to SECRET_KEY.
@@ -81,3 +92,9 @@ class Config:
     # The client address is the one the last of these proxies saw: the
     # X-Forwarded-For entry it appended, never what the client wrote there.
     TRUST_PROXY = _proxies("LINLI_TRUST_PROXY")
+    # An account that reveals (or exports) this many records in one local day raises an
+    # alert for its managers on the audit page (0: no alert). See docs/PRIVACY.md.
+    REVEAL_ALERT_PER_DAY = int(os.environ.get("LINLI_REVEAL_ALERT_PER_DAY", "20"))
+    # apply-retention: days each kind of record is kept, LINLI_RETAIN_<KIND>_DAYS overriding
+    # the defaults of sync/retention.py (e.g. LINLI_RETAIN_VISIT_PHOTOS_DAYS=1095).
+    RETENTION_DAYS = _retention_days()

@@ -1,4 +1,5 @@
-"""The sync engine's commands: `flask --app wsgi sync-purge [--days N]`."""
+"""The sync engine's commands: `flask --app wsgi sync-purge [--days N]` and
+`flask --app wsgi apply-retention` (daily, from cron; sync/retention.py)."""
 
 from datetime import timedelta
 
@@ -6,6 +7,7 @@ import click
 from flask.cli import with_appcontext
 
 from backend.extensions import db
+from sync import retention
 from sync.maintenance import purge_tombstones
 
 
@@ -17,3 +19,18 @@ def purge_command(days):
     count = purge_tombstones(db.session, timedelta(days=days))
     db.session.commit()
     click.echo(f"purged {count} tombstones older than {days} days")
+
+
+@click.command("apply-retention")
+@click.option("--batch", default=retention.BATCH, show_default=True, type=click.IntRange(1, 100000),
+              help="records handled per transaction")
+@with_appcontext
+def retention_command(batch):
+    """Let go of what is past its retention period (run daily; a second run finds nothing)."""
+    try:
+        retention.periods()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    counts = retention.apply(db.session, batch=batch, checkpoint=db.session.commit)
+    db.session.commit()
+    click.echo(", ".join(f"{name}: {count}" for name, count in counts.items()))

@@ -14,7 +14,7 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 from sqlalchemy import select
 
-from backend.audit.models import AuditEntry
+from backend.audit.models import AuditEntry, RevealAlert
 from backend.auth.models import Device, SignInAttempt, User
 from backend.auth.passwords import hash_password
 from backend.common import new_id, utcnow
@@ -281,6 +281,20 @@ class AuditEntryFactory(_Factory):
     target_type = "resident"
     target_id = factory.LazyFunction(new_id)
     detail = factory.LazyFunction(dict)
+    at = factory.LazyFunction(utcnow)
+
+
+class RevealAlertFactory(_Factory):
+    """An alert on unusual reveals: an account that reached the day's threshold (recorded by
+    backend/audit/alerts.py when the reveals are audited; built directly for the pages' tests)."""
+
+    class Meta:
+        model = RevealAlert
+
+    user = factory.SubFactory(UserFactory, role="grid_worker")
+    day = factory.LazyFunction(lambda: utcnow().date())
+    count = 20
+    threshold = 20
     at = factory.LazyFunction(utcnow)
 
 

@@ -11,7 +11,7 @@ PATROL_REPORTS = Collection(
     wire={"id": "id", "grid_id": "grid_id", "author_id": "author_id", "category": "category",
           "description": "description", "photos": "photos", "photo_times": "photo_times", "location": "location",
           "reported_at": "reported_at"},
-    tracked_attrs=("grid_id", "community_id"),
+    tracked_attrs=("grid_id", "community_id", "photos", "photo_times"),  # photos: see sync/retention.py
     household_attr=None,
     description="Patrol reports. Append-only.",
 )

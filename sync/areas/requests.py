@@ -31,7 +31,7 @@ REQUEST_EVENTS = Collection(
     wire={"id": "id", "request_id": "request_id", "kind": "kind", "message": "message", "actor_id": "actor_id",
           "actor_name": "actor_name", "public": "public", "data": "data", "photos": "photos",
           "created_at": "created_at", "grid_id": "grid_id", "household_id": "household_id"},
-    tracked_attrs=("community_id", "grid_id", "household_id"),
+    tracked_attrs=("community_id", "grid_id", "household_id", "photos"),  # photos: see sync/retention.py
     partition_kinds=("all", "grid", "household"), partition_attrs=("community_id", "grid_id", "household_id"),
     household_only=lambda table: table.c.public.is_(True),
     description="The steps of each request, written by the server (append-only; read-only on devices). "

@@ -26,7 +26,8 @@ VISITS = Collection(
     wire={"id": "id", "household_id": "household_id", "grid_id": "grid_id", "author_id": "author_id",
           "task_id": "task_id", "visited_at": "visited_at", "notes": "notes", "findings": "findings",
           "follow_up": "follow_up", "photos": "photos", "photo_times": "photo_times", "location": "location"},
-    tracked_attrs=("household_id", "grid_id", "community_id"),
+    # photos: retention takes them off (sync/retention.py), and devices must see it
+    tracked_attrs=("household_id", "grid_id", "community_id", "photos", "photo_times"),
     partition_attrs=("community_id", "grid_id", "household_id"),
     description="Visits. Append-only: created once, never in conflict; a correction is a new visit.",
 )

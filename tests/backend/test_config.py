@@ -53,3 +53,15 @@ def test_a_proxy_count_that_is_not_one_fails_loudly(monkeypatch, value):
     monkeypatch.setenv("LINLI_TEST_PROXIES", value)
     with pytest.raises(ValueError, match="LINLI_TEST_PROXIES"):
         _proxies("LINLI_TEST_PROXIES")
+
+
+def test_retention_periods_come_from_the_environment(monkeypatch):
+    from backend.config import _retention_days
+
+    monkeypatch.setenv("LINLI_RETAIN_VISIT_PHOTOS_DAYS", "1095")
+    monkeypatch.setenv("LINLI_RETAIN_AUDIT_ENTRIES_DAYS", "0")
+    monkeypatch.setenv("LINLI_RETAIN_SIGN_IN_ATTEMPTS_DAYS", "")
+    assert _retention_days() == {"visit_photos": 1095, "audit_entries": 0}
+    monkeypatch.setenv("LINLI_RETAIN_VISIT_PHOTOS_DAYS", "three years")
+    with pytest.raises(ValueError, match="LINLI_RETAIN_VISIT_PHOTOS_DAYS"):
+        _retention_days()
