@@ -10,7 +10,6 @@ from backend.auth import services
 from backend.errors import ApiError
 from backend.extensions import db
 
-
 WIPE_PROBLEM = "https://linli.example/problems/device-wipe"
 
 
