@@ -33,7 +33,6 @@ def open_app(context, path="/app/"):
     page.on("console", lambda msg: context.problems.append(msg.text)
             if "Content Security Policy" in msg.text else None)
     page.on("pageerror", lambda exc: context.problems.append(f"page error: {exc}"))
-    page.on("console", lambda msg: print("CONSOLE", msg.text))  # DEBUG
     page.goto(path)
     return page
 
