@@ -63,6 +63,23 @@ export async function unlock(pin) {
   return { ok: false, left: MAX_TRIES - failures };
 }
 
+// A sign-in that needs a PIN first: its token is kept in memory, never stored unsealed.
+let pending = null;
+
+export function holdSignIn(body) {
+  pending = body;
+}
+
+export function pendingSignIn() {
+  return pending;
+}
+
+export function takeSignIn() {
+  const body = pending;
+  pending = null;
+  return body;
+}
+
 export function lockNow() {
   if (isSealing()) forget();
 }

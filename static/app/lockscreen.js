@@ -1,7 +1,7 @@
 // The lock's screens: setting a PIN after the first sign-in, and unlocking (offline too).
 import { t } from "./i18n.js";
 import * as lock from "./lock.js";
-import { wipe } from "./db.js";
+import { forgetNotices, setMeta, wipe } from "./db.js";
 import { append, field, h } from "./ui.js";
 
 export const hooks = { unlocked: () => {}, erased: () => {}, pinSet: () => {} };
@@ -32,6 +32,12 @@ export function pinSetupScreen(root) {
     submit.disabled = true;
     try {
       await lock.setPin(pin.value);
+      const signIn = lock.takeSignIn();
+      if (signIn) {
+        await setMeta("token", signIn.token); // sealed now
+        await setMeta("user", signIn.user);
+        await forgetNotices();
+      }
     } finally {
       submit.disabled = false;
     }

@@ -126,13 +126,14 @@ async function route() {
   const params = new URLSearchParams(query || "");
   renderNav(signedIn, meta.user);
   const view = h("div", { class: "view" });
-  const pinFirst = signedIn && lock.required(meta.user) && !lock.isSealing();
+  // A PIN comes first: after a sign-in (the token waits in memory) or for an app version that had no lock.
+  const pinFirst = !!lock.pendingSignIn() || (signedIn && lock.required(meta.user) && !lock.isSealing());
   if (pinFirst) renderNav(false, null);
-  if (!signedIn) {
+  if (pinFirst) {
+    lockscreen.pinSetupScreen(view);
+  } else if (!signedIn) {
     await screens.signInScreen(view, { expired: !!meta.user && state.needsSignIn, notice: meta.wiped ? "wiped"
       : meta.erased ? "erased" : null });
-  } else if (pinFirst) {
-    lockscreen.pinSetupScreen(view);
   } else {
     // A path no screen has shows the first screen (the path stays, as it was typed).
     const found = findRoute(path, audience) || findRoute(home, audience);
@@ -225,7 +226,7 @@ screens.app.onChange = () => updateStatus();
 screens.app.sync = () => sync();
 screens.app.signedIn = async () => {
   state.needsSignIn = false;
-  const user = await store.getMeta("user");
+  const user = (await store.getMeta("user")) || lock.pendingSignIn()?.user;
   if (isResident(user) && (await store.getMeta("large_text")) === undefined) {
     // Residents are often elderly: large text unless they turned it off.
     await store.setMeta("large_text", true);

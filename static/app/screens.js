@@ -2,7 +2,7 @@
 import * as store from "./db.js";
 import { lang, t } from "./i18n.js";
 import { processPhoto } from "./photos.js";
-import { isSealing } from "./vault.js";
+import { holdSignIn, isSealing, required } from "./lock.js";
 import { append, checkbox, clear, field, formatTime, h } from "./ui.js";
 
 export const app = { flash: null, onChange: () => {}, sync: () => {}, signedIn: () => {}, lockNow: () => {} };
@@ -461,9 +461,13 @@ export async function signInScreen(root, { expired = false, notice = null } = {}
           }
           await store.wipe();
         }
-        await store.setMeta("token", body.token);
-        await store.setMeta("user", body.user);
-        await store.forgetNotices();
+        if (required(body.user) && !isSealing()) {
+          holdSignIn(body); // stored once the PIN seals it
+        } else {
+          await store.setMeta("token", body.token);
+          await store.setMeta("user", body.user);
+          await store.forgetNotices();
+        }
         password.value = "";
         app.signedIn();
         return;
