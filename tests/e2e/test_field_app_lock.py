@@ -258,3 +258,41 @@ def test_a_password_change_asks_to_sign_in_again_keeps_the_sealed_outbox_and_pus
     page.reload()
     unlock(page, PIN)
     assert phone.problems == []
+
+
+def test_a_phone_signed_in_before_the_lock_sets_a_pin_first_then_seals_what_it_held(phone, world):  # noqa: F811
+    import uuid
+
+    page = open_app(phone)
+    expect(page.get_by_role("heading", level=1)).to_have_text("登录邻里")
+    device_id = str(uuid.uuid4())
+    body = page.request.post("/api/v1/auth/token", data={"username": "worker1", "password": PASSWORD,
+                                                          "device_id": device_id, "device_name": "旧版本"}).json()
+    # What an app version without the lock left in IndexedDB: everything plain.
+    page.evaluate("""async ([token, user, deviceId]) => {
+      const d = await new Promise((ok, ko) => {
+        const r = indexedDB.open("linli-field");
+        r.onsuccess = () => ok(r.result);
+        r.onerror = () => ko(r.error);
+      });
+      await new Promise((ok, ko) => {
+        const tx = d.transaction(["meta", "households"], "readwrite");
+        tx.objectStore("meta").put(token, "token");
+        tx.objectStore("meta").put(user, "user");
+        tx.objectStore("meta").put(deviceId, "device_id");
+        tx.objectStore("households").put({ id: crypto.randomUUID(), address: "旧版本留下的地址", head_name: "旧户主",
+                                           member_count: 1, care_tags: [] });
+        tx.oncomplete = ok;
+        tx.onerror = () => ko(tx.error);
+      });
+      d.close();
+    }""", [body["token"], body["user"], device_id])
+    page.reload()
+    set_pin(page)  # nothing opens, nothing syncs, before the PIN
+    expect(page.locator("#status-last")).to_contain_text("上次同步", timeout=15000)
+    stores = raw_store(page)
+    everything = "\n".join(v for values in stores.values() for v in values)
+    for secret in ("旧户主", "旧版本留下的地址", "张伟", body["token"]):
+        assert secret not in everything
+    expect(page.get_by_role("link", name=re.compile(H1_ADDRESS))).to_be_visible()
+    assert phone.problems == []
