@@ -27,7 +27,7 @@ def _server_time() -> str:
 
 
 @bp.post("/sync/push")
-@token_required
+@token_required(lost_ok=True)
 def push_view():
     """Push a device's outbox.
     ---
@@ -86,7 +86,10 @@ def _push():
                 raise ApiError(503, "Service Unavailable", "The server is busy; push again.",
                                headers={"Retry-After": "2"}) from exc
             time.sleep(0.05 * (attempt + 1))
-    return _json({"results": results, "server_time": _server_time()})
+    answer = {"results": results, "server_time": _server_time()}
+    if g.device.wipe_pending:
+        answer["wipe"] = True  # additive (docs/SYNC.md): the device was reported lost
+    return _json(answer)
 
 
 @bp.get("/sync/pull")
@@ -181,7 +184,7 @@ def _sha(sha256: str) -> str:
 
 
 @bp.put("/attachments/<sha256>")
-@token_required
+@token_required(lost_ok=True)
 def put_attachment(sha256):
     """Upload a photo by its hash; idempotent, never overwritten.
     ---
@@ -217,7 +220,7 @@ def put_attachment(sha256):
 
 
 @bp.route("/attachments/<sha256>", methods=["HEAD"])
-@token_required
+@token_required(lost_ok=True)
 def head_attachment(sha256):
     """Whether the server has this photo.
     ---

@@ -37,6 +37,8 @@ class MutationResult(Schema):
 class PushResponse(Schema):
     results = fields.List(fields.Nested(MutationResult))
     server_time = fields.String(metadata={"format": "date-time"})
+    wipe = fields.Boolean(metadata={"description": "Present (true) when the device was reported lost: erase "
+                                                   "its data once the outbox is pushed (docs/SYNC.md)."})
 
 
 class Change(Schema):

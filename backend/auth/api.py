@@ -129,3 +129,46 @@ def revoke(device_id):
     services.revoke_device(g.user, device, client_address())
     db.session.commit()
     return "", 204
+
+
+@bp.post("/devices/<device_id>/lost")
+@token_required
+def mark_lost(device_id):
+    """Mark a device lost (of a user you manage): on its next contact its app erases its data.
+    ---
+    post:
+      tags: [auth]
+      security: [{bearer: []}]
+      parameters:
+        - {in: path, name: device_id, required: true, schema: {type: string}}
+      responses:
+        200:
+          content:
+            application/json:
+              schema: DeviceOut
+        404: {description: No such device in your reach}
+    """
+    from backend.auth import policy
+
+    device = db.session.scalar(select(Device).where(Device.id == device_id))
+    if device is None or not policy.can(g.user, policy.MANAGE, device):
+        raise ApiError(404, "Not Found", "No such device.")
+    services.mark_lost(g.user, device, client_address())
+    db.session.commit()
+    return device_out.dump(device)
+
+
+@bp.post("/wiped")
+@token_required(lost_ok=True)
+def wiped():
+    """The app of a device reported lost says it erased its data; its token stops working.
+    ---
+    post:
+      tags: [auth]
+      security: [{bearer: []}]
+      responses:
+        204: {description: Recorded (also when the device was not reported lost)}
+    """
+    services.confirm_wiped(g.device, client_address())
+    db.session.commit()
+    return "", 204

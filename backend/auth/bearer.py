@@ -10,9 +10,17 @@ from backend.auth import services
 from backend.errors import ApiError
 from backend.extensions import db
 
+WIPE_PROBLEM = "https://linli.example/problems/device-wipe"
 
-def token_required(view):
-    """Authenticate a JSON API call with `Authorization: Bearer <device token>`."""
+
+def token_required(view=None, *, lost_ok: bool = False):
+    """Authenticate a JSON API call with `Authorization: Bearer <device token>`.
+
+    A device marked lost may still call the views marked `lost_ok` (push, photo upload,
+    the wipe confirmation) so its unsent work lands; every other call answers 401 with
+    the device-wipe problem type, which tells the app to erase its data (docs/SYNC.md)."""
+    if view is None:
+        return lambda v: token_required(v, lost_ok=lost_ok)
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -25,6 +33,10 @@ def token_required(view):
         if device is None:
             raise ApiError(401, "Unauthorized", "The token is unknown, expired or revoked. Sign in again.",
                            headers={"WWW-Authenticate": 'Bearer realm="linli", error="invalid_token"'})
+        if device.wipe_pending and not lost_ok:
+            raise ApiError(401, "Unauthorized", "This device was reported lost: erase its data.",
+                           headers={"WWW-Authenticate": 'Bearer realm="linli", error="invalid_token"'},
+                           type_=WIPE_PROBLEM)
         if services.slide_due(device):
             db.session.commit()  # end the read first, so the write is a transaction of its own
             services.slide(device, client_address())

@@ -95,8 +95,17 @@ class Device(db.Model):
     expires_at = mapped_column(db.DateTime, nullable=False)
     revoked_at = mapped_column(db.DateTime)
     revoked_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    # Marked lost by staff: the token may still push (unsent work lands) but every
+    # other call tells the app to erase its data; wiped_at is when it confirmed.
+    lost_at = mapped_column(db.DateTime)
+    lost_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    wiped_at = mapped_column(db.DateTime)
 
     user = relationship(User, foreign_keys=[user_id])
+
+    @property
+    def wipe_pending(self) -> bool:
+        return self.lost_at is not None and self.wiped_at is None
 
     @property
     def is_revoked(self) -> bool:

@@ -40,6 +40,8 @@ class DeviceOut(Schema):
     last_seen_at = fields.DateTime()
     expires_at = fields.DateTime()
     revoked_at = fields.DateTime(allow_none=True)
+    lost_at = fields.DateTime(allow_none=True)
+    wiped_at = fields.DateTime(allow_none=True)
     current = fields.Boolean()
 
 

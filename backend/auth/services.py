@@ -99,6 +99,10 @@ def issue_device_token(user: User, device_id: str, device_name: str, address: st
     device.expires_at = expires
     device.revoked_at = None
     device.revoked_by_id = None
+    if device.wiped_at is not None:
+        # It erased its data when it was lost, and was found: a fresh start. A device still
+        # waiting to erase stays lost whoever signs in on it.
+        device.lost_at = device.lost_by_id = device.wiped_at = None
     db.session.flush()
     return token, device
 
@@ -141,6 +145,31 @@ def revoke_device(actor: User, device: Device, address: str | None = None) -> No
         device.revoked_by_id = actor.id
         audit.record(actor, "revoke_device", "device", device.id, {"user_id": device.user_id}, address)
         db.session.flush()
+
+
+def mark_lost(actor: User, device: Device, address: str | None = None) -> None:
+    """Staff mark a device lost: from its next contact the app pushes what it has not sent,
+    erases its data and confirms (`confirm_wiped`); until then its token may only push."""
+    if not policy.can(actor, policy.MANAGE, device):
+        raise Refused()
+    if device.revoked_at is not None or device.lost_at is not None:
+        return  # signed out already (nothing to reach), or marked already
+    device.lost_at = utcnow()
+    device.lost_by_id = actor.id
+    audit.record(actor, "mark_device_lost", "device", device.id, {"user_id": device.user_id}, address)
+    db.session.flush()
+
+
+def confirm_wiped(device: Device, address: str | None = None) -> None:
+    """The app of a lost device erased its data: its token stops working."""
+    if not device.wipe_pending:
+        return
+    now = utcnow()
+    device.wiped_at = now
+    device.revoked_at = now
+    device.revoked_by_id = device.lost_by_id
+    audit.record(device.user, "device_wiped", "device", device.id, {"user_id": device.user_id}, address)
+    db.session.flush()
 
 
 def devices_of(user: User) -> list[Device]:

@@ -104,6 +104,25 @@ def revoke_device(device_id):
                 **_user_context(owner))
 
 
+@bp.post("/devices/<device_id>/lost")
+@login_required
+def mark_device_lost(device_id):
+    device = db.session.scalar(select(Device).where(Device.id == device_id))
+    if device is None or not policy.can(current_user, policy.MANAGE, device):
+        abort(404)
+    services.mark_lost(current_user, device, client_address())
+    db.session.commit()
+    flash(_("The device is marked lost. On its next contact it sends its unsent work and erases its data."))
+    return _devices_page(device.user)
+
+
+def _devices_page(owner):
+    if owner.id == current_user.id:
+        return page("auth/devices.html", "auth/_devices.html", user=owner, devices=services.devices_of(owner))
+    return page("accounts/user.html", "auth/_devices.html", user=owner, devices=services.devices_of(owner),
+                **_user_context(owner))
+
+
 def _user_context(owner):
     from frontend.accounts.views import user_context
 

@@ -2,6 +2,8 @@
 // and the notices (rejections, conflicts) shown to the worker.
 import { openDB } from "/static/vendor/idb.js";
 import { config } from "./config.js";
+import { makeSealer, wrapDatabase } from "./sealed.js";
+import { isSealing, setSealing } from "./vault.js";
 
 // One store per synced collection, as the server lists them (static/app/config.js); each names the
 // index the app searches it by, and the database version that added it.
@@ -11,14 +13,31 @@ const DB_NAME = "linli-field";
 const DB_VERSION = config.db_version;
 
 let dbPromise = null;
+let sealedPromise = null;
+
+// Where each store keeps its key and its index: what stays plain when its values are sealed.
+const LAYOUT = {
+  ...Object.fromEntries(config.stores.map(({ name, index }) => [name, { keyPath: "id", index }])),
+  outbox: { keyPath: "seq" }, rejections: { keyPath: "seq" }, conflicts: { keyPath: "seq" },
+  photos: { keyPath: "sha256" },
+};
+const sealer = makeSealer(LAYOUT);
 
 function blocking() {
   // A newer version of the app wants to upgrade the schema: let it.
   dbPromise?.then((d) => d.close());
   dbPromise = null;
+  sealedPromise = null;
 }
 
+// The database as the app uses it: values sealed under the PIN's key (sealed.js).
 export function db() {
+  if (!sealedPromise) sealedPromise = rawDb().then((raw) => wrapDatabase(raw, sealer));
+  return sealedPromise;
+}
+
+// IndexedDB as it is: for the lock's own plain record and for tests of what is at rest.
+export function rawDb() {
   if (!dbPromise) {
     dbPromise = openDB(DB_NAME, DB_VERSION, {
       upgrade(d, oldVersion, _newVersion, tx) {
@@ -74,6 +93,12 @@ export async function getMeta(key) {
 
 export async function setMeta(key, value) {
   return (await db()).put("meta", value, key);
+}
+
+// The notice of an erase (a remote wipe, too many wrong PINs) is told once, until the next sign-in.
+export async function forgetNotices() {
+  const d = await rawDb();
+  await Promise.all([d.delete("meta", "wiped"), d.delete("meta", "erased")]);
 }
 
 export async function allMeta() {
@@ -206,9 +231,10 @@ export async function pendingRecordIds() {
   return new Set(entries.map((m) => m.record_id));
 }
 
-// Signing out clears everything on the device (the caller has asked about the outbox).
-export async function wipe() {
-  const d = await db();
+// Signing out clears everything on the device (the caller has asked about the outbox), the PIN's
+// lock with it: the next person to sign in sets their own.
+export async function wipe(notice = null) {
+  const d = await rawDb();
   const stores = [...COLLECTIONS, "outbox", "photos", "rejections", "conflicts"];
   const tx = d.transaction([...stores, "meta"], "readwrite");
   for (const s of stores) tx.objectStore(s).clear();
@@ -216,5 +242,26 @@ export async function wipe() {
                  large_text: await tx.objectStore("meta").get("large_text") };
   tx.objectStore("meta").clear();
   for (const [k, v] of Object.entries(keep)) if (v !== undefined) tx.objectStore("meta").put(v, k);
+  if (notice) tx.objectStore("meta").put(true, notice); // "wiped" or "erased": told at the next sign-in
   await tx.done;
+  setSealing(false);
+}
+
+// A PIN was just set: seal what the phone already holds (a token stored at sign-in, the data of an
+// app version that had no lock), each store in one transaction once its values are sealed.
+export async function sealAll() {
+  if (!isSealing()) return;
+  const raw = await rawDb();
+  for (const name of Array.from(raw.objectStoreNames)) {
+    const [keys, values] = await Promise.all([raw.getAllKeys(name), raw.getAll(name)]);
+    const outOfLine = name === "meta";
+    const sealed = [];
+    for (let i = 0; i < values.length; i++) {
+      const value = await sealer.open(name, values[i]);
+      sealed.push(await sealer.seal(name, value, keys[i]));
+    }
+    const tx = raw.transaction(name, "readwrite");
+    sealed.forEach((value, i) => (outOfLine ? tx.store.put(value, keys[i]) : tx.store.put(value)));
+    await tx.done;
+  }
 }

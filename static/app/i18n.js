@@ -80,6 +80,15 @@ const zhHans = {
     public_services: "公共服务", other: "其他",
   },
   fieldNames: { address: "地址", notes: "备注", head_name: "户主", care_tags: "关爱标签" },
+  // The app lock and remote wipe (lock.js, lockscreen.js).
+  lockTitle: "输入 PIN 解锁", pin: "PIN", pinAgain: "再次输入 PIN", unlock: "解锁", unlocking: "正在解锁…",
+  pinWrong: (n) => `PIN 不正确。再错 ${n} 次，本机数据将被清除。`, pinSetTitle: "设置 PIN",
+  pinSetHint: (n) => `你的手机上有居民的信息。请设置 ${n} 位以上数字的 PIN：每次打开应用和闲置一段时间后都需要输入。连续输错 5 次，本机数据会被清除。`,
+  pinSetButton: "设置 PIN", pinMismatch: "两次输入的 PIN 不一致。", pinTooShort: (n) => `PIN 需为 ${n} 到 12 位数字。`,
+  lockNow: "立即锁定", locked: "已锁定", forgotPin: "忘记 PIN：清除本机数据",
+  forgotPinConfirm: "将清除本机上的全部数据，包括未发送的记录。确定吗？",
+  erasedTooManyTries: "PIN 输错次数过多，本机数据已清除。请重新登录。",
+  wipedByStaff: "这台手机已被报告丢失，本机数据已按管理人员的要求清除。未发送的记录已先发送。",
 };
 
 const zhHant = {
@@ -163,6 +172,15 @@ const zhHant = {
     public_services: "公共服務", other: "其他",
   },
   fieldNames: { address: "地址", notes: "備註", head_name: "戶主", care_tags: "關愛標籤" },
+  // The app lock and remote wipe (lock.js, lockscreen.js).
+  lockTitle: "輸入 PIN 解鎖", pin: "PIN", pinAgain: "再次輸入 PIN", unlock: "解鎖", unlocking: "正在解鎖…",
+  pinWrong: (n) => `PIN 不正確。再錯 ${n} 次，本機資料將被清除。`, pinSetTitle: "設定 PIN",
+  pinSetHint: (n) => `你的手機上有居民的資料。請設定 ${n} 位以上數字的 PIN：每次開啟應用和閒置一段時間後都需要輸入。連續輸錯 5 次，本機資料會被清除。`,
+  pinSetButton: "設定 PIN", pinMismatch: "兩次輸入的 PIN 不一致。", pinTooShort: (n) => `PIN 需為 ${n} 到 12 位數字。`,
+  lockNow: "立即鎖定", locked: "已鎖定", forgotPin: "忘記 PIN：清除本機資料",
+  forgotPinConfirm: "將清除本機上的全部資料，包括未發送的記錄。確定嗎？",
+  erasedTooManyTries: "PIN 輸錯次數過多，本機資料已清除。請重新登入。",
+  wipedByStaff: "這台手機已被報告遺失，本機資料已按管理人員的要求清除。未發送的記錄已先發送。",
 };
 
 const en = {
@@ -256,6 +274,15 @@ const en = {
     elderly_care: "Elderly care", safety: "Safety hazards", public_services: "Public services", other: "Other",
   },
   fieldNames: { address: "address", notes: "notes", head_name: "head of household", care_tags: "care tags" },
+  // The app lock and remote wipe (lock.js, lockscreen.js).
+  lockTitle: "Enter your PIN to unlock", pin: "PIN", pinAgain: "PIN again", unlock: "Unlock", unlocking: "Unlocking…",
+  pinWrong: (n) => `Wrong PIN. ${n} more wrong tries erase this phone's data.`, pinSetTitle: "Set a PIN",
+  pinSetHint: (n) => `Your phone holds residents' data. Set a PIN of at least ${n} digits: the app asks for it when it opens and after a while unused. Five wrong tries in a row erase this phone's data.`,
+  pinSetButton: "Set PIN", pinMismatch: "The two PINs differ.", pinTooShort: (n) => `A PIN is ${n} to 12 digits.`,
+  lockNow: "Lock now", locked: "Locked", forgotPin: "Forgot the PIN: erase this phone's data",
+  forgotPinConfirm: "This erases everything on this phone, unsent records included. Continue?",
+  erasedTooManyTries: "Too many wrong PINs: this phone's data was erased. Sign in again.",
+  wipedByStaff: "This phone was reported lost: its data was erased at the office's request. Unsent records were sent first.",
 };
 
 const DICTS = { "zh-Hans": zhHans, "zh-Hant": zhHant, en };

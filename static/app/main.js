@@ -5,6 +5,8 @@
 import { config } from "./config.js";
 import * as store from "./db.js";
 import { lang, t } from "./i18n.js";
+import * as lock from "./lock.js";
+import * as lockscreen from "./lockscreen.js";
 import * as screens from "./screens.js";
 import { events, running, state, sync } from "./sync.js";
 import { clear, formatTime, h } from "./ui.js";
@@ -56,7 +58,8 @@ document.documentElement.lang = lang;
 document.title = t.appName;
 
 async function updateStatus() {
-  const [waiting, meta] = await Promise.all([store.outboxCount(), store.allMeta()]);
+  // Locked, the phone's sealed meta cannot be read: only what is plain shows.
+  const [waiting, meta] = await Promise.all([store.outboxCount(), lock.isLocked() ? {} : store.allMeta()]);
   const online = navigator.onLine;
   netEl.textContent = online ? t.online : t.offline;
   netEl.className = online ? "net online" : "net offline";
@@ -104,7 +107,16 @@ function markCurrent() {
   }
 }
 
+async function lockedRoute() {
+  renderNav(false, null);
+  const view = h("div", { class: "view" });
+  lockscreen.lockScreen(view);
+  clear(root).append(view);
+  root.dataset.screen = "/lock";
+}
+
 async function route() {
+  if (lock.isLocked()) return lockedRoute();
   const meta = await store.allMeta();
   const signedIn = !!meta.token;
   const audience = audienceOf(meta.user);
@@ -114,15 +126,21 @@ async function route() {
   const params = new URLSearchParams(query || "");
   renderNav(signedIn, meta.user);
   const view = h("div", { class: "view" });
-  if (!signedIn) {
-    await screens.signInScreen(view, { expired: !!meta.user && state.needsSignIn });
+  // A PIN comes first: after a sign-in (the token waits in memory) or for an app version that had no lock.
+  const pinFirst = !!lock.pendingSignIn() || (signedIn && lock.required(meta.user) && !lock.isSealing());
+  if (pinFirst) renderNav(false, null);
+  if (pinFirst) {
+    lockscreen.pinSetupScreen(view);
+  } else if (!signedIn) {
+    await screens.signInScreen(view, { expired: !!meta.user && state.needsSignIn, notice: meta.wiped ? "wiped"
+      : meta.erased ? "erased" : null });
   } else {
     // A path no screen has shows the first screen (the path stays, as it was typed).
     const found = findRoute(path, audience) || findRoute(home, audience);
     await found.screen(view, { path, params, parts: path.split("/") });
   }
   clear(root).append(view);
-  root.dataset.screen = signedIn ? path : "/sign-in";
+  root.dataset.screen = pinFirst ? "/pin" : signedIn ? path : "/sign-in";
   markCurrent();
 }
 
@@ -208,7 +226,7 @@ screens.app.onChange = () => updateStatus();
 screens.app.sync = () => sync();
 screens.app.signedIn = async () => {
   state.needsSignIn = false;
-  const user = await store.getMeta("user");
+  const user = (await store.getMeta("user")) || lock.pendingSignIn()?.user;
   if (isResident(user) && (await store.getMeta("large_text")) === undefined) {
     // Residents are often elderly: large text unless they turned it off.
     await store.setMeta("large_text", true);
@@ -218,6 +236,47 @@ screens.app.signedIn = async () => {
   await render();
   await sync();
 };
+
+lockscreen.hooks.pinSet = () => screens.app.signedIn();
+lockscreen.hooks.unlocked = async () => {
+  await updateStatus();
+  await render();
+  sync();
+};
+lockscreen.hooks.erased = () => {
+  state.needsSignIn = false;
+  screens.invalidate();
+  location.hash = "#/sign-in";
+  render();
+  updateStatus();
+};
+events.addEventListener("wiped", () => {
+  screens.invalidate();
+  location.hash = "#/sign-in";
+});
+
+// Locked after INACTIVITY_MS without a touch or a key; a running sync finishes first.
+let lastTouch = Date.now();
+for (const type of ["pointerdown", "keydown", "touchstart"]) {
+  window.addEventListener(type, () => {
+    lastTouch = Date.now();
+  }, { passive: true, capture: true });
+}
+function lockWhenIdle() {
+  if (lock.isSealing() && !lock.isLocked() && !running() && Date.now() - lastTouch >= lock.INACTIVITY_MS) {
+    lockNow();
+  }
+}
+setInterval(lockWhenIdle, 15_000);
+document.addEventListener("visibilitychange", lockWhenIdle);
+
+function lockNow() {
+  lock.lockNow();
+  screens.invalidate(); // the in-memory index of households goes too
+  updateStatus();
+  render();
+}
+screens.app.lockNow = () => lockNow();
 
 syncButton.addEventListener("click", () => sync());
 window.addEventListener("hashchange", () => {
@@ -232,12 +291,12 @@ window.addEventListener("online", () => {
 window.addEventListener("offline", updateStatus);
 
 async function boot() {
-  const meta = await store.allMeta();
-  document.documentElement.classList.toggle("large", !!meta.large_text);
+  await lock.load();
+  document.documentElement.classList.toggle("large", !!(await store.getMeta("large_text")));
   await updateStatus();
   await render();
   startServiceWorker();
-  if (meta.token) sync();
+  if (!lock.isLocked() && (await store.getMeta("token"))) sync();
 }
 
 boot();

@@ -2,9 +2,10 @@
 import * as store from "./db.js";
 import { lang, t } from "./i18n.js";
 import { processPhoto } from "./photos.js";
+import { holdSignIn, isSealing, required } from "./lock.js";
 import { append, checkbox, clear, field, formatTime, h } from "./ui.js";
 
-export const app = { flash: null, onChange: () => {}, sync: () => {}, signedIn: () => {} };
+export const app = { flash: null, onChange: () => {}, sync: () => {}, signedIn: () => {}, lockNow: () => {} };
 
 // A message shown on the screen the action leads to, for as long as the worker stays there.
 export function say(message) {
@@ -417,17 +418,21 @@ export async function settingsScreen(root) {
     app.onChange();
     go("#/sign-in");
   } });
+  const lockButton = isSealing() ? h("button", { type: "button", text: t.lockNow, onclick: () => app.lockNow() }) : null;
   append(root, h("h1", { text: t.settings }),
     meta.user ? h("p", { text: t.signedInAs(meta.user.display_name || meta.user.username) }) : null,
-    large, h("div", { class: "actions" }, signOut));
+    large, h("div", { class: "actions" }, lockButton, signOut));
 }
 
-export async function signInScreen(root, { expired = false } = {}) {
+const NOTICES = { wiped: "wipedByStaff", erased: "erasedTooManyTries" };
+
+export async function signInScreen(root, { expired = false, notice = null } = {}) {
   const user = await store.getMeta("user");
   const username = h("input", { name: "username", autocomplete: "username", required: true,
                                 value: user?.username || "", autocapitalize: "none" });
   const password = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
-  const message = h("p", { class: expired ? "flash warn" : "hint", role: "alert", text: expired ? t.signInAgain : "" });
+  const told = notice ? t[NOTICES[notice]] : expired ? t.signInAgain : "";
+  const message = h("p", { class: told ? "flash warn" : "hint", role: "alert", text: told });
   const submit = h("button", { type: "submit", class: "primary", text: t.signIn });
   const form = h("form", { class: "form", id: "sign-in-form" }, message, field(t.username, username),
                  field(t.password, password), h("div", { class: "actions" }, submit));
@@ -456,8 +461,13 @@ export async function signInScreen(root, { expired = false } = {}) {
           }
           await store.wipe();
         }
-        await store.setMeta("token", body.token);
-        await store.setMeta("user", body.user);
+        if (required(body.user) && !isSealing()) {
+          holdSignIn(body); // stored once the PIN seals it
+        } else {
+          await store.setMeta("token", body.token);
+          await store.setMeta("user", body.user);
+          await store.forgetNotices();
+        }
         password.value = "";
         app.signedIn();
         return;

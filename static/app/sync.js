@@ -1,8 +1,9 @@
 // The sync client: SYNC_PROTOCOL.md version 1. Photos first (HEAD, then PUT by
 // hash), then the outbox in order (batches of at most 500, split on 413;
 // only acknowledged mutations leave it), then pull until has_more is false.
-import { COLLECTIONS, db, deviceId, getMeta, setMeta } from "./db.js";
+import { COLLECTIONS, db, deviceId, getMeta, setMeta, wipe } from "./db.js";
 import { lang } from "./i18n.js";
+import { isLocked, isSealing, required } from "./lock.js";
 
 export const SCHEMA_VERSION = 1;
 export const MAX_BATCH = 500;
@@ -13,6 +14,10 @@ const CATEGORIES_EVERY = 6 * 3600_000;
 
 export class AuthError extends Error {}
 export class UpgradeError extends Error {}
+// The device was reported lost (docs/SYNC.md): push what is waiting, then erase everything.
+export class WipeError extends Error {}
+export const WIPE_PROBLEM = "https://linli.example/problems/device-wipe";
+let wipeAsked = false;
 
 export const events = new EventTarget();
 
@@ -33,7 +38,11 @@ async function api(path, options = {}) {
   const headers = { ...(options.headers || {}) };
   if (token) headers.Authorization = `Bearer ${token}`;
   const response = await fetch(path, { ...options, headers, cache: "no-store", credentials: "omit" });
-  if (response.status === 401) throw new AuthError("unauthorised");
+  if (response.status === 401) {
+    const body = await problem(response);
+    if (body.type === WIPE_PROBLEM) throw new WipeError("device reported lost");
+    throw new AuthError("unauthorised");
+  }
   if (response.status === 426) throw new UpgradeError("upgrade required");
   return response;
 }
@@ -125,7 +134,8 @@ async function pushOutbox() {
       const error = await problem(response);
       throw Object.assign(new Error(error.detail || error.title || `push ${response.status}`), { problem: error });
     }
-    const { results } = await response.json();
+    const { results, wipe: lost } = await response.json();
+    if (lost === true) wipeAsked = true;
     await applyResults(batch, results || []);
     sent += batch.length;
     size = MAX_BATCH;
@@ -226,6 +236,32 @@ async function prefetchPhotos() {
   }
 }
 
+// Reported lost: erase only once nothing waits to be sent (what the server refuses leaves the
+// outbox as a rejection, which is erased with the rest); then say so, with the token kept for it.
+async function remoteWipe() {
+  const d = await db();
+  if (await d.count("outbox")) await pushOutbox();
+  if (await d.count("outbox")) return false;
+  const token = await getMeta("token");
+  await wipe("wiped");
+  wipeAsked = false;
+  try {
+    await fetch("/api/v1/auth/wiped", { method: "POST", headers: { Authorization: `Bearer ${token}` },
+                                        credentials: "omit", cache: "no-store" });
+  } catch {
+    /* the server keeps the device as lost; nothing is left on the phone anyway */
+  }
+  emit("wiped");
+  return true;
+}
+
+// Whether the app may talk to the server now: not while locked, nor before a PIN is set.
+async function mayRun() {
+  if (isLocked()) return false;
+  if (!isSealing() && required(await getMeta("user"))) return false;
+  return !!(await getMeta("token"));
+}
+
 let current = null;
 let timer = null;
 let delay = BASE_DELAY;
@@ -246,9 +282,12 @@ export function sync() {
   }
   again = false;
   current = (async () => {
-    if (!(await getMeta("token"))) {
-      state.needsSignIn = true;
-      emit("state", { ...state });
+    if (!(await mayRun())) {
+      if (!isLocked() && !(await getMeta("token"))) {
+        state.needsSignIn = true;
+        emit("state", { ...state });
+      }
+      current = null;
       return false;
     }
     state.running = true;
@@ -258,6 +297,7 @@ export function sync() {
       await uploadPhotos();
       await pushOutbox();
       emit("changed");
+      if (wipeAsked) throw new WipeError("device reported lost");
       await pull();
       await refreshCategories();
       await prefetchPhotos();
@@ -268,7 +308,9 @@ export function sync() {
       return true;
     } catch (error) {
       state.error = error;
-      if (error instanceof AuthError) {
+      if (error instanceof WipeError) {
+        if (await remoteWipe().catch(() => false)) state.needsSignIn = true;
+      } else if (error instanceof AuthError) {
         state.needsSignIn = true;
         await setMeta("token", null);
       } else if (error instanceof UpgradeError) {

@@ -23,6 +23,7 @@ from tests.e2e.test_field_app import (
     sign_in,
     signed_in_offline,
     synced,
+    unlock,
     waiting,
 )
 
@@ -105,6 +106,7 @@ def test_a_reset_pull_drops_the_synced_copy_keeps_the_outbox_and_starts_over(pho
       d.close();
     }""", STALE_ADDRESS)
     page.reload()
+    unlock(page)
     synced(page)
     expect(page.get_by_role("link", name=re.compile(STALE_ADDRESS))).to_be_visible()
     expect(page.get_by_role("link", name=re.compile(H1_ADDRESS))).to_be_visible()
@@ -199,6 +201,7 @@ def test_an_upgrade_demand_keeps_the_outbox_updates_the_app_and_pushes_after(pho
         assert page.evaluate("caches.keys()") == ["linli-shell-" + new_build]
         waiting(page, 1)  # the outbox survived the 426 and the update
         assert count(Visit) == 0
+        unlock(page)  # the new version's reload locked the app
 
         phone.unroute(PUSH)
         page.get_by_role("button", name="立即同步").click()

@@ -14,7 +14,7 @@ from backend.extensions import db
 from backend.registry.models import CareTag, Household, Resident
 from backend.requests.models import Request, RequestEvent
 from tests.e2e import test_field_app
-from tests.e2e.test_field_app import H1_ADDRESS, controlled, open_app, sign_in
+from tests.e2e.test_field_app import H1_ADDRESS, controlled, open_app, sign_in, unlock
 from tests.factories import RequestFactory
 
 pytestmark = pytest.mark.e2e
@@ -66,6 +66,7 @@ def test_a_grid_workers_phone_shows_markup_as_text_online_and_offline(phone, poi
     clean(page)
     phone.set_offline(True)
     page.reload()
+    unlock(page)
     expect(page.locator("main")).to_contain_text("<x-xss>")
     clean(page)
     assert phone.problems == []

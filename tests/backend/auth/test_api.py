@@ -143,7 +143,7 @@ def test_revoking_a_device_stops_its_token_at_once(world, client):
     devices = client.get("/api/v1/auth/devices", headers=bearer(token_b)).get_json()["devices"]
     assert len(devices) == 2 and sum(d["current"] for d in devices) == 1
     assert set(devices[0]) == {"id", "device_id", "name", "created_at", "last_seen_at", "expires_at",
-                               "revoked_at", "current"}
+                               "revoked_at", "lost_at", "wiped_at", "current"}
     other = next(d for d in devices if not d["current"])
 
     assert client.delete(f"/api/v1/auth/devices/{other['id']}", headers=bearer(token_b)).status_code == 204

@@ -1,6 +1,6 @@
 """Reveal alerts: an account that revealed unusually many records in a day
 
-Revision ID: 0017_retention
+Revision ID: 0011_retention
 Revises: 0010_dispatch_catalogue
 Create Date: 2026-12-06 20:40:00
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0017_retention'
+revision = '0011_retention'
 down_revision = '0010_dispatch_catalogue'
 branch_labels = None
 depends_on = None
