@@ -211,8 +211,14 @@ def put_attachment(sha256):
         raise ApiError(exc.status, {413: "Payload Too Large", 415: "Unsupported Media Type"}.get(
             exc.status, "Validation failed"), exc.detail, errors={"body": [exc.detail]}) from None
     except IntegrityError:
-        db.session.rollback()  # the same photo arrived on another connection first
+        # The same photo arrived on another connection first: note this upload all the same.
+        db.session.rollback()
         created = False
+        try:
+            attachments.store(db.session, g.user, sha256, data, request.content_type, g.device.device_id)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # this user's own twin upload noted it
     return {"sha256": sha256, "stored": True}, 201 if created else 200
 
 

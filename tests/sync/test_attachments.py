@@ -361,3 +361,18 @@ def test_an_upload_with_gps_is_stored_without_it(world, device, client):
     stored = db.session.get(Attachment, sha(crafted))
     assert b"PhoneMaker" not in stored.data and stored.size == len(stored.data)
     assert stored.data == clean
+
+
+def test_one_refused_photo_rejects_only_its_own_mutation_in_a_batch(world, device, client):
+    owner, _data, photo = _named_by_worker1(client, device, (3, 3, 3))
+    assert _visit(owner, world.H1, [photo])["status"] == "applied"
+    other = device("worker2")
+    mine = jpeg((4, 4, 4))
+    assert put(client, other, mine).status_code == 201
+    batch = [other.record("visits", "create", data={"household_id": world.H2.id, "visited_at": VISITED,
+                                                    "photos": photos})
+             for photos in ([sha(mine)], [sha(mine), photo], [])]
+    results = other.push()
+    assert [results[m["id"]]["status"] for m in batch] == ["applied", "rejected", "applied"]
+    assert set(results[batch[1]["id"]]["error"]["errors"]) == {"photos.1"}
+    assert client.get(f"/api/v1/attachments/{sha(mine)}", headers=device("staff1").headers).status_code == 200
