@@ -219,6 +219,22 @@ def _strip_webp(data: bytes) -> bytes:
     return b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WEBP" + bytes(body)
 
 
+def restrip(session, after: str = "", batch: int = 50) -> tuple[int, str | None]:
+    """Strip the metadata of up to `batch` stored photos named after `after`
+    (those stored before stripping moved to the upload): (how many changed,
+    the last name seen, None at the end). Flushes; the command commits."""
+    rows = session.scalars(select(Attachment).where(Attachment.sha256 > after)
+                           .order_by(Attachment.sha256).limit(batch)).all()
+    changed = 0
+    for attachment in rows:
+        clean = served(attachment)
+        if clean is not None and clean != attachment.data:
+            attachment.data, attachment.size = clean, len(clean)
+            changed += 1
+    session.flush()
+    return changed, rows[-1].sha256 if len(rows) == batch else None
+
+
 def served(attachment: Attachment | None) -> bytes | None:
     """The bytes to serve: stripped again, for photos stored before stripping
     moved to the upload; None for one whose metadata cannot be told apart."""

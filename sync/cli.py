@@ -1,4 +1,4 @@
-"""The sync engine's commands: `flask --app wsgi sync-purge [--days N]`."""
+"""The sync engine's commands: `flask --app wsgi sync-purge [--days N]`, `strip-photos`."""
 
 from datetime import timedelta
 
@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from backend.extensions import db
+from sync.attachments import restrip
 from sync.maintenance import purge_tombstones
 
 
@@ -17,3 +18,15 @@ def purge_command(days):
     count = purge_tombstones(db.session, timedelta(days=days))
     db.session.commit()
     click.echo(f"purged {count} tombstones older than {days} days")
+
+
+@click.command("strip-photos")
+@with_appcontext
+def strip_photos_command():
+    """Strip metadata (EXIF, GPS...) from photos stored before it was stripped at upload; idempotent."""
+    changed, after = 0, ""
+    while after is not None:
+        count, after = restrip(db.session, after)
+        db.session.commit()  # a batch at a time: photos are large
+        changed += count
+    click.echo(f"stripped {changed} photos")
