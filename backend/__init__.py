@@ -105,11 +105,14 @@ def _install_sync(areas) -> None:
     """The sync registry holds the collections of these areas; every write to
     a replicated record, from any path, is stamped (sync/changefeed.py)."""
     global _changefeed_installed
+    from backend.fieldwork import records
     from sync import areas as sync_areas
-    from sync import changefeed
+    from sync import attachments, changefeed
     from sync.collections import REGISTRY
 
     sync_areas.install([area.sync for area in areas if area.sync])
+    # Which photos an author may name: the photo store's rule, for every path.
+    records.PHOTO_CHECKS[:] = [attachments.vet]
     if not _changefeed_installed:
         _changefeed_installed = True
         changefeed.install(db.session, REGISTRY)

@@ -13,7 +13,7 @@ AREA = Area(
     models=("sync.models",),
     api=("sync.api:bp",),
     pages=("frontend.conflicts.views:bp", "frontend.pwa.views:bp"),
-    cli=("sync.cli:purge_command", "sync.cli:retention_command"),
+    cli=("sync.cli:purge_command", "sync.cli:retention_command", "sync.cli:strip_photos_command"),
     schemas=("sync.schemas",),
     extra_schemas=("sync.schemas:record_schemas",),
     nav=(NavEntry(_l("Conflicts"), "conflict_pages.index", OFFICE, order=50),

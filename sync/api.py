@@ -16,7 +16,7 @@ from sync import attachments, pull, push
 from sync import scope as scopes
 from sync.collections import REGISTRY
 from sync.collector import cycle_collection_paused
-from sync.models import Attachment, SyncDevice
+from sync.models import SyncDevice
 
 bp = Blueprint("sync_api", __name__, url_prefix="/api/v1")
 SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -207,22 +207,28 @@ def put_attachment(sha256):
     _sha(sha256)
     data = _read_body(attachments.MAX_BYTES)
     try:
-        created = attachments.store(db.session, g.user, sha256, data, request.content_type)
+        created = attachments.store(db.session, g.user, sha256, data, request.content_type, g.device.device_id)
         db.session.commit()
     except attachments.BadImage as exc:
         db.session.rollback()
         raise ApiError(exc.status, {413: "Payload Too Large", 415: "Unsupported Media Type"}.get(
             exc.status, "Validation failed"), exc.detail, errors={"body": [exc.detail]}) from None
     except IntegrityError:
-        db.session.rollback()  # the same photo arrived on another connection first
+        # The same photo arrived on another connection first: note this upload all the same.
+        db.session.rollback()
         created = False
+        try:
+            attachments.store(db.session, g.user, sha256, data, request.content_type, g.device.device_id)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # this user's own twin upload noted it
     return {"sha256": sha256, "stored": True}, 201 if created else 200
 
 
 @bp.route("/attachments/<sha256>", methods=["HEAD"])
 @token_required(lost_ok=True)
 def head_attachment(sha256):
-    """Whether the server has this photo.
+    """Whether the server has this photo for you: uploaded by you, or named by a record you may read.
     ---
     head:
       tags: [attachments]
@@ -230,17 +236,17 @@ def head_attachment(sha256):
       parameters: [{in: path, name: sha256, required: true, schema: {type: string}}]
       responses:
         200: {description: The server has it}
-        404: {description: Not uploaded yet}
+        404: {description: "Not uploaded yet, or not yours to see: the two are one answer"}
     """
     _sha(sha256)
-    found = db.session.get(Attachment, sha256) is not None
+    found = attachments.visible(db.session, g.user, sha256) is not None
     return Response(status=200 if found else 404)
 
 
 @bp.get("/attachments/<sha256>")
 @token_required
 def get_attachment(sha256):
-    """A photo, to a user in whose scope some record names it.
+    """A photo, to its uploaders and to a user in whose scope some record names it.
     ---
     get:
       tags: [attachments]
@@ -253,10 +259,10 @@ def get_attachment(sha256):
         404: {description: "Not found, or not in your scope"}
     """
     _sha(sha256)
-    attachment = db.session.get(Attachment, sha256)
-    if attachment is None or not attachments.may_read(db.session, g.user, sha256):
+    attachment = attachments.visible(db.session, g.user, sha256)
+    body = attachments.served(attachment)
+    if body is None:
         raise ApiError(404, "Not Found", "No such photo in your scope.")
-    body = attachments.strip_metadata(attachment.data, attachment.content_type)
     response = Response(body, mimetype=attachment.content_type)
     response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
     response.headers["ETag"] = f'"{sha256}"'

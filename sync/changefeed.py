@@ -19,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from backend import clock
 from backend.common import utcnow
+from sync.attachments import PENDING
 from sync.models import AttachmentRef, SyncSpace, Tombstone
 
 # Set on session.info by the push path: the client's time of the mutation
@@ -121,9 +122,12 @@ def _created(session, registry) -> list:
         if collection is not None:
             collection.prepare(obj, session)
             out.append(((obj, collection, collection.space_of(obj), None), None))
-            # Photos are served to whoever may read a record naming them.
+            # Photos are served to whoever may read a record naming them
+            # (once its author's own upload lands, if it was named before).
+            pending = session.info.get(PENDING) or {}
             for sha256 in getattr(obj, "photos", None) or ():
-                session.add(AttachmentRef(sha256=sha256, collection=collection.name, record_id=obj.id))
+                session.add(AttachmentRef(sha256=sha256, collection=collection.name, record_id=obj.id,
+                                          pending_by_id=pending.get(sha256)))
     return out
 
 

@@ -1,5 +1,5 @@
-"""The sync engine's commands: `flask --app wsgi sync-purge [--days N]` and
-`flask --app wsgi apply-retention` (daily, from cron; sync/retention.py)."""
+"""The sync engine's commands: `flask --app wsgi sync-purge [--days N]`,
+`flask --app wsgi apply-retention` (daily, from cron; sync/retention.py) and `strip-photos`."""
 
 from datetime import timedelta
 
@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 
 from backend.extensions import db
 from sync import retention
+from sync.attachments import restrip
 from sync.maintenance import purge_tombstones
 
 
@@ -34,3 +35,15 @@ def retention_command(batch):
     counts = retention.apply(db.session, batch=batch, checkpoint=db.session.commit)
     db.session.commit()
     click.echo(", ".join(f"{name}: {count}" for name, count in counts.items()))
+
+
+@click.command("strip-photos")
+@with_appcontext
+def strip_photos_command():
+    """Strip metadata (EXIF, GPS...) from photos stored before it was stripped at upload; idempotent."""
+    changed, after = 0, ""
+    while after is not None:
+        count, after = restrip(db.session, after)
+        db.session.commit()  # a batch at a time: photos are large
+        changed += count
+    click.echo(f"stripped {changed} photos")

@@ -103,6 +103,20 @@ class Attachment(db.Model):
     created_at = mapped_column(db.DateTime, default=utcnow, nullable=False)
 
 
+class AttachmentUpload(db.Model):
+    """Who uploaded a photo's bytes, each user once (the first upload and any
+    later one of the same bytes by someone else): the provenance that lets a
+    user name the photo in a record (sync/attachments.py, `vet`). It grants
+    nothing else: records naming the photo stay readable only to their readers."""
+
+    __tablename__ = "attachment_uploads"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("attachments.sha256"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    device_id: Mapped[str | None] = mapped_column(String(36))
+    uploaded_at = mapped_column(db.DateTime, default=utcnow, nullable=False)
+
+
 class AttachmentRef(db.Model):
     """Which record names which photo: a photo is served to whoever may read one of them."""
 
@@ -112,3 +126,8 @@ class AttachmentRef(db.Model):
     collection: Mapped[str] = mapped_column(String(32), primary_key=True)
     record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     note: Mapped[str | None] = mapped_column(Text)
+    # Who named the photo before it was uploaded (the protocol lets a record
+    # come first): such a reference opens the photo only once this user's own
+    # upload of it lands, so naming a hash seen elsewhere ahead of its owner's
+    # upload never opens it. Null: the author had the photo when naming it.
+    pending_by_id: Mapped[str | None] = mapped_column(String(36))

@@ -26,6 +26,7 @@ from backend import clock
 from backend.common import is_uuid, utcnow
 from backend.errors import ApiError, Conflict, DomainError, Gone, Invalid, Refused
 from backend.fieldwork.records import PLAIN_TIME
+from sync import attachments
 from sync import scope as scopes
 from sync.apply import APPLIERS, Rejected
 from sync.bulk import insert_rows
@@ -298,13 +299,18 @@ def apply_batch(session, user, device, batch: Batch) -> list[dict]:
         for space in sorted({p.space for p in scopes.partitions(session, user)}):
             reserve(session, space, 0)
     appends: dict[str, list] = {}
-    context = {"households": {}, "grids": {}, "prepared": {}}
+    # Each photo a mutation names must be one its author uploaded or can
+    # already see (sync/attachments.py); checked for the batch at once.
+    refused = {key: _rejection(exc) for key, exc in attachments.vet_many(
+        session, user, {m.id: m.data.get("photos") for m in fresh if isinstance(m.data, dict)}).items()}
+    context = {"households": {}, "grids": {}, "prepared": {}, "refused": refused}
     for name in {m.collection for m in fresh}:
         if appends_only:
             APPLIERS[name].prepare(session, user, fresh, context)
         else:
             APPLIERS[name].prefetch(session, fresh, context)
-    results = _queue_prepared(batch.mutations, known, context["prepared"], appends) if appends_only else None
+    results = _queue_prepared(batch.mutations, known, context["prepared"], appends) \
+        if appends_only and not refused else None
     if results is None:
         results = _apply_each(session, user, device, batch, known, appends, context)
     stored = _stored(batch.mutations, results, known, user, device, now)
@@ -344,7 +350,9 @@ def _apply_each(session, user, device, batch, known, appends, context) -> list[d
             continue
         applier = APPLIERS[mutation.collection]
         try:
-            if applier.writes:
+            if mutation.id in context["refused"]:
+                result = dict(context["refused"][mutation.id])
+            elif applier.writes:
                 # The change feed reads who wrote, and when, from the session.
                 info[CLIENT_TIME], info[CLIENT_DEVICE] = mutation.client_time, device_pk
                 try:
@@ -420,7 +428,8 @@ def _write_appends(session, appends: dict[str, list]) -> None:
         for row, result in entries:
             if result.get("status") == "applied":
                 result["version"] = row["version"]
-        refs = [{"sha256": sha, "collection": name, "record_id": row["id"]}
+        pending = session.info.get(attachments.PENDING) or {}
+        refs = [{"sha256": sha, "collection": name, "record_id": row["id"], "pending_by_id": pending.get(sha)}
                 for row, result in entries if result.get("status") == "applied" for sha in row.get("photos") or []]
         insert_rows(session, AttachmentRef.__table__, refs, skip_existing=True)
         APPLIERS[name].after_appends(session, [row for row, result in entries if result.get("status") == "applied"])

@@ -27,7 +27,7 @@ from backend.fieldwork.patrols.models import PatrolReport
 from backend.fieldwork.visits.models import Visit
 from backend.requests.models import TERMINAL_STATES, Request, RequestEvent
 from sync.collections import REGISTRY
-from sync.models import AppliedMutation, Attachment, AttachmentRef, Conflict, SyncDevice
+from sync.models import AppliedMutation, Attachment, AttachmentRef, AttachmentUpload, Conflict, SyncDevice
 
 BATCH = 500
 YEAR = 365
@@ -81,6 +81,8 @@ def _forget_photos(session, records) -> None:
     session.flush()
     if dropped:
         named = select(AttachmentRef.sha256).where(AttachmentRef.sha256.in_(list(dropped)))
+        unnamed = (AttachmentUpload.sha256.in_(list(dropped)), AttachmentUpload.sha256.not_in(named))
+        session.execute(delete(AttachmentUpload).where(*unnamed))  # who uploaded it goes with the bytes
         session.execute(delete(Attachment).where(Attachment.sha256.in_(list(dropped)),
                                                  Attachment.sha256.not_in(named)))
 

@@ -41,7 +41,16 @@ from backend.requests.models import (
 )
 from backend.requests.policy import LEVEL_ROLE
 from backend.workdays.models import CalendarDay
-from sync.models import AppliedMutation, Attachment, AttachmentRef, Conflict, SyncDevice, SyncSpace, Tombstone
+from sync.models import (
+    AppliedMutation,
+    Attachment,
+    AttachmentRef,
+    AttachmentUpload,
+    Conflict,
+    SyncDevice,
+    SyncSpace,
+    Tombstone,
+)
 
 PASSWORD = "demo-pass-2026"
 
@@ -696,6 +705,20 @@ class AttachmentFactory(_Factory):
     sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.data).hexdigest())
     content_type = "image/png"
     size = factory.LazyAttribute(lambda o: len(o.data))
+
+
+class AttachmentUploadFactory(_Factory):
+    """A user's upload of a photo (its provenance: who may name it)."""
+
+    class Meta:
+        model = AttachmentUpload
+        exclude = ("attachment", "user")
+
+    attachment = factory.SubFactory(AttachmentFactory)
+    user = factory.SubFactory("tests.factories.UserFactory")
+    sha256 = factory.LazyAttribute(lambda o: o.attachment.sha256)
+    user_id = factory.LazyAttribute(lambda o: o.user.id)
+    uploaded_at = factory.LazyFunction(utcnow)
 
 
 class AttachmentRefFactory(_Factory):

@@ -17,6 +17,20 @@ PLAIN_TIME = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\
 PLAIN_TIME_RE = re.compile(PLAIN_TIME)  # with fullmatch
 
 
+# The sync engine keeps the photo store, so it decides which photos an author
+# may name (sync/attachments.py, `vet`); it registers that check here when the
+# application is built (backend/__init__.py), as the domain may not import it.
+PHOTO_CHECKS: list = []
+
+
+def check_photos(session, actor, photos, field: str = "photos") -> None:
+    """Refuse (Invalid, naming `photos.N`) a photo the author neither uploaded
+    nor can already see through a record naming it."""
+    if photos:
+        for check in PHOTO_CHECKS:
+            check(session, actor, photos, field)
+
+
 class Location(Strict):
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
     lng = fields.Float(required=True, validate=validate.Range(-180, 180))

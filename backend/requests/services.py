@@ -16,6 +16,7 @@ from backend.auth import policy
 from backend.auth.models import User
 from backend.common import new_id, utcnow
 from backend.errors import Conflict, Invalid, NotAllowedNow, Refused
+from backend.fieldwork.records import check_photos
 from backend.org.models import Node
 from backend.org.placement import services as placement
 from backend.ratings import services as ratings
@@ -100,6 +101,7 @@ def create_request(session, actor, data: dict, now=None) -> Request:
     if category is None or not category.active:
         raise Invalid({"category": [_l("Unknown category.")]})
     household, resident, grid = _placement(session, actor, clean)
+    check_photos(session, actor, clean["photos"])
     channel = clean.get("channel") or DEFAULT_CHANNEL.get(actor.role, "staff")
     _check_raiser(actor, clean, channel)
     name = _requester_name(actor, clean, household, resident)
@@ -329,6 +331,7 @@ def transition(session, actor, request, action: str, data: dict | None = None, n
                               .order_by(RequestEvent.version.desc()).limit(1))
     clean = _clean_action(action, data)
     _check(session, actor, request, action, now)
+    check_photos(session, actor, clean.get("photos"))
     return _apply(session, actor, request, action, clean, now)
 
 

@@ -21,7 +21,6 @@ from backend.fieldwork.visits.models import FINDINGS
 from backend.org.models import Node
 from frontend.render import done, form_page, int_arg, page
 from sync import attachments
-from sync.models import Attachment
 
 bp = Blueprint("fieldwork_pages", __name__, url_prefix="/fieldwork")
 
@@ -198,10 +197,11 @@ def photo(sha256):
     """A photo named by a record the signed-in user may read, without its metadata."""
     if not SHA256.match(sha256):
         abort(404)
-    stored = db.session.get(Attachment, sha256)
-    if stored is None or not attachments.may_read(db.session, _user(), sha256):
+    stored = attachments.visible(db.session, _user(), sha256)
+    body = attachments.served(stored)
+    if body is None:
         abort(404)
-    response = Response(attachments.strip_metadata(stored.data, stored.content_type), mimetype=stored.content_type)
+    response = Response(body, mimetype=stored.content_type)
     response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
     response.headers["ETag"] = f'"{sha256}"'
     return response

@@ -50,3 +50,36 @@ def test_apply_retention_refuses_unknown_kinds(world, app, monkeypatch):
     assert result.exit_code == 2 and "unknown retention kinds: photos" in result.output
     result = app.test_cli_runner().invoke(args=["apply-retention", "--batch", "0"])
     assert result.exit_code == 2
+
+
+def test_strip_photos_strips_what_was_stored_before_and_is_idempotent(world, app):
+    from sync.attachments import strip_metadata
+    from sync.models import Attachment
+    from tests.factories import AttachmentFactory
+    from tests.sync.test_attachments import jpeg, png
+
+    with_gps, plain = jpeg(), png()
+    old = [AttachmentFactory(data=data, content_type=kind) for data, kind in ((with_gps, "image/jpeg"),
+                                                                            (plain, "image/png"))]
+    db.session.commit()
+    names = [a.sha256 for a in old]
+    result = app.test_cli_runner().invoke(args=["strip-photos"])
+    assert result.exit_code == 0 and "stripped 1 photos" in result.output, result.output
+    db.session.expire_all()
+    stored = db.session.get(Attachment, names[0])
+    assert stored.data == strip_metadata(with_gps, "image/jpeg") and b"PhoneMaker" not in stored.data
+    assert stored.size == len(stored.data) and db.session.get(Attachment, names[1]).data == plain
+    assert "stripped 0 photos" in app.test_cli_runner().invoke(args=["strip-photos"]).output
+
+
+def test_strip_photos_walks_every_batch(world, app):
+    from sync.attachments import restrip
+    from tests.factories import AttachmentFactory
+    from tests.sync.test_attachments import jpeg
+
+    for shade in range(3):
+        AttachmentFactory(data=jpeg((shade * 80, 0, 0)), content_type="image/jpeg")
+    db.session.commit()
+    changed, after = restrip(db.session, "", batch=2)
+    assert changed == 2 and after is not None
+    assert restrip(db.session, after, batch=2) == (1, None)

@@ -38,23 +38,27 @@ def field_world(world, ctx, client):
         photos[key] = data
         return hashlib.sha256(data).hexdigest()
 
-    made = {}
+    made, authors = {}, {}
     for key, actor, household in (("v1", world.worker1, world.H1), ("v2", world.worker2, world.H2),
                                   ("v5", world.staff2, world.H5), ("v3", world.station1, world.H3)):
         made[key] = visits.record_visit(actor, f"00000000-0000-4000-8000-0000000000{key[1]}1", {
             "household_id": household.id, "visited_at": "2026-11-20T09:00:00+08:00", "photos": [shot(key)]}).id
+        authors[key] = actor.username
     for key, actor, grid in (("p1", world.worker1, world.G1), ("p3", world.station1, world.G3)):
         made[key] = patrols.report(actor, f"00000000-0000-4000-8000-0000000000{key[1]}2", {
             "grid_id": grid.id, "category": "street_stall", "description": "占道经营",
             "reported_at": "2026-11-21T10:00:00+08:00", "photos": [shot(key)]}).id
+        authors[key] = actor.username
     for key, household in (("t1", world.H1), ("t3", world.H3)):
         task = VisitTaskFactory(household=household, due_date=date(2026, 12, 1), reason="走访")
         db.session.commit()
         made[key] = task.id
-    uploader = _token(client, "admin")
-    for data in photos.values():
+    # Each author uploads their own photo after the record that names it (the
+    # protocol lets the record come first); a photo named ahead of its upload
+    # opens only through its namer's upload (sync/attachments.py).
+    for key, data in photos.items():
         response = client.put(f"/api/v1/attachments/{hashlib.sha256(data).hexdigest()}", data=data,
-                              content_type="image/png", headers=uploader)
+                              content_type="image/png", headers=_token(client, authors[key]))
         assert response.status_code == 201
     return made, photos
 

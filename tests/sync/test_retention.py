@@ -15,10 +15,10 @@ from backend.extensions import db
 from backend.fieldwork.visits.models import Visit
 from backend.requests.models import Request
 from sync import retention
-from sync.models import AppliedMutation, Attachment, AttachmentRef, Conflict, SyncDevice
+from sync.models import AppliedMutation, Attachment, AttachmentRef, AttachmentUpload, Conflict, SyncDevice
 from tests.factories import (
     AppliedMutationFactory,
-    AttachmentFactory,
+    AttachmentUploadFactory,
     AuditEntryFactory,
     ConflictFactory,
     DeviceFactory,
@@ -54,7 +54,7 @@ def _runs():
 
 
 def test_visit_photos_leave_the_record_the_store_and_the_devices(world, device):
-    old_photo, shared, young_photo = (AttachmentFactory().sha256 for _ in range(3))
+    old_photo, shared, young_photo = (AttachmentUploadFactory(user=world.worker1).sha256 for _ in range(3))
     old = VisitFactory(household=world.H1, author=world.worker1, visited_at=_days_ago(3 * 365 + 1),
                        photos=[old_photo, shared], photo_times={old_photo: "2023-01-01"})
     young = VisitFactory(household=world.H1, author=world.worker1, visited_at=_days_ago(3 * 365 - 1),
@@ -69,6 +69,7 @@ def test_visit_photos_leave_the_record_the_store_and_the_devices(world, device):
     assert stored.photos == [] and stored.photo_times is None
     assert db.session.get(Visit, young.id).photos == [young_photo, shared]
     assert db.session.get(Attachment, old_photo) is None
+    assert db.session.scalars(select(AttachmentUpload.sha256)).all().count(old_photo) == 0  # its uploader too
     assert db.session.get(Attachment, shared) is not None  # the young visit still names it
     assert db.session.scalars(select(AttachmentRef.record_id).where(AttachmentRef.sha256 == shared)).all() \
         == [young.id]
@@ -83,8 +84,9 @@ def test_visit_photos_leave_the_record_the_store_and_the_devices(world, device):
 
 
 def test_patrol_and_closed_request_photos(world):
-    patrol_photo, request_photo, open_photo, withdrawn_photo, recent_photo = (AttachmentFactory().sha256
-                                                                              for _ in range(5))
+    patrol_photo = AttachmentUploadFactory(user=world.worker1).sha256
+    request_photo, open_photo, withdrawn_photo, recent_photo = (  # the requester took them
+        AttachmentUploadFactory(user=world.resident1).sha256 for _ in range(4))
     patrol = PatrolReportFactory(grid=world.G1, author=world.worker1, reported_at=_days_ago(3 * 365 + 1),
                                  photos=[patrol_photo])
     long_ago = _days_ago(2 * 365 + 1)

@@ -9,6 +9,7 @@ from backend.errors import Invalid
 from backend.extensions import db
 from backend.fieldwork.patrols.models import PatrolReport
 from backend.fieldwork.patrols.schemas import patrol_create
+from backend.fieldwork.records import check_photos
 from backend.org.models import Node
 from backend.registry import policy as registry_policy
 
@@ -32,7 +33,9 @@ def validate_new(actor, record_id: str, data: dict, grids: dict | None = None) -
 
 
 def report(actor, record_id: str, data: dict) -> PatrolReport:
-    record = PatrolReport(**validate_new(actor, record_id, data))
+    row = validate_new(actor, record_id, data)
+    check_photos(db.session, actor, row["photos"])
+    record = PatrolReport(**row)
     db.session.add(record)
     db.session.flush()
     return record

@@ -18,7 +18,7 @@ from backend.auth.models import User, user_scopes
 from backend.common import utcnow
 from backend.errors import Invalid, Refused
 from backend.extensions import db
-from backend.fieldwork.records import MAX_PHOTOS
+from backend.fieldwork.records import MAX_PHOTOS, check_photos
 from backend.fieldwork.visits.models import Visit, VisitRule, VisitTask
 from backend.fieldwork.visits.schemas import PlainVisit, visit_create
 from backend.org.models import Node
@@ -194,6 +194,7 @@ def complete_tasks(rows: list[dict]) -> None:
 
 def record_visit(actor, record_id: str, data: dict) -> Visit:
     row = validate_new(actor, record_id, data)
+    check_photos(db.session, actor, row["photos"])
     visit = Visit(**row)
     db.session.add(visit)
     complete_tasks([row])

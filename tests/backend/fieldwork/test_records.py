@@ -168,3 +168,24 @@ def test_a_moment_may_run_a_day_ahead_of_the_server_not_more():
     assert _load(at=ahead.isoformat())["at"] == ahead.replace(tzinfo=None)
     assert _errors(at=(clock.aware_now() + timedelta(days=1, minutes=5)).isoformat()) == {
         "at": ["This time is in the future."]}
+
+
+def test_check_photos_asks_the_photo_store_and_names_the_photo_at_fault(world):
+    """The application registers the store's provenance rule (backend/__init__.py); a
+    photo another user uploaded, which no record the author may read names, is refused
+    by its index; one the author uploaded, or one not uploaded yet, is not."""
+    from backend.errors import Invalid
+    from backend.extensions import db
+    from backend.fieldwork import records
+    from sync import attachments
+    from tests.factories import AttachmentUploadFactory
+
+    assert [attachments.vet] == records.PHOTO_CHECKS
+    theirs = AttachmentUploadFactory(user=world.worker2)
+    mine = AttachmentUploadFactory(user=world.worker1)
+    db.session.commit()
+    records.check_photos(db.session, world.worker1, [])
+    records.check_photos(db.session, world.worker1, [mine.sha256, "a" * 64])
+    with pytest.raises(Invalid) as refused:
+        records.check_photos(db.session, world.worker1, [mine.sha256, theirs.sha256], field="photos")
+    assert set(refused.value.errors) == {"photos.1"}

@@ -141,6 +141,13 @@ def test_the_photo_route_serves_in_scope_and_strips_metadata(field, client, auth
     auth.logout()
     auth.login("staff2")  # another community
     assert client.get(url).status_code == 404
+    never = "0" * 64
+
+    def page(path, name):  # the page less its CSRF token and the name asked for
+        body = client.get(path).get_data(as_text=True).replace(name, "NAME")
+        return re.sub(r'name="csrf-token" content="[^"]+"', "", body)
+
+    assert page(url, sha(photos["landed"])) == page(f"/fieldwork/photos/{never}", never)  # as if it did not exist
     assert client.get(f"/fieldwork/photos/{sha(photos['patrol'])}").status_code == 404
 
 
