@@ -77,7 +77,7 @@ const zhHans = {
                  withdraw: "撤回诉求", rate: "评价" },
   requestCategories: {
     environment: "环境卫生", facilities: "设施报修", neighbours: "邻里纠纷", elderly_care: "养老服务", safety: "安全隐患",
-    public_services: "公共服务", other: "其他",
+    public_services: "公共服务", other: "其他", correction: "更正我的信息",
   },
   fieldNames: { address: "地址", notes: "备注", head_name: "户主", care_tags: "关爱标签" },
 };
@@ -160,7 +160,7 @@ const zhHant = {
                  withdraw: "撤回訴求", rate: "評價" },
   requestCategories: {
     environment: "環境衛生", facilities: "設施報修", neighbours: "鄰里糾紛", elderly_care: "養老服務", safety: "安全隱患",
-    public_services: "公共服務", other: "其他",
+    public_services: "公共服務", other: "其他", correction: "更正我的資料",
   },
   fieldNames: { address: "地址", notes: "備註", head_name: "戶主", care_tags: "關愛標籤" },
 };
@@ -254,6 +254,7 @@ const en = {
   requestCategories: {
     environment: "Environment and sanitation", facilities: "Facilities and repairs", neighbours: "Neighbour disputes",
     elderly_care: "Elderly care", safety: "Safety hazards", public_services: "Public services", other: "Other",
+    correction: "Correcting my records",
   },
   fieldNames: { address: "address", notes: "notes", head_name: "head of household", care_tags: "care tags" },
 };
