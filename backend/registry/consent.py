@@ -135,6 +135,12 @@ def of_household(household: Household) -> list[Consent]:
         .order_by(Consent.recorded_at.desc(), Consent.id)))
 
 
+def for_request(request_id: str) -> Consent | None:
+    """The consent recorded when a request was raised on a resident's behalf."""
+    return db.session.scalar(select(Consent).where(Consent.request_id == request_id,
+                                                   Consent.purpose == "proxy_request").limit(1))
+
+
 def subject(consent: Consent):
     return consent.resident if consent.resident_id else consent.household
 
