@@ -80,6 +80,8 @@ const zhHans = {
     public_services: "公共服务", other: "其他", correction: "更正我的信息",
   },
   fieldNames: { address: "地址", notes: "备注", head_name: "户主", care_tags: "关爱标签" },
+  consentBasis: "同意方式", consentBases: { verbal: "口头同意", written: "书面同意", guardian: "监护人同意" },
+  consentGivenBy: "同意人（默认为居民本人）", guardianRequired: "监护人同意须填写监护人姓名。",
 };
 
 const zhHant = {
@@ -163,6 +165,8 @@ const zhHant = {
     public_services: "公共服務", other: "其他", correction: "更正我的資料",
   },
   fieldNames: { address: "地址", notes: "備註", head_name: "戶主", care_tags: "關愛標籤" },
+  consentBasis: "同意方式", consentBases: { verbal: "口頭同意", written: "書面同意", guardian: "監護人同意" },
+  consentGivenBy: "同意人（預設為居民本人）", guardianRequired: "監護人同意須填寫監護人姓名。",
 };
 
 const en = {
@@ -257,6 +261,8 @@ const en = {
     correction: "Correcting my records",
   },
   fieldNames: { address: "address", notes: "notes", head_name: "head of household", care_tags: "care tags" },
+  consentBasis: "How they agreed", consentBases: { verbal: "Spoken", written: "In writing", guardian: "Their guardian" },
+  consentGivenBy: "Who agreed (default: the resident)", guardianRequired: "Name the guardian who agreed.",
 };
 
 const DICTS = { "zh-Hans": zhHans, "zh-Hant": zhHant, en };
