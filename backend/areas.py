@@ -22,6 +22,7 @@ AREAS = (
     "backend.ratings",
     "backend.workdays",
     "backend.open311",
+    "backend.rights",
     "backend.audit",
     "backend.oversight",
     "backend.seed",

@@ -123,6 +123,9 @@ def _household_of(record):
 
 class EditableApplier(Applier):
     model = None
+    # Fields a write carries that are not fields of the record (a consent for a sensitive tag):
+    # never merged nor in conflict, they go with the fields the write applies.
+    carried_fields: frozenset = frozenset()
 
     def load(self, session, user, record_id):
         record = session.get(self.model, record_id)
@@ -141,6 +144,8 @@ class EditableApplier(Applier):
         client_time = _as_utc(mutation.client_time)
         to_apply, collisions = {}, {}
         for name, value in mutation.data.items():
+            if name in self.carried_fields:
+                continue
             changed_at_version, changed_at_time, *writer = meta.get(name) or [0, None]
             current = _wire_value(record, name, user)
             seen = changed_at_version <= base or (writer and writer[0] == device_pk)
@@ -152,6 +157,8 @@ class EditableApplier(Applier):
             if client_wins:
                 to_apply[name] = value
             collisions[name] = {"server": current, "client": value, "winner": "client" if client_wins else "server"}
+        if to_apply:
+            to_apply.update({name: mutation.data[name] for name in self.carried_fields if name in mutation.data})
         return to_apply, collisions
 
     def record_conflict(self, session, user, mutation, record, collisions) -> str:

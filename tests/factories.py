@@ -26,8 +26,9 @@ from backend.open311.models import Open311Key, Open311Submission
 from backend.org.models import Node
 from backend.ratings import services as ratings
 from backend.ratings.models import Rating
+from backend.registry import consent as consents
 from backend.registry import sensitive
-from backend.registry.models import CareTag, Household, Resident
+from backend.registry.models import CareTag, Consent, Household, Resident
 from backend.requests import services as requests
 from backend.requests.models import (
     BUILTIN_CATEGORIES,
@@ -565,6 +566,36 @@ class RatingFactory(factory.Factory):
     def _create(cls, model_class, *, request, rater, score, comment, at):
         return ratings.rate(db.session, rater or requester_side(request), "request", request.id, score, comment,
                             now=at)
+
+
+class ConsentFactory(factory.Factory):
+    """A consent record written through backend.registry.consent.record: by default a resident's
+    written consent to the sensitive tag `tag_code` (the tag itself is not set: the services set
+    tags), recorded by a keeper of the resident's grid."""
+
+    class Meta:
+        model = Consent
+
+    household = None
+    resident = factory.LazyAttribute(lambda o: None if o.household is not None else ResidentFactory())
+    recorder = None
+    purpose = "care_tag"
+    tag_code = "community_correction"
+    request_id = None
+    basis = "written"
+    given_by = ""
+    detail = ""
+    at = None
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        raise TypeError("a consent is recorded through the services: ConsentFactory(), not .build()")
+
+    @classmethod
+    def _create(cls, model_class, *, resident, household, recorder, at, **data):
+        home = household or resident.household
+        recorder = recorder or account_of(home.grid, "grid_worker")
+        return consents.record(recorder, resident=resident, household=home, now=at, **data)
 
 
 # --- Open311 ---------------------------------------------------------------------------------------

@@ -9,11 +9,14 @@ from backend.errors import ApiError
 from backend.extensions import db
 from backend.org.models import Node
 from backend.pagination import page_args, page_meta
+from backend.registry import consent as consents
 from backend.registry import policy as registry_policy
 from backend.registry import services
-from backend.registry.models import Household, Resident
+from backend.registry.models import Consent, Household, Resident
 from backend.registry.schemas import (
     care_tags_out,
+    consent_out,
+    consent_withdraw,
     household_create,
     household_move,
     household_out,
@@ -367,3 +370,77 @@ def reveal(resident_id):
     value = services.reveal(g.user, resident, field, client_address())
     db.session.commit()  # the look is audited
     return {"field": field, "value": value}
+
+
+def _dump_consents(records, household) -> dict:
+    return {"items": [consent_out.dump(consents.dump(c)) for c in consents.visible(g.user, records, household)]}
+
+
+@bp.get("/households/<household_id>/consents")
+@token_required
+def household_consents(household_id):
+    """Consent records of a household and its residents (withdrawn ones included), newest first.
+    Records for sensitive care tags only to those who see those tags.
+    ---
+    get:
+      tags: [registry]
+      security: [{bearer: []}]
+      parameters: [{in: path, name: household_id, required: true, schema: {type: string}}]
+      responses:
+        200:
+          content:
+            application/json:
+              schema: {type: object, properties: {items: {type: array, items: ConsentOut}}}
+        404: {description: Not in your scope}
+    """
+    household = readable(Household, household_id)
+    return _dump_consents(consents.of_household(household), household)
+
+
+@bp.get("/residents/<resident_id>/consents")
+@token_required
+def resident_consents(resident_id):
+    """A resident's consent records (withdrawn ones included), newest first.
+    ---
+    get:
+      tags: [registry]
+      security: [{bearer: []}]
+      parameters: [{in: path, name: resident_id, required: true, schema: {type: string}}]
+      responses:
+        200:
+          content:
+            application/json:
+              schema: {type: object, properties: {items: {type: array, items: ConsentOut}}}
+        404: {description: Not in your scope}
+    """
+    resident = readable(Resident, resident_id)
+    return _dump_consents(consents.of(resident), resident.household)
+
+
+@bp.post("/consents/<consent_id>/withdraw")
+@token_required
+def withdraw_consent(consent_id):
+    """Record that a consent was withdrawn (the record stays). A sensitive care tag it allowed
+    comes off.
+    ---
+    post:
+      tags: [registry]
+      security: [{bearer: []}]
+      parameters: [{in: path, name: consent_id, required: true, schema: {type: string}}]
+      requestBody: {content: {application/json: {schema: ConsentWithdraw}}}
+      responses:
+        200: {content: {application/json: {schema: ConsentOut}}}
+        403: {description: Not allowed}
+        404: {description: Not in your scope}
+        409: {description: Withdrawn already}
+        422: {description: Validation failed}
+    """
+    consent = db.session.get(Consent, consent_id)
+    target = consents.subject(consent) if consent is not None else None
+    household = target.household if isinstance(target, Resident) else target
+    if target is None or not policy.can(g.user, policy.READ, target) or \
+            consent not in consents.visible(g.user, [consent], household):
+        raise ApiError(404, "Not Found", "No such consent record in your scope.")
+    consent = consents.withdraw(g.user, consent, load(consent_withdraw)["reason"])
+    db.session.commit()
+    return consent_out.dump(consents.dump(consent))

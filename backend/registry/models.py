@@ -100,3 +100,46 @@ class Resident(FieldVersioned, db.Model):
 
     household = relationship(Household, back_populates="residents", foreign_keys=[household_id])
     care_tags = relationship(CareTag, secondary=resident_care_tags, order_by=CareTag.code)
+
+
+# Why a piece of personal information is used (PIPL Art. 14, 29): raising a request on a resident's
+# behalf, or a sensitive care tag.
+CONSENT_PURPOSES = ("proxy_request", "care_tag")
+# On what basis: the person's written or spoken consent, their guardian's, or a duty the law sets
+# (e.g. 低保 administration), which needs no consent but is recorded all the same (PIPL Art. 13).
+CONSENT_BASES = ("written", "verbal", "guardian", "legal_duty")
+
+
+class Consent(db.Model):
+    """Who agreed (or which law allows it), when, and on what basis, to one use of a resident's
+    or a household's information. A withdrawal is recorded on the row; rows are never deleted.
+    The subject is a resident, else a household (a household's care tag, a request for a
+    household); its scope is its subject's."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    resident_id: Mapped[str | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    household_id: Mapped[str | None] = mapped_column(ForeignKey("households.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    tag_code: Mapped[str | None] = mapped_column(ForeignKey("care_tags.code"))
+    # The request raised on the resident's behalf (requests sit above the registry: no foreign key).
+    request_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    basis: Mapped[str] = mapped_column(String(16))
+    given_by: Mapped[str] = mapped_column(String(50), default="")
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    recorded_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at = mapped_column(db.DateTime, default=utcnow, nullable=False)
+    withdrawn_at = mapped_column(db.DateTime)
+    withdrawn_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    withdraw_reason: Mapped[str | None] = mapped_column(String(200))
+
+    resident = relationship(Resident, foreign_keys=[resident_id])
+    household = relationship(Household, foreign_keys=[household_id])
+    tag = relationship(CareTag)
+    recorded_by = relationship("User", foreign_keys=[recorded_by_id])
+    withdrawn_by = relationship("User", foreign_keys=[withdrawn_by_id])
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None

@@ -1,5 +1,6 @@
 from marshmallow import Schema, fields, validate
 
+from backend.registry.models import CONSENT_BASES
 from backend.schema import Strict
 
 
@@ -10,6 +11,37 @@ class CareTagOut(Schema):
     name_en = fields.String()
     sensitive = fields.Boolean()
     builtin = fields.Boolean()
+
+
+class ConsentIn(Strict):
+    """The consent given with a write that sets a sensitive care tag (or raises a request on a
+    resident's behalf)."""
+
+    basis = fields.String(required=True, validate=validate.OneOf(CONSENT_BASES))
+    given_by = fields.String(load_default="", validate=validate.Length(max=50),
+                             metadata={"description": "who agreed (the resident, a guardian); default the resident"})
+    detail = fields.String(load_default="", validate=validate.Length(max=200),
+                           metadata={"description": "witness, document, or the law a legal duty rests on"})
+
+
+class ConsentOut(Schema):
+    id = fields.String()
+    resident_id = fields.String(allow_none=True)
+    household_id = fields.String(allow_none=True)
+    purpose = fields.String()
+    tag_code = fields.String(allow_none=True)
+    request_id = fields.String(allow_none=True)
+    basis = fields.String()
+    given_by = fields.String()
+    detail = fields.String()
+    recorded_by = fields.String(allow_none=True)
+    recorded_at = fields.DateTime()
+    withdrawn_at = fields.DateTime(allow_none=True)
+    withdraw_reason = fields.String(allow_none=True)
+
+
+class ConsentWithdraw(Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
 class HouseholdOut(Schema):
@@ -37,6 +69,7 @@ class HouseholdCreate(Strict):
     phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     care_tags = fields.List(fields.String(validate=validate.Length(max=32)), load_default=list)
+    consent = fields.Nested(ConsentIn, allow_none=True, metadata={"description": "needed to set a sensitive care tag"})
 
 
 class HouseholdUpdate(Strict):
@@ -45,6 +78,7 @@ class HouseholdUpdate(Strict):
     phone = fields.String(allow_none=True, validate=validate.Length(max=20))
     notes = fields.String(allow_none=True, validate=validate.Length(max=2000))
     care_tags = fields.List(fields.String(validate=validate.Length(max=32)))
+    consent = fields.Nested(ConsentIn, allow_none=True, metadata={"description": "needed to set a sensitive care tag"})
 
 
 class HouseholdMove(Strict):
@@ -82,6 +116,7 @@ class ResidentWrite(Strict):
     phone = fields.String(allow_none=True, validate=validate.Length(max=20))
     notes = fields.String(allow_none=True, validate=validate.Length(max=2000))
     care_tags = fields.List(fields.String(validate=validate.Length(max=32)))
+    consent = fields.Nested(ConsentIn, allow_none=True, metadata={"description": "needed to set a sensitive care tag"})
 
 
 class ResidentMove(Strict):
@@ -102,3 +137,5 @@ resident_out = ResidentOut()
 resident_write = ResidentWrite()
 resident_move = ResidentMove()
 reveal_in = Reveal()
+consent_out = ConsentOut()
+consent_withdraw = ConsentWithdraw()

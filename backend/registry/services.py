@@ -15,6 +15,7 @@ from backend.errors import Invalid, Refused
 from backend.extensions import db
 from backend.org.models import Node
 from backend.org.placement import services as placement
+from backend.registry import consent as consents
 from backend.registry import policy as registry_policy
 from backend.registry import sensitive
 from backend.registry.models import CareTag, Household, Resident
@@ -78,6 +79,15 @@ def _tags(codes, errors, field="care_tags") -> list[CareTag]:
     return [found[c] for c in codes if c in found]
 
 
+def _given_consent(data, errors):
+    """The consent sent with a write (for a sensitive tag it sets), checked into `errors`."""
+    try:
+        return consents.clean(data.get("consent"))
+    except Invalid as exc:
+        errors.update(exc.errors)
+        return None
+
+
 def _keep_hidden_tags(actor, current, chosen, household):
     """Tags the actor cannot see are kept as they are, never dropped by an edit."""
     if registry_policy.sees_sensitive_tags(actor, household):
@@ -130,6 +140,7 @@ def create_household(actor, data: dict) -> Household:
     clean = _household_fields(data, errors, partial=False)
     placed = _place(actor, data.get("grid_id"), data.get("building_id"), errors)
     tags = _tags(data.get("care_tags"), errors)
+    given = _given_consent(data, errors)
     if errors:
         raise Invalid(errors)
     grid, building, community_id = placed
@@ -139,9 +150,11 @@ def create_household(actor, data: dict) -> Household:
                           phone_enc=sensitive.encrypt(clean.get("phone")), member_count=0)
     if not registry_policy.sees_sensitive_tags(actor):
         tags = [t for t in tags if not t.sensitive]
+    needed = consents.tags_needing_consent(household, [], tags, given, new=True)
     household.care_tags = tags
     db.session.add(household)
     db.session.flush()
+    consents.record_for_tags(actor, household, needed, given)
     audit.record(actor, "create", "household", household.id)
     return household
 
@@ -152,6 +165,7 @@ def update_household(actor, household: Household, data: dict) -> Household:
     errors: dict[str, list] = {}
     clean = _household_fields(data, errors, partial=True, household=household)
     tags = _tags(data["care_tags"], errors) if "care_tags" in data else None
+    given = _given_consent(data, errors)
     if errors:
         raise Invalid(errors)
     changed = []
@@ -165,6 +179,8 @@ def update_household(actor, household: Household, data: dict) -> Household:
     if tags is not None:
         new = _keep_hidden_tags(actor, household.care_tags, tags, household)
         if {t.code for t in new} != {t.code for t in household.care_tags}:
+            consents.record_for_tags(actor, household, consents.tags_needing_consent(
+                household, household.care_tags, new, given), given)
             household.care_tags = new
             changed.append("care_tags")
     if changed:
@@ -346,15 +362,19 @@ def create_resident(actor, household: Household, data: dict) -> Resident:
     errors: dict[str, list] = {}
     clean = _resident_fields(data, errors, partial=False)
     tags = _tags(data.get("care_tags"), errors)
+    given = _given_consent(data, errors)
     if errors:
         raise Invalid(errors)
     resident = Resident(id=data.get("id") or new_id(), household_id=household.id, grid_id=household.grid_id,
                         community_id=household.community_id)
     _apply_resident(resident, clean)
     sees_sensitive = registry_policy.sees_sensitive_tags(actor, household)
-    resident.care_tags = tags if sees_sensitive else [t for t in tags if not t.sensitive]
+    tags = tags if sees_sensitive else [t for t in tags if not t.sensitive]
+    needed = consents.tags_needing_consent(resident, [], tags, given, new=True)
+    resident.care_tags = tags
     db.session.add(resident)
     _recount(household)
+    consents.record_for_tags(actor, resident, needed, given)
     audit.record(actor, "create", "resident", resident.id, {"household_id": household.id})
     db.session.flush()
     return resident
@@ -366,12 +386,17 @@ def update_resident(actor, resident: Resident, data: dict) -> Resident:
     errors: dict[str, list] = {}
     clean = _resident_fields(data, errors, partial=True)
     tags = _tags(data["care_tags"], errors) if "care_tags" in data else None
+    given = _given_consent(data, errors)
     if errors:
         raise Invalid(errors)
+    if tags is not None:
+        tags = _keep_hidden_tags(actor, resident.care_tags, tags, resident.household)
+        consents.record_for_tags(actor, resident, consents.tags_needing_consent(
+            resident, resident.care_tags, tags, given), given)
     _apply_resident(resident, clean)
     changed = sorted(clean)
     if tags is not None:
-        resident.care_tags = _keep_hidden_tags(actor, resident.care_tags, tags, resident.household)
+        resident.care_tags = tags
         changed.append("care_tags")
     resident.updated_at = utcnow()
     audit.record(actor, "update", "resident", resident.id, {"fields": changed})

@@ -22,6 +22,7 @@ BUILTIN_CATEGORIES = (
     ("elderly_care", "Elderly care", 1, 2, 40),
     ("safety", "Safety hazards", 1, 1, 50),
     ("public_services", "Public services", 2, 5, 60),
+    ("correction", "Correcting my records", 2, 15, 80),
     ("other", "Other", 2, 3, 90),
 )
 

@@ -3,6 +3,7 @@
 from marshmallow import fields, validate
 
 from backend.fieldwork.records import Location, Photos, PhotoTimes
+from backend.registry.models import CONSENT_BASES
 from backend.requests.models import CHANNELS
 from backend.schema import Strict
 
@@ -20,6 +21,11 @@ class RequestCreate(Strict):
     grid_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
     on_behalf = fields.Boolean(load_default=False)
     consent = fields.Boolean(load_default=False)
+    # How the resident agreed to a request raised on their behalf (recorded as a consent record,
+    # backend/registry/consent.py); a client that does not send it records "verbal".
+    consent_basis = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CONSENT_BASES))
+    consent_given_by = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    consent_detail = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     requester_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
     requester_phone = fields.String(load_default=None, allow_none=True,
                                     validate=validate.Regexp(r"^\+?[0-9 -]{5,20}$", error="Not a phone number."))

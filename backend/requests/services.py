@@ -20,6 +20,7 @@ from backend.fieldwork.records import check_photos
 from backend.org.models import Node
 from backend.org.placement import services as placement
 from backend.ratings import services as ratings
+from backend.registry import consent as consents
 from backend.registry import sensitive
 from backend.registry.models import Household, Resident
 from backend.requests import deadlines, machine
@@ -68,6 +69,7 @@ CATEGORY_NAMES = {
     "Facilities and repairs": _l("Facilities and repairs"),
     "Neighbour disputes": _l("Neighbour disputes"), "Elderly care": _l("Elderly care"),
     "Safety hazards": _l("Safety hazards"), "Public services": _l("Public services"), "Other": _l("Other"),
+    "Correcting my records": _l("Correcting my records"),
 }
 
 
@@ -105,6 +107,7 @@ def create_request(session, actor, data: dict, now=None) -> Request:
     channel = clean.get("channel") or DEFAULT_CHANNEL.get(actor.role, "staff")
     _check_raiser(actor, clean, channel)
     name = _requester_name(actor, clean, household, resident)
+    given = _proxy_consent(clean, name) if actor.role != "resident" else None
     request = Request(
         id=record_id, community_id=grid.parent_id, grid_id=grid.id,
         household_id=household.id if household else None, category=category.code,
@@ -123,7 +126,22 @@ def create_request(session, actor, data: dict, now=None) -> Request:
     session.flush()
     _event(session, request, actor, "submitted", "", now, data={"to_status": "submitted", "channel": channel,
                                                                 "on_behalf": request.on_behalf})
+    if given is not None and (household is not None or resident is not None):
+        consents.record(actor, purpose="proxy_request", basis=given["basis"], resident=resident,
+                        household=household, request_id=request.id, given_by=given["given_by"],
+                        detail=given["detail"], now=now)
     return request
+
+
+def _proxy_consent(clean, name) -> dict:
+    """How the resident agreed to a request raised for them (a client that does not say: spoken,
+    to the person raising it), checked; errors name the request's fields (`consent_detail`)."""
+    try:
+        return consents.clean({"basis": clean.get("consent_basis") or "verbal",
+                               "given_by": clean.get("consent_given_by") or name,
+                               "detail": clean.get("consent_detail") or ""})
+    except Invalid as exc:
+        raise Invalid({f"consent_{key.rsplit('.', 1)[-1]}": value for key, value in exc.errors.items()}) from None
 
 
 def _new_record_id(session, clean) -> str:

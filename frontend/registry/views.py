@@ -18,9 +18,10 @@ from backend.errors import Invalid, Refused
 from backend.extensions import db
 from backend.org import policy as org_policy
 from backend.org.models import Node
+from backend.registry import consent as consents
 from backend.registry import policy as registry_policy
 from backend.registry import services
-from backend.registry.models import Household, Resident, resident_care_tags
+from backend.registry.models import Consent, Household, Resident, resident_care_tags
 from frontend.render import done, form_page, int_arg, page
 
 bp = Blueprint("registry_pages", __name__, url_prefix="/registry")
@@ -34,6 +35,13 @@ TAG_MAKERS = ("admin", "community_staff", "district_officer", "street_officer")
 @bp.context_processor
 def _helpers():
     return {"node_url": node_url}
+
+
+@bp.record_once
+def _consent_labels(state):
+    """Globals, since the registry's macros (imported without context) name them."""
+    state.app.jinja_env.globals.update(CONSENT_BASIS_NAMES=consents.BASIS_NAMES, consent_basis=consents.basis_name,
+                                       consent_purpose=consents.purpose_name)
 
 
 def node_url(node_id: str | None) -> str | None:
@@ -125,6 +133,17 @@ def _form_dict(*fields) -> dict:
     return {field: request.form.get(field, "") for field in fields}
 
 
+CONSENT_FIELDS = ("consent_basis", "consent_given_by", "consent_detail")
+
+
+def _with_consent(data: dict, form: dict) -> dict:
+    """The write's data with the consent the form gives (when a basis is chosen)."""
+    if (form.get("consent_basis") or "").strip():
+        data["consent"] = {"basis": form["consent_basis"], "given_by": form.get("consent_given_by", ""),
+                           "detail": form.get("consent_detail", "")}
+    return data
+
+
 # --- households ----------------------------------------------------------------------
 
 @bp.get("/households")
@@ -183,10 +202,11 @@ def new_household():
         return page("registry/household_form.html", "registry/_household_form.html", form=form, errors={},
                     grids=grids, grids_cut=grids_cut, buildings=_building_choices(grid_id), tags=tags,
                     household=None)
-    form = _form_dict(*HOUSEHOLD_FIELDS)
+    form = _form_dict(*HOUSEHOLD_FIELDS, *CONSENT_FIELDS)
     form["care_tags"] = request.form.getlist("care_tags")
     try:
-        household = services.create_household(user, {**form, "building_id": form["building_id"] or None})
+        household = services.create_household(user, _with_consent(
+            {**form, "building_id": form["building_id"] or None}, form))
     except Invalid as exc:
         db.session.rollback()
         return form_page("registry/household_form.html", "registry/_household_form.html", exc.errors, form=form,
@@ -211,6 +231,7 @@ def _household_context(household: Household, **extra) -> dict:
         "can_reveal": policy.can(user, policy.REVEAL, household),
         "tags": services.visible_tags(user, services.all_tags(), household),
         "resident_form": {"care_tags": []}, "resident_errors": {}, "retire_errors": {}, "revealed": {},
+        "consents": consents.visible(user, consents.of_household(household), household),
     }
     context.update(extra)
     return context
@@ -235,7 +256,7 @@ def edit_household(household_id):
                 "phone": "", "care_tags": [t.code for t in household.care_tags]}
         return page("registry/household_form.html", "registry/_household_form.html", form=form, errors={},
                     tags=tags, household=household, phone_masked=services.masked(household, "phone"))
-    form = _form_dict("address", "head_name", "notes", "phone", "clear_phone")
+    form = _form_dict("address", "head_name", "notes", "phone", "clear_phone", *CONSENT_FIELDS)
     form["care_tags"] = request.form.getlist("care_tags")
     data = {"address": form["address"], "head_name": form["head_name"], "notes": form["notes"],
             "care_tags": form["care_tags"]}
@@ -244,7 +265,7 @@ def edit_household(household_id):
     elif form["phone"].strip():
         data["phone"] = form["phone"]
     try:
-        services.update_household(user, household, data)
+        services.update_household(user, household, _with_consent(data, form))
     except Invalid as exc:
         db.session.rollback()
         return form_page("registry/household_form.html", "registry/_household_form.html", exc.errors, form=form,
@@ -329,10 +350,11 @@ RESIDENT_FIELDS = ("name", "gender", "birth_date", "relation", "id_number", "pho
 def add_resident(household_id):
     household = _household_or_404(household_id)
     _require(policy.CHANGE, household)
-    form = _form_dict(*RESIDENT_FIELDS)
+    form = _form_dict(*RESIDENT_FIELDS, *CONSENT_FIELDS)
     form["care_tags"] = request.form.getlist("care_tags")
     try:
-        services.create_resident(_user(), household, form)
+        services.create_resident(_user(), household, _with_consent(
+            {field: form[field] for field in (*RESIDENT_FIELDS, "care_tags")}, form))
     except Invalid as exc:
         db.session.rollback()
         return page("registry/household.html", "registry/_resident_add.html", status=422,
@@ -384,6 +406,7 @@ def _resident_context(resident: Resident, **extra) -> dict:
         "can_retire": policy.can(user, policy.RETIRE, resident) and resident.retired_at is None,
         "can_reveal": policy.can(user, policy.REVEAL, resident),
         "retire_errors": {}, "revealed": {},
+        "consents": consents.visible(user, consents.of(resident), resident.household),
     }
     context.update(extra)
     return context
@@ -425,7 +448,7 @@ def edit_resident(resident_id):
                 "care_tags": [t.code for t in resident.care_tags]}
         return page("registry/resident_form.html", "registry/_resident_form.html", form=form, errors={},
                     tags=tags, resident=resident, **masks)
-    form = _form_dict(*RESIDENT_FIELDS, "clear_id_number", "clear_phone")
+    form = _form_dict(*RESIDENT_FIELDS, "clear_id_number", "clear_phone", *CONSENT_FIELDS)
     form["care_tags"] = request.form.getlist("care_tags")
     data = {field: form[field] for field in ("name", "gender", "birth_date", "relation", "notes")}
     data["care_tags"] = form["care_tags"]
@@ -435,7 +458,7 @@ def edit_resident(resident_id):
         elif form[field].strip():
             data[field] = form[field]
     try:
-        services.update_resident(user, resident, data)
+        services.update_resident(user, resident, _with_consent(data, form))
     except Invalid as exc:
         db.session.rollback()
         return form_page("registry/resident_form.html", "registry/_resident_form.html", exc.errors, form=form,
@@ -490,6 +513,32 @@ def retire_resident(resident_id):
     db.session.commit()
     flash(_("The resident is retired from the register."))
     return done(url_for(".household", household_id=resident.household_id))
+
+
+# --- consents ------------------------------------------------------------------------------
+
+@bp.post("/consents/<consent_id>/withdraw")
+@login_required
+def withdraw_consent(consent_id):
+    """Record that a consent was withdrawn (the record stays; a sensitive tag it allowed comes off)."""
+    _staff_only()
+    consent = db.session.get(Consent, consent_id)
+    target = consents.subject(consent) if consent is not None else None
+    household = target.household if isinstance(target, Resident) else target
+    if target is None or not policy.can(_user(), policy.READ, target) or \
+            consent not in consents.visible(_user(), [consent], household):
+        abort(404)
+    back = url_for(".resident", resident_id=target.id) if isinstance(target, Resident) else \
+        url_for(".household", household_id=target.id)
+    try:
+        consents.withdraw(_user(), consent, request.form.get("reason", ""))
+    except Invalid as exc:
+        db.session.rollback()
+        flash(" ".join(str(m) for messages in exc.errors.values() for m in messages), "error")
+        return done(back + "#consents")
+    db.session.commit()
+    flash(_("The withdrawal is recorded."))
+    return done(back + "#consents")
 
 
 # --- care tags ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from backend.errors import Conflict, Invalid, Refused
 from backend.extensions import db
 from backend.fieldwork.visits import reports
 from backend.org.models import Node
+from backend.registry import consent as consents
 from backend.registry import policy as registry_policy
 from backend.registry import sensitive
 from backend.registry.models import Household, Resident
@@ -181,6 +182,8 @@ def _request_context(record: Request, errors: dict | None = None, refusals: dict
         "phone_masked": sensitive.mask(services.requester_phone(record)),
         "can_reveal": policy.can(user, policy.REVEAL, record),
         "resident": db.session.get(Resident, record.resident_id) if record.resident_id else None,
+        "consent_record": consents.for_request(record.id) if record.on_behalf else None,
+        "consent_basis": consents.basis_name,
         "duplicate_of": db.session.get(Request, record.duplicate_of_id) if record.duplicate_of_id else None,
         "assignees": inbox.assignable(db.session, record) if "dispatch" in actions else [],
         "departments": inbox.departments_for(db.session, record)
@@ -250,7 +253,9 @@ def reveal(request_id):
 # --- raising a request on a resident's behalf -----------------------------------------
 
 NEW_FIELDS = ("household_id", "resident_id", "category", "description", "address", "requester_name",
-              "requester_phone", "channel")
+              "requester_phone", "channel", "consent_basis", "consent_given_by", "consent_detail")
+# How the resident agreed (backend/registry/consent.py): offered in the form, recorded with the request.
+CONSENT_BASES = tuple(consents.BASIS_NAMES.items())
 
 
 def _channels(user) -> list[tuple[str, str]]:
@@ -293,9 +298,11 @@ def new():
     categories = [(c.code, services.category_label(c)) for c in services.categories(db.session)]
     if request.method == "GET":
         chosen = request.args.get("household") or None
-        form = {"household_id": chosen or "", "channel": _channels(user)[0][0], "consent": False}
+        form = {"household_id": chosen or "", "channel": _channels(user)[0][0], "consent": False,
+                "consent_basis": "verbal"}
         return page("requests/new.html", None, form=form, errors={}, categories=categories,
-                    channels=_channels(user), households=_household_choices("", chosen), q="")
+                    channels=_channels(user), households=_household_choices("", chosen), q="",
+                    consent_bases=CONSENT_BASES)
     form = {name: request.form.get(name, "").strip() for name in NEW_FIELDS}
     form["consent"] = request.form.get("consent") == "1"
     q = request.form.get("q", "").strip()[:100]
@@ -321,7 +328,7 @@ def new():
     if errors:
         return form_page("requests/new.html", None, errors, form=form, categories=categories,
                          channels=_channels(user), households=_household_choices(q, form["household_id"] or None),
-                         q=q)
+                         q=q, consent_bases=CONSENT_BASES)
     db.session.commit()
     flash(_("The request is raised for %(name)s.", name=record.requester_name or record.address or ""))
     return done(url_for("request_pages.show", request_id=record.id))

@@ -157,7 +157,8 @@ export async function recordRequest(request, photos, local = {}) {
   const tx = d.transaction(["requests", "photos", "outbox"], "readwrite");
   const data = { category: request.category, description: request.description, photos: photos.map((p) => p.sha256),
                  photo_times: request.photo_times, location: request.location, address: request.address || null };
-  for (const key of ["household_id", "resident_id", "on_behalf", "consent", "requester_name"]) {
+  for (const key of ["household_id", "resident_id", "on_behalf", "consent", "consent_basis", "consent_given_by",
+                     "requester_name"]) {
     if (request[key] !== undefined && request[key] !== null) data[key] = request[key];
   }
   for (const p of photos) tx.objectStore("photos").put({ ...p, uploaded: false });

@@ -77,7 +77,7 @@ const zhHans = {
                  withdraw: "撤回诉求", rate: "评价" },
   requestCategories: {
     environment: "环境卫生", facilities: "设施报修", neighbours: "邻里纠纷", elderly_care: "养老服务", safety: "安全隐患",
-    public_services: "公共服务", other: "其他",
+    public_services: "公共服务", other: "其他", correction: "更正我的信息",
   },
   fieldNames: { address: "地址", notes: "备注", head_name: "户主", care_tags: "关爱标签" },
   // The app lock and remote wipe (lock.js, lockscreen.js).
@@ -89,6 +89,8 @@ const zhHans = {
   forgotPinConfirm: "将清除本机上的全部数据，包括未发送的记录。确定吗？",
   erasedTooManyTries: "PIN 输错次数过多，本机数据已清除。请重新登录。",
   wipedByStaff: "这台手机已被报告丢失，本机数据已按管理人员的要求清除。未发送的记录已先发送。",
+  consentBasis: "同意方式", consentBases: { verbal: "口头同意", written: "书面同意", guardian: "监护人同意" },
+  consentGivenBy: "同意人（默认为居民本人）", guardianRequired: "监护人同意须填写监护人姓名。",
 };
 
 const zhHant = {
@@ -169,7 +171,7 @@ const zhHant = {
                  withdraw: "撤回訴求", rate: "評價" },
   requestCategories: {
     environment: "環境衛生", facilities: "設施報修", neighbours: "鄰里糾紛", elderly_care: "養老服務", safety: "安全隱患",
-    public_services: "公共服務", other: "其他",
+    public_services: "公共服務", other: "其他", correction: "更正我的資料",
   },
   fieldNames: { address: "地址", notes: "備註", head_name: "戶主", care_tags: "關愛標籤" },
   // The app lock and remote wipe (lock.js, lockscreen.js).
@@ -181,6 +183,8 @@ const zhHant = {
   forgotPinConfirm: "將清除本機上的全部資料，包括未發送的記錄。確定嗎？",
   erasedTooManyTries: "PIN 輸錯次數過多，本機資料已清除。請重新登入。",
   wipedByStaff: "這台手機已被報告遺失，本機資料已按管理人員的要求清除。未發送的記錄已先發送。",
+  consentBasis: "同意方式", consentBases: { verbal: "口頭同意", written: "書面同意", guardian: "監護人同意" },
+  consentGivenBy: "同意人（預設為居民本人）", guardianRequired: "監護人同意須填寫監護人姓名。",
 };
 
 const en = {
@@ -272,6 +276,7 @@ const en = {
   requestCategories: {
     environment: "Environment and sanitation", facilities: "Facilities and repairs", neighbours: "Neighbour disputes",
     elderly_care: "Elderly care", safety: "Safety hazards", public_services: "Public services", other: "Other",
+    correction: "Correcting my records",
   },
   fieldNames: { address: "address", notes: "notes", head_name: "head of household", care_tags: "care tags" },
   // The app lock and remote wipe (lock.js, lockscreen.js).
@@ -283,6 +288,8 @@ const en = {
   forgotPinConfirm: "This erases everything on this phone, unsent records included. Continue?",
   erasedTooManyTries: "Too many wrong PINs: this phone's data was erased. Sign in again.",
   wipedByStaff: "This phone was reported lost: its data was erased at the office's request. Unsent records were sent first.",
+  consentBasis: "How they agreed", consentBases: { verbal: "Spoken", written: "In writing", guardian: "Their guardian" },
+  consentGivenBy: "Who agreed (default: the resident)", guardianRequired: "Name the guardian who agreed.",
 };
 
 const DICTS = { "zh-Hans": zhHans, "zh-Hant": zhHant, en };

@@ -138,6 +138,8 @@ export async function newRequestScreen(root, params) {
   let household = null;
   let person = null;
   let consent = null;
+  let basis = null;
+  let givenBy = null;
   const behalf = [];
   if (!resident) {
     const households = await store.all("households");
@@ -151,8 +153,13 @@ export async function newRequestScreen(root, params) {
     household.addEventListener("change", fillResidents);
     await fillResidents();
     consent = checkbox(t.consent, { name: "consent" });
+    // How the resident agreed: recorded by the server as a consent record (docs/PRIVACY.md, "Consent").
+    basis = h("select", { name: "consent_basis" },
+      ["verbal", "written", "guardian"].map((code) => h("option", { value: code, text: t.consentBases[code] })));
+    givenBy = h("input", { name: "consent_given_by", maxlength: 50 });
     behalf.push(field(t.requestFor, household), field(t.whichResident, person),
-                h("fieldset", { class: "consent" }, consent));
+                h("fieldset", { class: "consent" }, consent, field(t.consentBasis, basis),
+                  field(t.consentGivenBy, givenBy)));
   }
   const form = h("form", { class: "form", id: "request-form" },
     behalf, field(t.category, category), field(t.description, description, t.requestDescriptionHint),
@@ -174,6 +181,11 @@ export async function newRequestScreen(root, params) {
       status.textContent = t.consentRequired;
       return;
     }
+    if (!resident && basis.value === "guardian" && !givenBy.value.trim()) {
+      status.className = "flash error";
+      status.textContent = t.guardianRequired;
+      return;
+    }
     submit.disabled = true;
     try {
       const shots = await photosOf(photos, status);
@@ -188,7 +200,8 @@ export async function newRequestScreen(root, params) {
         local.household_id = user.household_id;
       } else {
         Object.assign(request, { household_id: household.value, resident_id: person.value || null, on_behalf: true,
-                                 consent: true });
+                                 consent: true, consent_basis: basis.value,
+                                 consent_given_by: givenBy.value.trim() || null });
         const hh = await store.get("households", household.value);
         local.grid_id = hh?.grid_id;
         local.address = request.address || hh?.address;

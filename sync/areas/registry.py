@@ -42,8 +42,9 @@ RESIDENTS = Collection(
 class HouseholdApplier(EditableApplier):
     collection = HOUSEHOLDS
     model = Household
-    create_fields = frozenset({"grid_id", "building_id", "address", "head_name", "notes", "care_tags"})
-    update_fields = frozenset({"address", "head_name", "notes", "care_tags"})
+    create_fields = frozenset({"grid_id", "building_id", "address", "head_name", "notes", "care_tags", "consent"})
+    update_fields = frozenset({"address", "head_name", "notes", "care_tags", "consent"})
+    carried_fields = frozenset({"consent"})
     actions = {"move": ("grid_id", "building_id")}
 
     def on_create(self, session, user, mutation, appends, context):
@@ -70,8 +71,10 @@ class HouseholdApplier(EditableApplier):
 class ResidentApplier(EditableApplier):
     collection = RESIDENTS
     model = Resident
-    create_fields = frozenset({"household_id", "name", "gender", "birth_date", "relation", "notes", "care_tags"})
-    update_fields = frozenset({"name", "gender", "birth_date", "relation", "notes", "care_tags"})
+    create_fields = frozenset({"household_id", "name", "gender", "birth_date", "relation", "notes", "care_tags",
+                               "consent"})
+    update_fields = frozenset({"name", "gender", "birth_date", "relation", "notes", "care_tags", "consent"})
+    carried_fields = frozenset({"consent"})
 
     def on_create(self, session, user, mutation, appends, context):
         if session.get(Resident, mutation.record_id) is not None:

@@ -108,6 +108,11 @@ def the_request():
     return db.session.scalars(select(Request)).one()
 
 
+def the_consent(model, request_id):
+    db.session.remove()
+    return db.session.scalars(select(model).where(model.request_id == request_id)).one()
+
+
 def sync_now(page):
     page.locator("#sync-now").click()
     synced(page)
@@ -234,6 +239,10 @@ def test_a_grid_worker_raises_one_for_a_resident_offline_and_works_an_assignment
     expect(page.locator("#request-form [role=status]")).to_have_text(re.compile("须先征得居民同意"))
     assert count(Request) == 0
     page.get_by_label("居民已同意由我代为反映此问题").check()
+    page.get_by_label("同意方式").select_option("guardian")
+    page.get_by_role("button", name="提交", exact=True).click()
+    expect(page.locator("#request-form [role=status]")).to_have_text(re.compile("须填写监护人姓名"))
+    page.get_by_label("同意人（默认为居民本人）").fill("张伟")
     page.get_by_role("button", name="提交", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("诉求已保存", timeout=15000)
     expect(page.locator("#on-behalf")).to_contain_text("代为反映")
@@ -247,6 +256,11 @@ def test_a_grid_worker_raises_one_for_a_resident_offline_and_works_an_assignment
     assert (record.on_behalf, record.consent, record.resident_id, record.household_id, record.requester_id,
             record.channel, record.requester_name) == (
         True, True, w.R1b, w.H1, w.worker1, "field", "张秀英")
+    from backend.registry.models import Consent
+
+    consent = the_consent(Consent, record.id)
+    assert (consent.purpose, consent.resident_id, consent.basis, consent.given_by, consent.recorded_by_id) == (
+        "proxy_request", w.R1b, "guardian", "张伟", w.worker1)
 
     # The office dispatches it to this worker, who starts and resolves it with no signal.
     in_the_inbox(office, "张秀英老人希望社区协助申请助餐服务")

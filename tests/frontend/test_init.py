@@ -50,7 +50,8 @@ def test_what_the_navigation_holds_for_a_worker_and_a_resident(world, english, a
     assert re.search(r'<a href="/app/" hx-boost="false">', html)  # the field app loads as a whole page
     auth.logout()
     auth.login("resident1")
-    assert _nav(english.get("/account/devices").get_data(as_text=True)) == ["/account/devices"]
+    # A resident: what Linli holds about their household (backend/rights), and their devices.
+    assert _nav(english.get("/account/devices").get_data(as_text=True)) == ["/my-data/", "/account/devices"]
 
 
 def test_signed_out_pages_have_no_navigation(world, english):

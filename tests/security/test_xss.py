@@ -22,6 +22,7 @@ from tests.factories import (
     AttachmentRefFactory,
     AuditEntryFactory,
     CalendarDayFactory,
+    ConsentFactory,
     ConflictFactory,
     DepartmentFactory,
     DeviceFactory,
@@ -71,6 +72,7 @@ FREE_TEXT = {
     "sign_in_attempts": {"username", "address"},
     "audit_entries": {"address"},
     "attachment_refs": {"note"},
+    "consents": {"given_by", "detail", "withdraw_reason"},
 }
 # A link from outside: a `javascript:` address must never become a link.
 LINKS = {"open311_submissions": {"media_url"}}
@@ -98,9 +100,12 @@ NOT_FREE_TEXT = {
     "attachment_refs": {"sha256", "collection"},
     "audit_entries": {"action", "target_type"},
     "sync_mutations": {"payload_hash"},
+    "consents": {"purpose", "basis"},
     "devices": {"token_hash"},
 }
 # One account of each kind of reach: everything, above a community, a community, a grid, a household.
+DATA_TYPES = ("application/json", "application/problem+json", "text/csv", "application/javascript",
+              "text/javascript", "application/manifest+json")
 ROLES = ("admin", "street1", "staff1", "worker1", "resident1")
 
 
@@ -143,6 +148,8 @@ def _one_of_everything(w):
     Open311SubmissionFactory(key=key, media_url="javascript:alert(1)")
     AttachmentRefFactory(record_id=request.id, collection="requests")
     SignInAttemptFactory()
+    ConsentFactory(resident=w.R1b, given_by="张秀英")
+    ConsentFactory(household=w.H1, resident=None, purpose="proxy_request", tag_code=None, basis="verbal")
     AuditEntryFactory(actor=w.admin)
     DeviceFactory(user=w.worker1)
     UserFactory(role="resident", status="pending", community_id=w.C1.id, claimed_address="1号楼")
@@ -197,6 +204,10 @@ def test_no_page_shows_stored_or_reflected_markup(app, poisoned):
                 if "sha256" in rule.arguments:
                     continue  # a photo's bytes, not markup
                 for path, response in _read(client, path_of(rule, values)):
+                    if response.mimetype != "text/html":  # a download (JSON, CSV): data no browser renders
+                        assert response.headers["X-Content-Type-Options"] == "nosniff", path
+                        assert response.mimetype in DATA_TYPES, (path, response.mimetype)
+                        continue
                     body = response.get_data(as_text=True)
                     shown += "&lt;x-xss" in body or "&#34;&#39;&gt;&lt;x-xss" in body
                     if UNESCAPED.search(body) or JAVASCRIPT_LINK.search(body):

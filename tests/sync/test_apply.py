@@ -37,7 +37,7 @@ def apply(user, m: Mutation, device_pk="device-a") -> dict:
 
 def test_the_fields_each_operation_takes(app):
     households, visits, tasks = APPLIERS["households"], APPLIERS["visits"], APPLIERS["visit_tasks"]
-    assert households.fields_for("update", None) == {"address", "head_name", "notes", "care_tags"}
+    assert households.fields_for("update", None) == {"address", "head_name", "notes", "care_tags", "consent"}
     assert households.fields_for("delete", None) == {"reason"}
     assert households.fields_for("action", "move") == {"grid_id", "building_id"}
     assert households.fields_for("action", "demolish") is None
@@ -99,6 +99,27 @@ def test_a_collision_keeps_the_losing_value(world):
     assert (conflict.rule, conflict.space_id, conflict.user_id) == ("server_wins", world.C1.id, world.worker1.id)
     db.session.expire_all()
     assert (r1.relation, r1.notes) == ("户主", "新")  # the rest of the mutation applied
+
+
+def test_a_consent_goes_with_the_fields_applied_and_is_never_in_a_conflict(world):
+    """`consent` (for a sensitive tag) is carried by the write, not a field of the record."""
+    from backend.registry.models import Consent
+
+    r1 = world.R1
+    base = r1.version
+    services.update_resident(world.staff1, r1, {"relation": "户主"})
+    alone = apply(world.worker1, mutation("residents", "update", r1.id, {"consent": {"basis": "verbal"}},
+                                          base_version=base))
+    assert alone["status"] == "merged" and db.session.scalar(db.select(db.func.count()).select_from(Consent)) == 0
+    result = apply(world.worker1, mutation("residents", "update", r1.id, {
+        "relation": "本人", "care_tags": ["elderly_alone", "rehabilitation"], "consent": {"basis": "verbal"}},
+        base_version=base))
+    assert result["status"] == "conflict"
+    conflict = db.session.get(Conflict, result["conflict_id"])
+    assert set(conflict.fields) == {"relation"}
+    assert db.session.scalar(db.select(Consent.tag_code)) == "rehabilitation"
+    db.session.expire_all()
+    assert {t.code for t in r1.care_tags} == {"elderly_alone", "rehabilitation"}
 
 
 def test_an_earlier_edit_of_this_same_device_is_no_collision(world):

@@ -273,3 +273,55 @@ def test_resident_sees_only_their_household_and_its_residents(world, auth, clien
     for other in ("R2", "R5", "R3"):
         is_problem(client.get(f"{API}/residents/{world.residents[other].id}", headers=headers), 404)
     is_problem(client.get(f"{API}/households/{world.H2.id}", headers=headers), 404)
+
+
+def test_a_sensitive_tag_needs_a_consent_named_in_the_problem(world, auth, client):
+    headers = auth.headers("worker1")
+    body = is_problem(client.patch(f"{API}/residents/{world.R1.id}", headers=headers,
+                                   json={"care_tags": ["rehabilitation"]}), 422)
+    assert list(body["errors"]) == ["consent"]
+    body = is_problem(client.patch(f"{API}/residents/{world.R1.id}", headers=headers,
+                                   json={"care_tags": ["rehabilitation"], "consent": {"basis": "legal_duty"}}), 422)
+    assert list(body["errors"]) == ["consent.detail"]
+    body = is_problem(client.patch(f"{API}/residents/{world.R1.id}", headers=headers,
+                                   json={"care_tags": ["rehabilitation"], "consent": {"basis": "maybe"}}), 422)
+    assert "consent.basis" in body["errors"]
+    response = client.patch(f"{API}/residents/{world.R1.id}", headers=headers, json={
+        "care_tags": ["rehabilitation"], "consent": {"basis": "written", "detail": "同意书"}})
+    assert response.status_code == 200 and response.get_json()["care_tags"] == ["rehabilitation"]
+    body = is_problem(client.post(f"{API}/households", headers=headers, json={
+        "grid_id": world.G1.id, "address": "幸福小区9号", "head_name": "赵六", "care_tags": ["rehabilitation"]}), 422)
+    assert list(body["errors"]) == ["consent"]
+
+
+def test_consents_are_listed_in_scope_and_withdrawn_not_deleted(world, auth, client):
+    from tests.factories import ConsentFactory
+
+    tag = ConsentFactory(resident=world.R1b, tag_code="community_correction", recorder=world.staff1)
+    proxy = ConsentFactory(household=world.H1, purpose="proxy_request", tag_code=None, basis="verbal",
+                           recorder=world.worker1)
+    db.session.commit()
+    tag_id, proxy_id = tag.id, proxy.id
+    staff = auth.headers("staff1")
+    items = client.get(f"{API}/households/{world.H1.id}/consents", headers=staff).get_json()["items"]
+    assert {i["id"] for i in items} == {tag_id, proxy_id}
+    mine = client.get(f"{API}/residents/{world.R1b.id}/consents", headers=staff).get_json()["items"]
+    assert [(i["purpose"], i["tag_code"], i["basis"], i["withdrawn_at"]) for i in mine] == [
+        ("care_tag", "community_correction", "written", None)]
+    for reader in ("street1", "resident1"):  # they do not see sensitive tags, nor the records telling them
+        items = client.get(f"{API}/households/{world.H1.id}/consents", headers=auth.headers(reader)).get_json()
+        assert [i["id"] for i in items["items"]] == [proxy_id]
+    is_problem(client.get(f"{API}/households/{world.H1.id}/consents", headers=auth.headers("staff2")), 404)
+    is_problem(client.post(f"{API}/consents/{tag_id}/withdraw", headers=auth.headers("street1"),
+                           json={"reason": "撤回"}), 404)
+    is_problem(client.post(f"{API}/consents/{tag_id}/withdraw", headers=auth.headers("staff2"),
+                           json={"reason": "撤回"}), 404)
+    is_problem(client.post(f"{API}/consents/nope/withdraw", headers=staff, json={"reason": "撤回"}), 404)
+    body = is_problem(client.post(f"{API}/consents/{tag_id}/withdraw", headers=staff, json={}), 422)
+    assert "reason" in body["errors"]
+    response = client.post(f"{API}/consents/{tag_id}/withdraw", headers=staff, json={"reason": "本人撤回"})
+    assert response.status_code == 200 and response.get_json()["withdrawn_at"]
+    assert fresh(Resident, world.R1b.id).care_tags == []
+    is_problem(client.post(f"{API}/consents/{tag_id}/withdraw", headers=staff, json={"reason": "again"}), 409)
+    items = client.get(f"{API}/residents/{world.R1b.id}/consents", headers=staff).get_json()["items"]
+    assert [i["withdraw_reason"] for i in items] == ["本人撤回"]

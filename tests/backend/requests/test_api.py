@@ -84,7 +84,8 @@ def test_lists_filter_within_scope(world, client, auth):
         response = client.get(f"/api/v1/requests?{bad}", headers=staff)
         assert response.status_code == 400 and response.mimetype == "application/problem+json"
     categories = client.get("/api/v1/request-categories", headers=staff).get_json()["items"]
-    assert [c["code"] for c in categories][:2] == ["environment", "facilities"] and len(categories) == 7
+    assert [c["code"] for c in categories][:2] == ["environment", "facilities"] and len(categories) == 8
+    assert "correction" in [c["code"] for c in categories]  # a resident's request to correct their records
 
 
 def test_openapi_documents_requests(client):

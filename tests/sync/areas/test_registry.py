@@ -88,3 +88,31 @@ def test_the_collections_merge_by_their_rules_and_never_send_sensitive_columns()
     for collection in (HOUSEHOLDS, RESIDENTS):
         assert set(collection.merge_fields) <= set(collection.wire)
         assert not {"phone_enc", "id_number_enc", "id_number_hash"} & set(collection.wire.values())
+
+
+def test_a_sensitive_tag_pushed_without_consent_is_rejected_naming_the_field(world, device):
+    """A device that does not know consents still edits everything else; setting a sensitive tag is
+    refused with a problem naming `consent` until it sends one (an additive field of the write)."""
+    worker = device("worker1")
+    worker.pull()
+    base = worker.get("residents", world.R1.id)["version"]
+    refused = one(worker, "residents", "update", world.R1.id, {"care_tags": ["elderly_alone", "rehabilitation"]},
+                  base_version=base)
+    assert refused["status"] == "rejected" and refused["error"]["status"] == 422
+    assert list(refused["error"]["errors"]) == ["consent"]
+    plain = one(worker, "residents", "update", world.R1.id, {"relation": "户主"}, base_version=base)
+    assert plain["status"] == "applied"
+    given = one(worker, "residents", "update", world.R1.id, {"care_tags": ["elderly_alone", "rehabilitation"],
+                                                             "consent": {"basis": "verbal"}},
+                base_version=plain["version"])
+    assert given["status"] == "applied"
+    from backend.registry.models import Consent
+
+    db.session.expire_all()
+    record = db.session.scalar(db.select(Consent))
+    assert (record.resident_id, record.tag_code, record.basis, record.recorded_by_id) == (
+        world.R1.id, "rehabilitation", "verbal", world.worker1.id)
+    bad = one(worker, "residents", "update", world.R1.id, {"care_tags": ["elderly_alone", "community_correction"],
+                                                           "consent": {"basis": "legal_duty"}},
+              base_version=given["version"])
+    assert bad["status"] == "rejected" and list(bad["error"]["errors"]) == ["consent.detail"]

@@ -73,3 +73,27 @@ def test_nearby_duplicates(world):
     found = services.nearby_duplicates(db.session, first)
     assert [(r.id, m) for r, m in found] == [(near.id, 111)]
     assert services.nearby_duplicates(db.session, raise_request(world)) == []
+
+
+def test_a_request_on_behalf_records_the_consent_with_who_and_how(world):
+    from sqlalchemy import select
+
+    from backend.registry.models import Consent
+
+    old_client = raise_request(world, actor=world.worker1, resident_id=world.R1b.id, household_id=None)
+    record = db.session.scalar(select(Consent).where(Consent.request_id == old_client.id))
+    assert (record.purpose, record.resident_id, record.household_id) == ("proxy_request", world.R1b.id, None)
+    assert (record.basis, record.given_by, record.recorded_by_id) == ("verbal", world.R1b.name, world.worker1.id)
+    guardian = raise_request(world, actor=world.staff1, consent_basis="guardian", consent_given_by="张伟",
+                             consent_detail="电话确认")
+    record = db.session.scalar(select(Consent).where(Consent.request_id == guardian.id))
+    assert (record.household_id, record.basis, record.given_by, record.detail) == (
+        world.H1.id, "guardian", "张伟", "电话确认")
+    own = raise_request(world)
+    assert db.session.scalar(select(Consent).where(Consent.request_id == own.id)) is None
+    for data, field in [({"consent_basis": "legal_duty"}, "consent_detail"),
+                        ({"consent_basis": "nodded"}, "consent_basis")]:
+        with pytest.raises(Invalid) as invalid:
+            raise_request(world, actor=world.worker1, **data)
+        assert list(invalid.value.errors) == [field]
+        db.session.rollback()

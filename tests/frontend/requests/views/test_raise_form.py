@@ -69,3 +69,26 @@ def test_a_raised_request_names_whom_it_is_for(world, browser):
                                              "requester_name": "李娜"})
     assert response.status_code == 303
     assert "The request is raised for 李娜." in staff1.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_form_records_how_the_resident_agreed_and_the_page_shows_it(world, browser):
+    from sqlalchemy import select
+
+    from backend.extensions import db
+    from backend.registry.models import Consent
+
+    staff1 = browser("staff1")
+    form = staff1.get("/requests/new").get_data(as_text=True)
+    assert 'name="consent_basis"' in form and 'value="verbal" selected' in form
+    data = {"household_id": world.H1.id, "category": "facilities", "description": "楼道灯坏了", "channel": "staff",
+            "consent": "1", "requester_name": "张伟"}
+    refused = staff1.post("/requests/new", data | {"consent_basis": "legal_duty"})
+    assert refused.status_code == 422 and 'id="e-consent_detail"' in refused.get_data(as_text=True)
+    response = staff1.post("/requests/new", data | {"consent_basis": "guardian", "consent_given_by": "张伟之子",
+                                                    "consent_detail": "电话"})
+    assert response.status_code == 303
+    record = db.session.scalar(select(Consent))
+    assert (record.household_id, record.basis, record.given_by, record.detail, record.recorded_by_id) == (
+        world.H1.id, "guardian", "张伟之子", "电话", world.staff1.id)
+    page = staff1.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Consent of a guardian: 张伟之子, 电话" in page.split('id="consent-record"', 1)[1]
