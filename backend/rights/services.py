@@ -129,11 +129,16 @@ def download(session, user, fmt: str = "json", address: str | None = None, now=N
     return data
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _plain(value):
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, list):
         return "; ".join(str(_plain(v)) for v in value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value  # typed text stays text: a spreadsheet never runs it as a formula
     return "" if value is None else value
 
 

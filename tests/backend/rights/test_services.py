@@ -3,6 +3,8 @@ another household's, never staff notes, internal steps or sensitive tags; ID num
 masked; each download audited), and a correction they ask for reaches their community's staff
 and their grid's worker as a request, whose answer comes back to them."""
 
+import csv
+import io
 import json
 
 import pytest
@@ -93,6 +95,16 @@ def test_a_download_is_audited_and_the_csv_holds_the_same(lived):
     assert table.splitlines()[0] == "section,record,field,value"
     assert f"household,{lived.H1.id},address,{lived.H1.address}" in table
     assert "楼道灯坏了" in table and "STAFF-NOTE" not in table
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_the_csv(lived):
+    data = rights.collect(db.session, lived.resident1)
+    data["household"]["address"] = '=HYPERLINK("http://evil.example","点我")'
+    data["household"]["head_name"] = "@SUM(1)"
+    rows = list(csv.reader(io.StringIO(rights.as_csv(data))))
+    cells = {row[2]: row[3] for row in rows if row[0] == "household"}
+    assert cells["address"] == "'=HYPERLINK(\"http://evil.example\",\"点我\")" and cells["head_name"] == "'@SUM(1)"
+    assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
 
 
 def test_a_correction_reaches_the_households_staff_and_worker(world):
