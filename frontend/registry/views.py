@@ -33,7 +33,15 @@ TAG_MAKERS = ("admin", "community_staff", "district_officer", "street_officer")
 
 @bp.context_processor
 def _helpers():
-    return {"node_url": node_url}
+    return {"node_url": node_url, "birth_shown": birth_shown}
+
+
+def birth_shown(resident) -> str:
+    """The birth date to those who may reveal the resident's fields, the year to the others."""
+    if resident.birth_date is None:
+        return ""
+    shown = services.shown_birth_date(_user(), resident)
+    return shown.isoformat() if shown else str(resident.birth_date.year)
 
 
 def node_url(node_id: str | None) -> str | None:

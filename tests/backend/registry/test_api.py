@@ -76,7 +76,7 @@ def test_a_household_is_dumped_with_masked_phone_and_live_residents(world, clien
         "138****0001", ["elderly_alone"], world.B1.id, 1)
     assert "phone" not in body and "phone_enc" not in body
     assert [r["id"] for r in body["residents"]] == [world.R1.id]
-    assert body["residents"][0]["id_number_masked"] == "1101**********123X"
+    assert body["residents"][0]["id_number_masked"] == "1****************X"
     assert client.get(f"{API}/households/{world.H2.id}", headers=headers).get_json()["phone_masked"] is None
 
 
@@ -259,7 +259,7 @@ def test_street_officer_reads_households_masked_and_without_sensitive_tags(world
     by_id = {r["id"]: r for r in home["residents"]}
     assert set(by_id) == {world.R1.id, world.R1b.id}
     assert by_id[world.R1b.id]["care_tags"] == []  # community_correction is sensitive
-    assert by_id[world.R1.id]["id_number_masked"] == "1101**********123X"
+    assert by_id[world.R1.id]["id_number_masked"] == "1****************X"
     assert "11010119400101123X" not in str(home) and "13800000001" not in str(home)
     home = client.get(f"{API}/households/{world.H1.id}", headers=auth.headers("staff1")).get_json()
     assert {r["id"]: r for r in home["residents"]}[world.R1b.id]["care_tags"] == ["community_correction"]
