@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from backend.audit.models import AuditEntry
 from backend.extensions import db
+from backend.registry import services
 from backend.registry.models import Household, Resident
 from tests.backend.shared import is_problem
 
@@ -273,3 +274,17 @@ def test_resident_sees_only_their_household_and_its_residents(world, auth, clien
     for other in ("R2", "R5", "R3"):
         is_problem(client.get(f"{API}/residents/{world.residents[other].id}", headers=headers), 404)
     is_problem(client.get(f"{API}/households/{world.H2.id}", headers=headers), 404)
+
+
+def test_the_birth_date_goes_to_those_who_may_reveal_the_year_to_the_others(world, client, auth):
+    """An ID number's middle is the birth date: readers who see the mask get the year."""
+    services.update_resident(world.staff1, world.R1, {"birth_date": "1940-03-15"})
+    db.session.commit()
+    for username, birth_date in (("staff1", "1940-03-15"), ("worker1", "1940-03-15"), ("admin", "1940-03-15"),
+                                 ("street1", None), ("district1", None)):
+        body = client.get(f"{API}/residents/{world.R1.id}", headers=auth.headers(username)).get_json()
+        assert (body["birth_date"], body["birth_year"], body["id_number_masked"]) == (
+            birth_date, 1940, "1****************X"), username
+        listed = client.get(f"{API}/households/{world.H1.id}", headers=auth.headers(username)).get_json()
+        assert {(r["birth_date"], r["birth_year"]) for r in listed["residents"] if r["id"] == world.R1.id} == {
+            (birth_date, 1940)}, username

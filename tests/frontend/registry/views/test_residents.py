@@ -162,3 +162,31 @@ def test_post_without_csrf_token_is_refused(world, browser, fresh):
     response = staff1.client.post(f"/registry/residents/{world.R2.id}/retire", data={"reason": "Moved away"})
     assert response.status_code == 400
     assert fresh(Resident, world.R2.id).retired_at is None
+
+
+def test_those_who_may_not_reveal_see_birth_years_not_dates(world, browser, ctx):
+    """An ID number's middle is the birth date: beside a mask, the date would rebuild it."""
+    from backend.registry import services
+
+    services.update_resident(world.staff1, world.R1, {"birth_date": "1940-03-15"})
+    db.session.commit()
+    pages = (f"/registry/residents/{world.R1.id}", "/registry/residents", f"/registry/households/{world.H1.id}")
+    street1, staff1 = browser("street1"), browser("staff1")
+    for path in pages:
+        shown = street1.get(path).get_data(as_text=True)
+        assert "1940" in shown and "1940-03-15" not in shown and "0315" not in shown, path
+        assert "11010119400101123X" not in shown and "1101" not in shown, path
+        assert "1940-03-15" in staff1.get(path).get_data(as_text=True), path
+
+
+def test_a_wrong_field_key_is_a_clear_page_not_a_500(app, world, browser, ctx, monkeypatch, caplog):
+    staff1 = browser("staff1")
+    monkeypatch.setitem(app.config, "FIELD_KEYS", "k2:a-key-that-sealed-nothing")  # k1 lost
+    response = staff1.get(f"/registry/residents/{world.R1.id}")
+    assert response.status_code == 503
+    html = response.get_data(as_text=True)
+    assert "<html" in html and "field keys are wrong or missing" in html
+    assert any("sensitive field keys" in r.getMessage() and "'k1'" in r.getMessage() for r in caplog.records)
+    api = staff1.client.get(f"/api/v1/registry/residents/{world.R1.id}", headers=staff1.headers("staff1"))
+    assert api.status_code == 503 and api.mimetype == "application/problem+json"
+    assert api.get_json()["title"] == "Field key unavailable"
