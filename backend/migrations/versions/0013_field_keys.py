@@ -63,11 +63,10 @@ def downgrade():
         bind, ring = op.get_bind(), keyring()
         sealed = bind.execute(sa.select(users.c.id, users.c.phone_enc, users.c.claimed_address_enc).where(
             sa.or_(users.c.phone_enc.is_not(None), users.c.claimed_address_enc.is_not(None)))).all()
-        for row in sealed:
+        for row in sealed:  # back in clear, as Linli kept them before
+            phone, claimed = ring.decrypt(row.phone_enc), ring.decrypt(row.claimed_address_enc)
             bind.execute(users.update().where(users.c.id == row.id).values(
-                phone=(ring.decrypt(row.phone_enc) or None) and ring.decrypt(row.phone_enc)[:20],
-                claimed_address=(ring.decrypt(row.claimed_address_enc) or None)
-                and ring.decrypt(row.claimed_address_enc)[:200]))
+                phone=phone[:20] if phone else None, claimed_address=claimed[:200] if claimed else None))
     with op.batch_alter_table('users') as batch_op:
         batch_op.drop_column('phone_enc')
         batch_op.drop_column('claimed_address_enc')
