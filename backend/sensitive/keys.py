@@ -135,7 +135,7 @@ def init_app(app) -> None:
                            "(fine for a demo; a deployment sets its own, see docs/PRIVACY.md)")
     if not app.config.get("INDEX_KEY"):
         app.config["INDEX_KEY"] = _instance_secret(app, "index_key")
-    app.extensions["linli.keyring"] = _from_config(app.config)
+    _from_config(app.config)  # raises KeyConfigError now rather than on the first sealed field
 
 
 def _instance_secret(app, name: str) -> str:
@@ -158,15 +158,14 @@ def _from_config(config) -> Keyring:
 
 
 def keyring() -> Keyring:
-    """The application's keyring, rebuilt when its configuration changed (a test, a rotation)."""
+    """The application's keyring, built again when its configuration changed (a test)."""
     config = current_app.config
     signature = (config.get("FIELD_KEYS"), config.get("INDEX_KEY"),
                  config.get("LEGACY_FIELD_KEY") or config.get("SECRET_KEY"))
     cached = current_app.extensions.get("linli.keyring")
-    if cached is None or current_app.extensions.get("linli.keyring.signature") != signature:
-        cached = current_app.extensions["linli.keyring"] = _from_config(config)
-        current_app.extensions["linli.keyring.signature"] = signature
-    return cached
+    if cached is None or cached[0] != signature:
+        cached = current_app.extensions["linli.keyring"] = (signature, _from_config(config))
+    return cached[1]
 
 
 def encrypt(value: str | None) -> str | None:
