@@ -200,3 +200,18 @@ def test_a_wrong_field_key_is_a_clear_page_not_a_500(app, world, browser, ctx, m
     api = staff1.client.get(f"/api/v1/registry/residents/{world.R1.id}", headers=staff1.headers("staff1"))
     assert api.status_code == 503 and api.mimetype == "application/problem+json"
     assert api.get_json()["title"] == "Field key unavailable"
+
+
+def test_an_id_number_finds_its_resident_through_the_blind_index_for_keepers_only(app, world, browser, monkeypatch):
+    staff1, street1 = browser("staff1"), browser("street1")
+    found = rows(staff1.get("/registry/residents?q=11010119400101123x").get_data(as_text=True), "resident-rows")
+    assert "张伟" in found and "张秀英" not in found
+    # An officer who may not reveal the number gets no confirmation of whose it is.
+    assert "张伟" not in rows(street1.get("/registry/residents?q=11010119400101123X").get_data(as_text=True),
+                             "resident-rows")
+    monkeypatch.setitem(app.config, "INDEX_KEY", "a-brand-new-index-key")  # until rebuild-blind-index runs
+    assert "张伟" not in rows(staff1.get("/registry/residents?q=11010119400101123X").get_data(as_text=True),
+                             "resident-rows")
+    assert app.test_cli_runner().invoke(args=["rebuild-blind-index"]).exit_code == 0
+    assert "张伟" in rows(staff1.get("/registry/residents?q=11010119400101123X").get_data(as_text=True),
+                         "resident-rows")
