@@ -27,6 +27,9 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     _ensure_secret_key(app)
+    from backend.sensitive import keys as field_keys
+
+    field_keys.init_app(app)
     _prepare_sqlite(app)
 
     db.init_app(app)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from importlib import import_module
 
 AREAS = (
+    "backend.sensitive",
     "backend.org",
     "backend.auth",
     "backend.registry",

@@ -50,8 +50,14 @@ def _retention_days() -> dict[str, int]:
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
-    # Key for encrypting sensitive personal fields at rest; falls back to SECRET_KEY.
-    FIELD_KEY = os.environ.get("LINLI_FIELD_KEY", "")
+    # Keys sealing sensitive personal fields at rest, "k2:<secret>,k1:<older>":
+    # the first seals, all are read (backend/sensitive/keys.py, docs/PRIVACY.md).
+    FIELD_KEYS = os.environ.get("LINLI_FIELD_KEYS", "")
+    # The blind index's own key (exact look-up of an ID number).
+    INDEX_KEY = os.environ.get("LINLI_INDEX_KEY", "")
+    # What sealed fields before key ids (the old LINLI_FIELD_KEY, else SECRET_KEY):
+    # read only for ciphertexts without a key id, until they are rotated.
+    LEGACY_FIELD_KEY = os.environ.get("LINLI_FIELD_KEY", "")
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False

@@ -200,7 +200,20 @@ def _unexpected(exc: Exception):
     return render_template("error.html", status=500, message=_("Something went wrong on our side.")), 500
 
 
+def _field_key_error(exc: Exception):
+    """A sealed field did not open (a key missing from LINLI_FIELD_KEYS, or the
+    wrong one): logged loudly for the administrator, and a clear 503 for the
+    person, never a silent blank nor a bare 500."""
+    current_app.logger.error("sensitive field keys: %s", exc)
+    return answer(ApiError(503, "Field key unavailable", _(
+        "A protected field could not be read: the server's field keys are wrong or missing. "
+        "The administrator has been told; try again later.")))
+
+
 def register(app):
+    from backend.sensitive.keys import FieldKeyError
+
     app.register_error_handler(DomainError, answer)
+    app.register_error_handler(FieldKeyError, _field_key_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

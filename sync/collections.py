@@ -56,6 +56,10 @@ class Collection:
     household_only: object = None
     description: str = ""
     attr_to_field: dict = field(default_factory=dict)
+    # wire field -> (coarse wire field, function): the coarse field is always
+    # sent; the exact one only to those who see sensitive fields (a birth date
+    # goes to the others as its year: beside a masked ID number it would rebuild it).
+    coarse: dict = field(default_factory=dict)
     # Row layouts (their column names) -> where each wire field sits, computed once.
     _plans: dict = field(default_factory=dict, repr=False, compare=False)
     # (partition kind, raw_json) -> the pull's query, built once (see pull_query).
@@ -182,7 +186,15 @@ class Collection:
         if raw_json:
             for name in self._json_fields:
                 _decode_column(out, name)
+        self._coarsen(out, sensitive_ok)
         return out
+
+    def _coarsen(self, records: list[dict], sensitive_ok: bool) -> None:
+        for name, (coarse_name, coarsen) in self.coarse.items():
+            for data in records:
+                data[coarse_name] = coarsen(data[name])
+                if not sensitive_ok:
+                    data[name] = None
 
     @property
     def _json_fields(self) -> list[str]:

@@ -77,6 +77,8 @@ def app(database_url, tmp_path_factory):
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret",
+        "FIELD_KEYS": "k1:test-field-key-0001",
+        "INDEX_KEY": "test-index-key-0001",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SESSION_COOKIE_SECURE": False,
         "WTF_CSRF_SSL_STRICT": False,

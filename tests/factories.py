@@ -782,9 +782,23 @@ def user(username, role, scopes=(), home=None, community=None, status="active", 
                        status=status, **extra)
 
 
+@lru_cache(maxsize=1)
+def _builtin_care_tags() -> list[dict]:
+    """The built-in care tags as migration 0001 seeds them."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "backend/migrations/versions/0001_foundation.py"
+    spec = importlib.util.spec_from_file_location("linli_migration_0001", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return [{"code": code, "hans": hans, "hant": hant, "en": en, "sensitive": sensitive}
+            for code, hans, hant, en, sensitive in module.BUILTIN_TAGS]
+
+
 def empty_database() -> None:
     """Empty every table, keeping the built-in care tags and request categories as the migrations
-    seeded them (a category a test added goes, one it changed is set back). Inside an app context."""
+    seeded them (one a test added goes, one it changed is set back). Inside an app context."""
     from sqlalchemy import bindparam, text
 
     db.session.remove()
@@ -798,6 +812,8 @@ def empty_database() -> None:
         for table in tables:
             conn.execute(text(f'DELETE FROM "{table}"'))
         conn.execute(text("DELETE FROM care_tags WHERE builtin = :f"), {"f": False})
+        conn.execute(text("UPDATE care_tags SET name_zh_hans = :hans, name_zh_hant = :hant, name_en = :en, "
+                          "sensitive = :sensitive WHERE code = :code"), _builtin_care_tags())
         conn.execute(text("DELETE FROM request_categories WHERE code NOT IN :codes")
                      .bindparams(bindparam("codes", expanding=True)), {"codes": [c["code"] for c in builtin]})
         conn.execute(text("UPDATE request_categories SET name = :name, description = '', accept_hours = :hours, "

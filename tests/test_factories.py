@@ -144,9 +144,11 @@ def test_the_emptied_database_keeps_the_built_in_categories_as_seeded(ctx):
     db.session.get(RequestCategory, "safety").accept_hours = 99
     db.session.get(RequestCategory, "other").active = False
     CareTagFactory(code="flood_risk")
+    db.session.get(CareTag, "dibao").name_en = "<x-xss>"
     db.session.commit()
     empty_database()
     categories = {c.code: (c.name, c.accept_hours, c.resolve_days, c.sort_order)
                   for c in db.session.scalars(select(RequestCategory).where(RequestCategory.active.is_(True)))}
     assert categories == {code: (name, hours, days, order) for code, name, hours, days, order in BUILTIN_CATEGORIES}
-    assert db.session.get(CareTag, "flood_risk") is None and db.session.get(CareTag, "dibao") is not None
+    assert db.session.get(CareTag, "flood_risk") is None
+    assert db.session.get(CareTag, "dibao").name_en == "Minimum-livelihood household"

@@ -189,3 +189,26 @@ def follow_households(session, households) -> None:
             if account.community_id != community_of[account.household_id]:
                 account.community_id = community_of[account.household_id]
     session.flush()
+
+
+# --- an account's contact details: sealed, masked, revealed with an audit -----------
+
+CONTACT_FIELDS = ("phone", "claimed_address")
+
+
+def masked_contact(user: User, field: str) -> str:
+    """What lists and pages show of an account's phone or claimed address."""
+    return user.masked_phone if field == "phone" else user.masked_address
+
+
+def reveal_contact(actor: User, user: User, field: str, address: str | None = None) -> str:
+    """An account's phone or claimed address in clear, for those who manage the
+    account (policy MANAGE); the look is written to the audit trail. The caller commits."""
+    if field not in CONTACT_FIELDS:
+        raise Invalid({"field": [_l("Not a sensitive field.")]})
+    if not policy.can(actor, policy.MANAGE, user):
+        raise Refused()
+    value = getattr(user, field) or ""
+    audit.record(actor, "reveal", "user", user.id, {"field": field}, address)
+    db.session.flush()
+    return value

@@ -1,8 +1,9 @@
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.common import new_id, utcnow
 from backend.extensions import db
+from backend.sensitive import keys, masks
 
 ROLES = (
     "admin",
@@ -39,10 +40,16 @@ class User(db.Model):
     # Residents: the household they belong to, once staff confirmed it.
     household_id: Mapped[str | None] = mapped_column(ForeignKey("households.id"))
     # Residents registering themselves: the community of their invitation code
-    # and what they told us, for staff to match.
+    # and what they told us, for staff to match. The address and the phone are
+    # sealed (backend/sensitive/keys.py): `user.phone = "…"` seals, and pages
+    # show `masked_phone`/`masked_address` until a manager reveals them
+    # (backend/accounts/services.py, reveal_contact, audited).
     community_id: Mapped[str | None] = mapped_column(ForeignKey("nodes.id"))
-    claimed_address: Mapped[str | None] = mapped_column(String(200))
-    phone: Mapped[str | None] = mapped_column(String(20))
+    claimed_address_enc: Mapped[str | None] = mapped_column(Text, info={"sealed": True})
+    phone_enc: Mapped[str | None] = mapped_column(Text, info={"sealed": True})
+    # The clear columns of before: emptied by migration 0013, never written again.
+    legacy_claimed_address: Mapped[str | None] = mapped_column("claimed_address", String(200))
+    legacy_phone: Mapped[str | None] = mapped_column("phone", String(20))
     locale: Mapped[str | None] = mapped_column(String(10))
     # Bumped on password change or deactivation: every session signed with the
     # old epoch stops working.
@@ -73,6 +80,31 @@ class User(db.Model):
     @property
     def is_staff(self) -> bool:
         return self.role not in ("resident", "volunteer")
+
+    # The API's and the services' field names, sealed in their *_enc columns.
+    @property
+    def phone(self) -> str | None:
+        return keys.decrypt(self.phone_enc)
+
+    @phone.setter
+    def phone(self, value: str | None) -> None:
+        self.phone_enc = keys.encrypt((value or "").strip() or None)
+
+    @property
+    def claimed_address(self) -> str | None:
+        return keys.decrypt(self.claimed_address_enc)
+
+    @claimed_address.setter
+    def claimed_address(self, value: str | None) -> None:
+        self.claimed_address_enc = keys.encrypt((value or "").strip() or None)
+
+    @property
+    def masked_phone(self) -> str:
+        return masks.mask(self.phone)
+
+    @property
+    def masked_address(self) -> str:
+        return masks.mask_address(self.claimed_address)
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"

@@ -47,7 +47,8 @@ def dump_resident(resident: Resident) -> dict:
     tags = services.visible_tags(g.user, resident.care_tags, resident.household)
     return resident_out.dump({
         "id": resident.id, "household_id": resident.household_id, "name": resident.name,
-        "gender": resident.gender, "birth_date": resident.birth_date, "relation": resident.relation,
+        "gender": resident.gender, "birth_date": services.shown_birth_date(g.user, resident),
+        "birth_year": resident.birth_date.year if resident.birth_date else None, "relation": resident.relation,
         "care_tags": [t.code for t in tags], "id_number_masked": services.masked(resident, "id_number") or None,
         "phone_masked": services.masked(resident, "phone") or None, "notes": resident.notes,
         "retired": resident.retired_at is not None, "retire_reason": resident.retire_reason,

@@ -59,7 +59,7 @@ class Household(FieldVersioned, db.Model):
     address: Mapped[str] = mapped_column(String(200))
     head_name: Mapped[str] = mapped_column(String(50))
     member_count: Mapped[int] = mapped_column(Integer, default=0)
-    phone_enc: Mapped[str | None] = mapped_column(Text)
+    phone_enc: Mapped[str | None] = mapped_column(Text, info={"sealed": True})
     notes: Mapped[str | None] = mapped_column(Text)
     created_at = mapped_column(db.DateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(db.DateTime, default=utcnow, onupdate=utcnow, nullable=False)
@@ -89,9 +89,9 @@ class Resident(FieldVersioned, db.Model):
     relation: Mapped[str | None] = mapped_column(String(20))
     # Sensitive personal fields: encrypted at rest, masked on screen, every
     # reveal audited. The hash is a keyed blind index for exact look-up.
-    id_number_enc: Mapped[str | None] = mapped_column(Text)
-    id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
-    phone_enc: Mapped[str | None] = mapped_column(Text)
+    id_number_enc: Mapped[str | None] = mapped_column(Text, info={"sealed": True})
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True, info={"blind_index_of": "id_number_enc"})
+    phone_enc: Mapped[str | None] = mapped_column(Text, info={"sealed": True})
     notes: Mapped[str | None] = mapped_column(Text)
     created_at = mapped_column(db.DateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(db.DateTime, default=utcnow, onupdate=utcnow, nullable=False)

@@ -95,7 +95,9 @@ class ResidentOut(Schema):
     household_id = fields.String()
     name = fields.String()
     gender = fields.String(allow_none=True)
+    # Null for those who may not reveal the resident's fields: they read birth_year.
     birth_date = fields.Date(allow_none=True)
+    birth_year = fields.Integer(allow_none=True)
     relation = fields.String(allow_none=True)
     care_tags = fields.List(fields.String())
     id_number_masked = fields.String(allow_none=True)

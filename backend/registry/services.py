@@ -448,4 +448,14 @@ def reveal(actor, record, field: str, address: str | None = None) -> str:
 
 
 def masked(record, field: str) -> str:
-    return sensitive.mask(sensitive.decrypt(getattr(record, f"{field}_enc", None)))
+    """What every screen shows of a sealed field before a reveal: an ID number
+    its first and last characters, a phone its ends."""
+    value = sensitive.decrypt(getattr(record, f"{field}_enc", None))
+    return sensitive.mask_id_number(value) if field == "id_number" else sensitive.mask(value)
+
+
+def shown_birth_date(actor, resident: Resident):
+    """The birth date for those who may reveal the resident's ID number; the
+    others get None and read `birth_year` (an ID number's middle is the birth
+    date: the two together rebuild it)."""
+    return resident.birth_date if policy.can(actor, policy.REVEAL, resident) else None

@@ -119,8 +119,8 @@ class Request(Versioned, db.Model):
     resident_id: Mapped[str | None] = mapped_column(ForeignKey("residents.id"))
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     requester_name: Mapped[str] = mapped_column(String(50), default="")
-    # Sensitive: encrypted at rest (backend/registry/sensitive.py), never on the sync wire.
-    requester_phone_enc: Mapped[str | None] = mapped_column(Text)
+    # Sensitive: encrypted at rest (backend/sensitive/keys.py), never on the sync wire.
+    requester_phone_enc: Mapped[str | None] = mapped_column(Text, info={"sealed": True})
     channel: Mapped[str] = mapped_column(String(12), default="app")
     duplicate_of_id: Mapped[str | None] = mapped_column(ForeignKey("requests.id"))
     accept_due_at = mapped_column(db.DateTime)

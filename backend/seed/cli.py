@@ -5,6 +5,8 @@ import time
 import click
 from flask.cli import with_appcontext
 
+from backend.sensitive import keys as sensitive
+
 ROLE_NAMES = {
     "admin": "admin", "district_officer": "district officer", "street_officer": "street officer",
     "community_staff": "community staff", "grid_worker": "grid worker", "station_operator": "station operator",
@@ -71,7 +73,7 @@ def _print_summary(summary, seconds: float) -> None:
     click.echo(f"Demo accounts (password for all: {_password()}):")
     for user in summary.accounts:
         if user["status"] == "pending":
-            where = f"registration pending: {user['claimed_address']}"
+            where = f"registration pending: {sensitive.decrypt(user['claimed_address_enc'])}"
         elif user["role"] == "resident":
             where = "household of " + user["display_name"]
         else:

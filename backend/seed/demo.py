@@ -678,6 +678,7 @@ class _Builder:
             row = {"id": self.new_id(), "username": username, "display_name": display_name,
                    "password_hash": password_hash, "role": role, "status": "active", "is_active": True,
                    "household_id": None, "community_id": None, "claimed_address": None, "phone": None,
+                   "claimed_address_enc": None, "phone_enc": None,
                    "locale": None, "session_epoch": 0, "created_at": self.now, "last_sign_in_at": None}
             row.update(extra)
             users.append(row)
@@ -697,7 +698,8 @@ class _Builder:
         for username, display_name, grid_index in PENDING:
             claimed, _ = self.rng.choice(self.first_households.get(grid_index) or first_grid)
             user_row(username, display_name, "resident", status="pending", community_id=community["id"],
-                     claimed_address=claimed["address"], phone=names.mobile(self.rng))
+                     claimed_address_enc=sensitive.encrypt(claimed["address"]),
+                     phone_enc=sensitive.encrypt(names.mobile(self.rng)))
         db.session.execute(insert(User.__table__), users)
         db.session.execute(insert(user_scopes), scopes)
         return users

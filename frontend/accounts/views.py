@@ -1,7 +1,7 @@
 """Management pages for accounts: the list, creating accounts, one account
 (scopes, deactivation, password reset, devices) and resident registrations."""
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from backend.accounts import scope as accounts
 from backend.accounts import services
+from backend.apiframe import client_address
 from backend.auth import policy
 from backend.auth import services as auth
 from backend.auth.models import User
@@ -79,13 +80,15 @@ def _scope_ctx(actor, role: str, selected) -> dict:
             "scope_options": scope_options(actor, role), "scope_selected": list(selected or [])}
 
 
-def user_context(user) -> dict:
+def user_context(user, revealed=None) -> dict:
     """What accounts/user.html needs besides `user` and `devices`."""
     can_manage = policy.can(current_user, policy.MANAGE, user)
     ctx = {
         "can_manage": can_manage,
         "errors": {},
         "status_label": _status_label(user),
+        "masked_contact": services.masked_contact,
+        "revealed": revealed or {},
     }
     ctx.update(_scope_ctx(current_user, user.role, [node.id for node in user.scope_nodes]))
     return ctx
@@ -179,6 +182,24 @@ def user(user_id):
     return _user_page(_visible_user(user_id))
 
 
+@bp.post("/<user_id>/reveal/<field>")
+def reveal(user_id, field):
+    """An account's phone or claimed address in clear, audited (managers of the account only)."""
+    user = _visible_user(user_id)
+    if field not in services.CONTACT_FIELDS:
+        abort(404)
+    if not policy.can(current_user, policy.MANAGE, user):
+        abort(403)
+    value = services.reveal_contact(current_user, user, field, client_address())
+    db.session.commit()
+    if request.headers.get("HX-Request"):
+        return render_template("registry/_revealed.html", value=value)
+    ctx = user_context(user, revealed={field: value})
+    del ctx["errors"]
+    devices = auth.devices_of(user) if ctx["can_manage"] else []
+    return form_page("accounts/user.html", None, {}, user=user, devices=devices, **ctx)
+
+
 @bp.post("/<user_id>/scopes")
 def scopes(user_id):
     user = _managed_user(user_id)
@@ -239,7 +260,8 @@ def _registration(user_id: str) -> User:
 
 @bp.get("/registrations")
 def registrations():
-    return page("accounts/registrations.html", registrations=services.pending_registrations(current_user))
+    return page("accounts/registrations.html", registrations=services.pending_registrations(current_user),
+                masked_contact=services.masked_contact)
 
 
 def _registration_page(user, errors=None):
@@ -250,7 +272,8 @@ def _registration_page(user, errors=None):
     def can_link(household):
         return policy.can(current_user, policy.CHANGE, household)
 
-    ctx = {"registration": user, "pagination": pagination, "q": q, "can_link": can_link}
+    ctx = {"registration": user, "pagination": pagination, "q": q, "can_link": can_link,
+           "masked_contact": services.masked_contact, "revealed": {}}
     return form_page("accounts/registration.html", "accounts/_household_choices.html", errors or {}, **ctx)
 
 

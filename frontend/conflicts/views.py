@@ -7,6 +7,8 @@ from flask_login import current_user, login_required
 
 from backend.errors import Invalid
 from backend.extensions import db
+from backend.registry import policy as registry_policy
+from backend.sensitive.masks import birth_year
 from frontend.render import int_arg, page
 from sync import conflicts as service
 from sync.models import Conflict
@@ -43,6 +45,8 @@ def _helpers():
             return "—"
         if isinstance(value, list):
             return "、".join(map(str, value))
+        if field == "birth_date" and not registry_policy.sees_sensitive_tags(_user()):
+            return str(birth_year(value) or "—")  # with a masked ID number, a full date rebuilds it
         return str(value)
 
     return {"conflict_user": conflict_user, "field_label": field_label, "conflict_value": conflict_value}

@@ -5,10 +5,12 @@ backend.registry.services, render. Out of scope is 404; readable but not
 changeable is 403. Residents and volunteers see no registry page, except a
 resident's own household page (read-only)."""
 
+import re
+
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 from werkzeug.routing import BuildError
 
@@ -20,13 +22,14 @@ from backend.org import policy as org_policy
 from backend.org.models import Node
 from backend.registry import consent as consents
 from backend.registry import policy as registry_policy
-from backend.registry import services
+from backend.registry import sensitive, services
 from backend.registry.models import Consent, Household, Resident, resident_care_tags
 from frontend.render import done, form_page, int_arg, page
 
 bp = Blueprint("registry_pages", __name__, url_prefix="/registry")
 
 PER_PAGE = 25
+ID_NUMBER = re.compile(r"^(\d{15}|\d{17}[\dXx])$")  # a resident identity card number, 15 or 18 characters
 CHOICES_LIMIT = 500  # grids offered in a select; beyond that, narrow the list with "under"
 # Who may add care tags (mirrors services.create_tag, which enforces it); used only to show the form.
 TAG_MAKERS = ("admin", "community_staff", "district_officer", "street_officer")
@@ -34,7 +37,15 @@ TAG_MAKERS = ("admin", "community_staff", "district_officer", "street_officer")
 
 @bp.context_processor
 def _helpers():
-    return {"node_url": node_url}
+    return {"node_url": node_url, "birth_shown": birth_shown}
+
+
+def birth_shown(resident) -> str:
+    """The birth date to those who may reveal the resident's fields, the year to the others."""
+    if resident.birth_date is None:
+        return ""
+    shown = services.shown_birth_date(_user(), resident)
+    return shown.isoformat() if shown else str(resident.birth_date.year)
 
 
 @bp.record_once
@@ -370,7 +381,12 @@ def _search_residents(user, *, q: str, tag: str | None, include_retired: bool, p
     query = (select(Resident).join(Household, Household.id == Resident.household_id)
              .where(registry_policy.household_filter(user)))
     if q:
-        query = query.where(Resident.name.icontains(q, autoescape=True))
+        condition = Resident.name.icontains(q, autoescape=True)
+        if ID_NUMBER.match(q) and registry_policy.sees_sensitive_tags(user):
+            # Exact look-up by the blind index, for those who may reveal the number anyway:
+            # for the others a match would confirm whose number it is.
+            condition = or_(condition, Resident.id_number_hash == sensitive.blind_index(q))
+        query = query.where(condition)
     if tag:
         query = query.where(Resident.id.in_(
             select(resident_care_tags.c.resident_id).where(resident_care_tags.c.tag_code == tag)))

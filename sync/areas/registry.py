@@ -7,6 +7,7 @@ from backend.auth import policy
 from backend.errors import Invalid
 from backend.registry import services as registry
 from backend.registry.models import Household, Resident, household_care_tags, resident_care_tags
+from backend.sensitive.masks import birth_year
 from sync.apply import EditableApplier, Rejected
 from sync.collections import EDITABLE, LAST_WRITE_WINS, SERVER_WINS, Collection
 from sync.wire import NULLABLE, STRING, TAGS
@@ -34,6 +35,7 @@ RESIDENTS = Collection(
     merge_fields=("name", "gender", "birth_date", "relation", "notes", "care_tags"),
     rule=SERVER_WINS, partition_kinds=("all", "grid", "household"),
     partition_attrs=("community_id", "grid_id", "household_id"), tags_table=resident_care_tags,
+    coarse={"birth_date": ("birth_year", birth_year)},
     description="Residents. Editable, merged field by field; a field changed on both sides: the server's "
                 "value stands (the office's registry is authoritative) and the device's is kept in a conflict.",
 )
@@ -101,6 +103,7 @@ RECORDS = {
                    "notes": NULLABLE, "care_tags": TAGS},
     "residents": {"id": STRING, "household_id": STRING, "grid_id": STRING, "name": STRING,
                   "gender": {"type": "string", "enum": ["M", "F"], "nullable": True},
-                  "birth_date": {"type": "string", "format": "date", "nullable": True}, "relation": NULLABLE,
+                  "birth_date": {"type": "string", "format": "date", "nullable": True},
+                  "birth_year": {"type": "integer", "nullable": True}, "relation": NULLABLE,
                   "notes": NULLABLE, "care_tags": TAGS},
 }

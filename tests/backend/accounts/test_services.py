@@ -219,3 +219,36 @@ def test_the_registrations_waiting_are_those_of_ones_area_oldest_first(world):
     assert accounts.pending_registrations(world.staff2) == [second]
     assert accounts.pending_registrations(world.street1) == [first, second, third]
     assert accounts.pending_registrations(world.worker1) == []
+
+
+# --- an account's contact details ---------------------------------------------------
+
+def test_a_registrations_phone_and_address_are_sealed_masked_and_revealed_with_an_audit(world):
+    from sqlalchemy import text
+
+    made = register(world)
+    db.session.flush()
+    raw = db.session.execute(text("SELECT phone, claimed_address, phone_enc, claimed_address_enc FROM users "
+                                  "WHERE id = :id"), {"id": made.id}).one()
+    assert (raw.phone, raw.claimed_address) == (None, None)
+    assert raw.phone_enc.startswith("k1:") and "13700000007" not in raw.phone_enc
+    assert accounts.masked_contact(made, "phone") == "137****0007"
+    assert "2号楼" not in accounts.masked_contact(made, "claimed_address")
+    assert accounts.reveal_contact(world.staff1, made, "phone", "10.0.0.1") == "13700000007"
+    assert accounts.reveal_contact(world.staff1, made, "claimed_address") == "幸福小区2号楼"
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "reveal")
+                                 .order_by(AuditEntry.detail["field"].as_string())).all()
+    assert [(e.actor_id, e.target_type, e.target_id, e.detail) for e in entries] == [
+        (world.staff1.id, "user", made.id, {"field": "claimed_address"}),
+        (world.staff1.id, "user", made.id, {"field": "phone"})]
+    assert entries[1].address == "10.0.0.1"
+
+
+def test_only_a_manager_of_the_account_reveals_its_contact(world):
+    made = register(world)
+    for actor in (world.staff2, world.worker1, world.street2, world.resident1):
+        with pytest.raises(Refused):
+            accounts.reveal_contact(actor, made, "phone")
+    with pytest.raises(Invalid):
+        accounts.reveal_contact(world.staff1, made, "password_hash")
+    assert audit("reveal") is None

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from backend.audit.models import AuditEntry
 from backend.extensions import db
+from backend.registry import services
 from backend.registry.models import Household, Resident
 from tests.backend.shared import is_problem
 
@@ -76,7 +77,7 @@ def test_a_household_is_dumped_with_masked_phone_and_live_residents(world, clien
         "138****0001", ["elderly_alone"], world.B1.id, 1)
     assert "phone" not in body and "phone_enc" not in body
     assert [r["id"] for r in body["residents"]] == [world.R1.id]
-    assert body["residents"][0]["id_number_masked"] == "1101**********123X"
+    assert body["residents"][0]["id_number_masked"] == "1****************X"
     assert client.get(f"{API}/households/{world.H2.id}", headers=headers).get_json()["phone_masked"] is None
 
 
@@ -259,7 +260,7 @@ def test_street_officer_reads_households_masked_and_without_sensitive_tags(world
     by_id = {r["id"]: r for r in home["residents"]}
     assert set(by_id) == {world.R1.id, world.R1b.id}
     assert by_id[world.R1b.id]["care_tags"] == []  # community_correction is sensitive
-    assert by_id[world.R1.id]["id_number_masked"] == "1101**********123X"
+    assert by_id[world.R1.id]["id_number_masked"] == "1****************X"
     assert "11010119400101123X" not in str(home) and "13800000001" not in str(home)
     home = client.get(f"{API}/households/{world.H1.id}", headers=auth.headers("staff1")).get_json()
     assert {r["id"]: r for r in home["residents"]}[world.R1b.id]["care_tags"] == ["community_correction"]
@@ -325,3 +326,17 @@ def test_consents_are_listed_in_scope_and_withdrawn_not_deleted(world, auth, cli
     is_problem(client.post(f"{API}/consents/{tag_id}/withdraw", headers=staff, json={"reason": "again"}), 409)
     items = client.get(f"{API}/residents/{world.R1b.id}/consents", headers=staff).get_json()["items"]
     assert [i["withdraw_reason"] for i in items] == ["本人撤回"]
+
+
+def test_the_birth_date_goes_to_those_who_may_reveal_the_year_to_the_others(world, client, auth):
+    """An ID number's middle is the birth date: readers who see the mask get the year."""
+    services.update_resident(world.staff1, world.R1, {"birth_date": "1940-03-15"})
+    db.session.commit()
+    for username, birth_date in (("staff1", "1940-03-15"), ("worker1", "1940-03-15"), ("admin", "1940-03-15"),
+                                 ("street1", None), ("district1", None)):
+        body = client.get(f"{API}/residents/{world.R1.id}", headers=auth.headers(username)).get_json()
+        assert (body["birth_date"], body["birth_year"], body["id_number_masked"]) == (
+            birth_date, 1940, "1****************X"), username
+        listed = client.get(f"{API}/households/{world.H1.id}", headers=auth.headers(username)).get_json()
+        assert {(r["birth_date"], r["birth_year"]) for r in listed["residents"] if r["id"] == world.R1.id} == {
+            (birth_date, 1940)}, username

@@ -114,3 +114,23 @@ def test_an_unknown_state_lists_the_open_conflicts(world, device, ctx, client, a
     html = client.get("/conflicts/", query_string={"status": "everything"}).get_data(as_text=True)
     assert f'id="conflict-{conflict_id}"' not in html
     assert f'id="conflict-{conflict_id}"' in client.get("/conflicts/?status=all").get_data(as_text=True)
+
+
+def test_a_birth_date_conflict_shows_years_to_those_who_may_not_reveal(world, device, ctx, client, auth):
+    """Beside a masked ID number a full birth date rebuilds it: street officers see the years."""
+    phone = device("worker1")
+    phone.pull()
+    base = phone.get("residents", world.R1.id)["version"]
+    services.update_resident(world.staff1, world.R1, {"birth_date": "1940-03-15"})
+    db.session.commit()
+    result = phone.push_raw([phone.mutation("residents", "update", world.R1.id, {"birth_date": "1941-07-20"},
+                                            base_version=base)])
+    assert result.get_json()["results"][0]["status"] == "conflict"
+    auth.login("street1")
+    html = client.get("/conflicts/").get_data(as_text=True)
+    assert "1940" in html and "1941" in html
+    assert "1940-03-15" not in html and "1941-07-20" not in html
+    auth.logout()
+    auth.login("staff1")
+    html = client.get("/conflicts/").get_data(as_text=True)
+    assert "1940-03-15" in html and "1941-07-20" in html

@@ -116,3 +116,32 @@ def test_a_sensitive_tag_pushed_without_consent_is_rejected_naming_the_field(wor
                                                            "consent": {"basis": "legal_duty"}},
               base_version=given["version"])
     assert bad["status"] == "rejected" and list(bad["error"]["errors"]) == ["consent.detail"]
+
+
+def test_birth_dates_reach_only_those_who_may_reveal_others_get_the_year(world, device):
+    """A resident's own household pulls its members with the birth year only: with
+    a masked ID number, a full birth date rebuilds it. Grid workers keep the date."""
+    from backend.registry import services as registry
+
+    registry.update_resident(world.staff1, world.R1, {"birth_date": "1940-03-15"})
+    db.session.commit()
+    worker, resident = device("worker1"), device("resident1")
+    worker.pull()
+    resident.pull()
+    assert (worker.get("residents", world.R1.id)["birth_date"], worker.get("residents", world.R1.id)["birth_year"]) \
+        == ("1940-03-15", 1940)
+    mine = resident.get("residents", world.R1.id)
+    assert (mine["birth_date"], mine["birth_year"]) == (None, 1940)
+    assert resident.get("residents", world.R1b.id)["birth_year"] is None  # no date known: none sent
+
+
+def test_a_full_resync_of_an_officer_holds_no_birth_date(world, device):
+    from backend.registry import services as registry
+
+    registry.update_resident(world.staff1, world.R1, {"birth_date": "1940-03-15"})
+    db.session.commit()
+    officer = device("street1")
+    officer.pull()
+    records = [officer.get("residents", rid) for rid in officer.ids("residents")]
+    assert records and all(r["birth_date"] is None for r in records)
+    assert {r["birth_year"] for r in records if r["id"] == world.R1.id} == {1940}
