@@ -20,7 +20,7 @@ HOUSEHOLDS = Collection(
                    "care_tags", "retired_at"),
     merge_fields=("address", "head_name", "notes", "care_tags"),
     rule=LAST_WRITE_WINS, partition_kinds=("all", "grid", "household"), household_attr=None,
-    tags_table=household_care_tags,
+    tags_table=household_care_tags, staff_fields=("notes",),
     description="Households. Editable, merged field by field; a field changed on both sides: the later "
                 "client_time wins (staff edits count with the server's time).",
 )
@@ -34,6 +34,7 @@ RESIDENTS = Collection(
     merge_fields=("name", "gender", "birth_date", "relation", "notes", "care_tags"),
     rule=SERVER_WINS, partition_kinds=("all", "grid", "household"),
     partition_attrs=("community_id", "grid_id", "household_id"), tags_table=resident_care_tags,
+    staff_fields=("notes",),
     description="Residents. Editable, merged field by field; a field changed on both sides: the server's "
                 "value stands (the office's registry is authoritative) and the device's is kept in a conflict.",
 )
