@@ -27,7 +27,7 @@ VISITS = Collection(
           "task_id": "task_id", "visited_at": "visited_at", "notes": "notes", "findings": "findings",
           "follow_up": "follow_up", "photos": "photos", "photo_times": "photo_times", "location": "location"},
     tracked_attrs=("household_id", "grid_id", "community_id"),
-    partition_attrs=("community_id", "grid_id", "household_id"),
+    partition_attrs=("community_id", "grid_id", "household_id"), staff_fields=("notes",),
     description="Visits. Append-only: created once, never in conflict; a correction is a new visit.",
 )
 

@@ -94,3 +94,21 @@ def test_a_push_without_the_right_cannot_write_or_clear_notes(world, device, ctx
     assert world.H1.notes == HOUSEHOLD_NOTE and world.R1b.notes == RESIDENT_NOTE
     from sync.models import Conflict
     assert db.session.scalars(db.select(Conflict)).all() == []
+
+
+VISIT_NOTE = "老人说儿子打他，需要跟进"
+
+
+@pytest.mark.parametrize(("username", "sees"), [("street1", False), ("district1", False), ("staff1", True),
+                                               ("worker1", True)])
+def test_visit_notes_reach_only_staff_and_workers(world, device, username, sees):
+    from tests.factories import VisitFactory
+
+    visit = VisitFactory(household=world.H1, author=world.worker1, notes=VISIT_NOTE)
+    db.session.commit()
+    phone = device(username)
+    phone.pull()
+    record = phone.get("visits", visit.id)
+    assert record is not None
+    assert ("notes" in record) is sees
+    assert (VISIT_NOTE in str(phone.records)) is sees
