@@ -9,7 +9,7 @@ from backend.registry import services as registry
 from backend.registry.models import Household, Resident, household_care_tags, resident_care_tags
 from sync.apply import EditableApplier, Rejected
 from sync.collections import EDITABLE, LAST_WRITE_WINS, SERVER_WINS, Collection
-from sync.wire import NULLABLE, STRING, TAGS
+from sync.wire import NULLABLE, STAFF_NOTES, STRING, TAGS
 
 HOUSEHOLDS = Collection(
     name="households", model=Household, kind=EDITABLE,
@@ -96,9 +96,9 @@ COLLECTIONS = (HOUSEHOLDS, RESIDENTS)
 RECORDS = {
     "households": {"id": STRING, "grid_id": STRING, "building_id": NULLABLE, "community_id": STRING,
                    "address": STRING, "head_name": STRING, "member_count": {"type": "integer"},
-                   "notes": NULLABLE, "care_tags": TAGS},
+                   "notes": STAFF_NOTES, "care_tags": TAGS},
     "residents": {"id": STRING, "household_id": STRING, "grid_id": STRING, "name": STRING,
                   "gender": {"type": "string", "enum": ["M", "F"], "nullable": True},
                   "birth_date": {"type": "string", "format": "date", "nullable": True}, "relation": NULLABLE,
-                  "notes": NULLABLE, "care_tags": TAGS},
+                  "notes": STAFF_NOTES, "care_tags": TAGS},
 }
