@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 
 from backend.auth import policy
 from backend.common import new_id
-from backend.errors import ApiError
+from backend.errors import ApiError, Refused
+from backend.registry import policy as registry_policy
 from backend.registry import services as registry
 from backend.registry.models import Household
 from sync.changefeed import CLIENT_DEVICE
@@ -143,9 +144,12 @@ class EditableApplier(Applier):
         meta = record.field_meta or {}
         client_time = _as_utc(mutation.client_time)
         to_apply, collisions = {}, {}
+        hidden = () if registry_policy.sees_staff_notes(user, _household_of(record)) else self.collection.staff_fields
         for name, value in mutation.data.items():
             if name in self.carried_fields:
                 continue
+            if name in hidden:
+                continue  # staff notes: written only by those who read them
             changed_at_version, changed_at_time, *writer = meta.get(name) or [0, None]
             current = _wire_value(record, name, user)
             seen = changed_at_version <= base or (writer and writer[0] == device_pk)
@@ -170,6 +174,8 @@ class EditableApplier(Applier):
 
     def on_update(self, session, user, mutation, appends, context):
         record = self.load(session, user, mutation.record_id)
+        if not policy.can(user, policy.CHANGE, record):
+            raise Refused()  # before merging: a reader's push leaves no conflict either
         if record.retired_at is not None:
             raise Rejected(409, "Retired", _("This record was retired; the change was not applied."))
         stale = mutation.base_version is not None and mutation.base_version < record.version

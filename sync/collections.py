@@ -54,6 +54,9 @@ class Collection:
     tags_table: object = None
     # An extra condition on rows served to household partitions (residents), given the table.
     household_only: object = None
+    # Wire fields only the registry's note readers receive (staff notes, docs/PRIVACY.md):
+    # left out of the records sent to anyone else, as if the field did not exist.
+    staff_fields: tuple = ()
     description: str = ""
     attr_to_field: dict = field(default_factory=dict)
     # wire field -> (coarse wire field, function): the coarse field is always
@@ -154,10 +157,19 @@ class Collection:
         retired = self._plan(rows[0]._fields)[0] if rows else None
         return [retired is not None and row[retired] is not None for row in rows]
 
-    def to_wire(self, rows, session, sensitive_ok: bool, raw_json: bool = False) -> list[dict]:
+    def to_wire(self, rows, session, sensitive_ok: bool, raw_json: bool = False, notes_ok: bool = True) -> list[dict]:
         """Wire records of Core rows, with care tags fetched in one query.
         `raw_json`: the rows hold JSON columns as stored text (`pull_columns(True)`
-        on SQLite); each column is decoded for all rows with one json.loads."""
+        on SQLite); each column is decoded for all rows with one json.loads.
+        Without `notes_ok`, the `staff_fields` are left out."""
+        out = self._to_wire(rows, session, sensitive_ok, raw_json)
+        if not notes_ok and self.staff_fields:
+            for data in out:
+                for name in self.staff_fields:
+                    data.pop(name, None)
+        return out
+
+    def _to_wire(self, rows, session, sensitive_ok: bool, raw_json: bool) -> list[dict]:
         tags = {}
         if self.tags_table is not None and rows:
             key = self.tags_table.c[0]

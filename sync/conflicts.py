@@ -10,7 +10,9 @@ from backend.common import utcnow
 from backend.errors import Invalid, Refused
 from backend.extensions import db
 from backend.org.models import Node
+from backend.registry import policy as registry_policy
 from backend.registry import services as registry
+from backend.registry.models import CareTag, Household
 from sync.collections import REGISTRY
 from sync.models import Conflict
 
@@ -34,6 +36,34 @@ def visible_query(actor, status: str | None = "open", community_id: str | None =
 def record_of(conflict: Conflict):
     collection = REGISTRY.get(conflict.collection)
     return db.session.get(collection.model, conflict.record_id) if collection else None
+
+
+def shown_fields(actor, conflict: Conflict, record=None) -> dict:
+    """The conflict's fields as the actor may see them (docs/PRIVACY.md, "Who sees
+    what"): the values were copied from what the pushing worker saw, so staff
+    notes are left out for those who may not read them and sensitive care tags
+    for those who may not see them; a field whose visible sides are then equal
+    is left out too (its difference lies in what is hidden)."""
+    record = record if record is not None else record_of(conflict)
+    household = record if isinstance(record, Household) else getattr(record, "household", None)
+    collection = REGISTRY.get(conflict.collection)
+    hidden = set()
+    if collection is not None and not registry_policy.sees_staff_notes(actor, household):
+        hidden.update(collection.staff_fields)
+    sensitive_codes = set()
+    if not registry_policy.sees_sensitive_tags(actor, household):
+        sensitive_codes = set(db.session.scalars(select(CareTag.code).where(CareTag.sensitive.is_(True))))
+    shown = {}
+    for field, sides in (conflict.fields or {}).items():
+        if field in hidden:
+            continue
+        if field == "care_tags" and sensitive_codes:
+            sides = {**sides, **{side: [code for code in sides.get(side) or [] if code not in sensitive_codes]
+                                 for side in ("server", "client")}}
+            if sides["server"] == sides["client"]:
+                continue
+        shown[field] = sides
+    return shown
 
 
 def may_settle(actor, conflict: Conflict) -> bool:

@@ -11,13 +11,17 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
 
 
-def encode(user_id: str, positions: dict[str, int]) -> str:
-    return _serializer().dumps({"u": user_id, "p": positions})
+def encode(user_id: str, positions: dict[str, int], view: int = 1) -> str:
+    body = {"u": user_id, "p": positions}
+    if view != 1:
+        body["w"] = view
+    return _serializer().dumps(body)
 
 
-def decode(user_id: str, cursor: str | None) -> dict[str, int] | None:
+def decode(user_id: str, cursor: str | None, view: int = 1) -> dict[str, int] | None:
     """Positions of a valid cursor of this user; {} for the initial sync;
-    None when the cursor is unknown, forged or someone else's (reset)."""
+    None when the cursor is unknown, forged, someone else's or made under
+    another view of the records (sync/scope.py, VIEWS): a reset."""
     if not cursor:
         return {}
     if len(cursor) > 100_000:
@@ -27,6 +31,8 @@ def decode(user_id: str, cursor: str | None) -> dict[str, int] | None:
     except (BadSignature, ValueError, TypeError, UnicodeDecodeError):
         return None
     if not isinstance(body, dict) or body.get("u") != user_id or not isinstance(body.get("p"), dict):
+        return None
+    if body.get("w", 1) != view:
         return None
     positions = body["p"]
     if not all(isinstance(k, str) and isinstance(v, int) and v >= 0 for k, v in positions.items()):

@@ -30,7 +30,7 @@ class PullResult:
 def pull(session, user, cursor: str | None, limit: int) -> PullResult:
     parts = scopes.partitions(session, user)
     result = PullResult()
-    positions = cursors.decode(user.id, cursor)
+    positions = cursors.decode(user.id, cursor, scopes.view(user))
     spaces = sorted({p.space for p in parts})
     tops = space_versions(session, spaces)
     if positions is not None and _stale(session, positions, parts, tops):
@@ -39,7 +39,7 @@ def pull(session, user, cursor: str | None, limit: int) -> PullResult:
         result.reset = True
         positions = {}
     current = {str(p) for p in parts}
-    sensitive_ok = scopes.sees_sensitive(user)
+    sees = scopes.sees_sensitive(user), scopes.sees_notes(user)
 
     removed = [scopes.Partition.parse(key) for key in positions if key not in current]
     if removed:
@@ -56,13 +56,13 @@ def pull(session, user, cursor: str | None, limit: int) -> PullResult:
             result.has_more = True
             new_positions.setdefault(str(part), since)
             continue
-        items, reached = _stream(session, part, since, upto, budget, sensitive_ok, parts)
+        items, reached = _stream(session, part, since, upto, budget, sees, parts)
         result.changes.extend(item for _version, item in items)
         budget -= len(items)
         new_positions[str(part)] = reached
         if reached < upto:
             result.has_more = True
-    result.cursor = cursors.encode(user.id, new_positions)
+    result.cursor = cursors.encode(user.id, new_positions, scopes.view(user))
     return result
 
 
@@ -87,10 +87,12 @@ def _stale(session, positions, parts, tops) -> bool:
     return False
 
 
-def _stream(session, part, since, upto, budget, sensitive_ok, parts):
+def _stream(session, part, since, upto, budget, sees, parts):
     """Up to `budget` changes of one partition in (since, upto], by version.
+    `sees`: (sensitive care tags, staff notes) the user may receive.
     Returns (items, reached): `reached` is the version through which
     everything of the partition has been delivered."""
+    sensitive_ok, notes_ok = sees
     sources = []  # (versions fetched, items, truncated)
     # SQLite hands JSON columns over as text: decode them a page at a time.
     raw_json = session.get_bind().dialect.name == "sqlite"
@@ -105,12 +107,12 @@ def _stream(session, part, since, upto, budget, sensitive_ok, parts):
         name = collection.name
         # pull_columns: id, version, …
         if not any(deleted):
-            wires = collection.to_wire(rows, session, sensitive_ok, raw_json)
+            wires = collection.to_wire(rows, session, sensitive_ok, raw_json, notes_ok)
             items = [(row[1], {"collection": name, "id": row[0], "version": row[1], "deleted": False, "data": data})
                      for row, data in zip(rows, wires, strict=True)]
         else:
             live = [r for r, dead in zip(rows, deleted, strict=True) if not dead]
-            wires = iter(collection.to_wire(live, session, sensitive_ok, raw_json))  # in the order of `live`
+            wires = iter(collection.to_wire(live, session, sensitive_ok, raw_json, notes_ok))  # in the order of `live`
             items = [(row[1], {"collection": name, "id": row[0], "version": row[1], "deleted": True,
                                "reason": "retired"} if dead else
                       {"collection": name, "id": row[0], "version": row[1], "deleted": False, "data": next(wires)})

@@ -57,3 +57,21 @@ def fingerprint(parts) -> str:
 
 def sees_sensitive(user) -> bool:
     return registry_policy.sees_sensitive_tags(user)
+
+
+def sees_notes(user) -> bool:
+    """Staff notes reach the devices of the community's staff and the grid's workers only."""
+    return registry_policy.sees_staff_notes(user)
+
+
+# What a role's records hold on its devices: its "view". When a field leaves a
+# role's records (staff notes left residents' and officers' in view 2), the
+# role's number goes up: a cursor made under an older view is answered with
+# `reset: true` and a fresh pull, so devices drop the records they hold and
+# receive them without the field (docs/SYNC.md, "Views"). Roles not listed are
+# at view 1; their cursors carry none and stay good.
+VIEWS = {"resident": 2, "street_officer": 2, "district_officer": 2}
+
+
+def view(user) -> int:
+    return VIEWS.get(user.role, 1)

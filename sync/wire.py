@@ -9,3 +9,7 @@ STRING = {"type": "string"}
 NULLABLE = {"type": "string", "nullable": True}
 TAGS = {"type": "array", "items": {"type": "string"}}
 TIME = {"type": "string", "format": "date-time", "nullable": True}
+# Staff notes: sent only to the community's staff and the grid's workers (docs/PRIVACY.md, "Staff notes").
+STAFF_NOTES = {"type": "string", "nullable": True,
+               "description": "Staff notes: present only in the records of the community's staff and the grid's "
+                              "workers; absent for everyone else."}

@@ -211,3 +211,23 @@ def occupants(node: Node) -> dict:
     for count in areas.resolve_all(current_app.extensions["linli.areas"], "occupants"):
         counts.update(count(db.session, node))
     return counts
+
+
+def visible_occupants(user, node: Node) -> dict:
+    """`occupants` as the user may count them: everything under a node of the
+    user's area; under an ancestor of the area (readable so people see where they
+    stand), only the part of the user's own area beneath it. A grid worker looking
+    at their community or district counts their grids' households, never the
+    district's."""
+    prefixes = policy.area_paths(user)
+    if policy.within(node.path, prefixes):
+        return occupants(node)
+    inside = [p for p in prefixes if p.startswith(node.path)]
+    outermost = [p for p in inside if not any(q != p and p.startswith(q) for q in inside)]
+    counts: dict = {}
+    if not outermost:
+        return counts
+    for part in db.session.scalars(select(Node).where(Node.path.in_(outermost))):
+        for name, number in occupants(part).items():
+            counts[name] = counts.get(name, 0) + number
+    return counts

@@ -31,21 +31,29 @@ from backend.registry.schemas import (
 bp = Blueprint("registry_api", __name__, url_prefix="/api/v1/registry")
 
 
+def _for_reader(data: dict, household: Household) -> dict:
+    """Staff notes leave the answer for those who may not read them (residents,
+    officers above the community): the key is absent, as if it did not exist."""
+    if not registry_policy.sees_staff_notes(g.user, household):
+        data.pop("notes", None)
+    return data
+
+
 def dump_household(household: Household) -> dict:
     tags = services.visible_tags(g.user, household.care_tags, household)
-    return household_out.dump({
+    return household_out.dump(_for_reader({
         "id": household.id, "grid_id": household.grid_id, "building_id": household.building_id,
         "community_id": household.community_id, "address": household.address, "head_name": household.head_name,
         "member_count": household.member_count, "care_tags": [t.code for t in tags],
         "phone_masked": services.masked(household, "phone") or None, "notes": household.notes,
         "retired": household.retired_at is not None, "retire_reason": household.retire_reason,
         "updated_at": household.updated_at,
-    })
+    }, household))
 
 
 def dump_resident(resident: Resident) -> dict:
     tags = services.visible_tags(g.user, resident.care_tags, resident.household)
-    return resident_out.dump({
+    return resident_out.dump(_for_reader({
         "id": resident.id, "household_id": resident.household_id, "name": resident.name,
         "gender": resident.gender, "birth_date": services.shown_birth_date(g.user, resident),
         "birth_year": resident.birth_date.year if resident.birth_date else None, "relation": resident.relation,
@@ -53,7 +61,7 @@ def dump_resident(resident: Resident) -> dict:
         "phone_masked": services.masked(resident, "phone") or None, "notes": resident.notes,
         "retired": resident.retired_at is not None, "retire_reason": resident.retire_reason,
         "updated_at": resident.updated_at,
-    })
+    }, resident.household))
 
 
 def readable(model, record_id):

@@ -17,6 +17,8 @@ REGISTRY_RETIRERS = {"admin", "community_staff", "station_operator"}
 # Street and district officers see the registry of their area, read-only,
 # without sensitive fields or sensitive care tags.
 REGISTRY_READERS = REGISTRY_KEEPERS | {"district_officer", "street_officer"}
+# Who reads and writes staff notes: the community's office and the grid's workers.
+NOTE_READERS = REGISTRY_KEEPERS
 
 
 def can_household(user, verb, household: Household, resident: bool = False) -> bool:
@@ -76,6 +78,16 @@ def sees_sensitive_tags(user, household: Household | None = None) -> bool:
     if user.role not in REGISTRY_KEEPERS:
         return False
     return household is None or can(user, REVEAL, household)
+
+
+def sees_staff_notes(user, household: Household | None = None) -> bool:
+    """Staff notes (`notes` of households and residents, and of visits) are the
+    working remarks of the community's office and the grid's workers: they
+    never reach a resident, and officers above the community (street,
+    district) do not need them either (docs/PRIVACY.md, "Staff notes")."""
+    if user is None or not active(user) or user.role not in NOTE_READERS:
+        return False
+    return household is None or can(user, READ, household)
 
 
 def household_filter(user):

@@ -54,7 +54,8 @@ class HouseholdOut(Schema):
     member_count = fields.Integer()
     care_tags = fields.List(fields.String())
     phone_masked = fields.String(allow_none=True)
-    notes = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True, metadata={
+        "description": "Staff notes: present only for the community's staff and the grid's workers."})
     retired = fields.Boolean()
     retire_reason = fields.String(allow_none=True)
     updated_at = fields.DateTime()
@@ -102,7 +103,8 @@ class ResidentOut(Schema):
     care_tags = fields.List(fields.String())
     id_number_masked = fields.String(allow_none=True)
     phone_masked = fields.String(allow_none=True)
-    notes = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True, metadata={
+        "description": "Staff notes: present only for the community's staff and the grid's workers."})
     retired = fields.Boolean()
     retire_reason = fields.String(allow_none=True)
     updated_at = fields.DateTime()

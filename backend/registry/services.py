@@ -159,9 +159,18 @@ def create_household(actor, data: dict) -> Household:
     return household
 
 
+def _without_staff_notes(actor, data: dict, household: Household) -> dict:
+    """Staff notes are written only by those who read them (registry policy
+    `sees_staff_notes`): anyone else's `notes` is ignored, never stored or cleared."""
+    if "notes" in data and not registry_policy.sees_staff_notes(actor, household):
+        return {key: value for key, value in data.items() if key != "notes"}
+    return data
+
+
 def update_household(actor, household: Household, data: dict) -> Household:
     if not policy.can(actor, policy.CHANGE, household):
         raise Refused()
+    data = _without_staff_notes(actor, data, household)
     errors: dict[str, list] = {}
     clean = _household_fields(data, errors, partial=True, household=household)
     tags = _tags(data["care_tags"], errors) if "care_tags" in data else None
@@ -359,6 +368,7 @@ def _recount(household: Household) -> None:
 def create_resident(actor, household: Household, data: dict) -> Resident:
     if not policy.can(actor, policy.CHANGE, household):
         raise Refused()
+    data = _without_staff_notes(actor, data, household)
     errors: dict[str, list] = {}
     clean = _resident_fields(data, errors, partial=False)
     tags = _tags(data.get("care_tags"), errors)
@@ -383,6 +393,7 @@ def create_resident(actor, household: Household, data: dict) -> Resident:
 def update_resident(actor, resident: Resident, data: dict) -> Resident:
     if not policy.can(actor, policy.CHANGE, resident):
         raise Refused()
+    data = _without_staff_notes(actor, data, resident.household)
     errors: dict[str, list] = {}
     clean = _resident_fields(data, errors, partial=True)
     tags = _tags(data["care_tags"], errors) if "care_tags" in data else None

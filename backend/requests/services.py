@@ -616,20 +616,49 @@ def _metres(a: dict, b: dict) -> float:
     return 2 * 6371000 * math.asin(math.sqrt(h))
 
 
-def nearby_duplicates(session, request, radius_m: int = 300, limit: int = 5) -> list[tuple[Request, int]]:
+# The merge suggestions are bounded so they cannot list a community's requests:
+# a radius and a number of suggestions past which asking for more changes
+# nothing, a box around the request read in SQL, and at most so many candidates.
+DUPLICATE_RADIUS_M = (1, 1000)
+DUPLICATE_LIMIT = (1, 10)
+DUPLICATE_SCAN = 200
+METRES_PER_DEGREE = 111_320
+
+
+def _coordinates(location) -> tuple[float, float] | None:
+    try:
+        lat, lng = float(location["lat"]), float(location["lng"])
+    except (TypeError, KeyError, ValueError):
+        return None
+    return (lat, lng) if math.isfinite(lat) and math.isfinite(lng) else None
+
+
+def nearby_duplicates(session, request, radius_m: int = 300, limit: int = 5,
+                      actor=None) -> list[tuple[Request, int]]:
     """Open requests of the same category and community within `radius_m` metres of this
-    one, nearest first, as (request, metres). None without a location."""
-    here = request.location
-    if not here or here.get("lat") is None:
+    one (at most 1 km), nearest first, as (request, metres), at most `limit` (at most 10),
+    of those `actor` may read. None without a location."""
+    here = _coordinates(request.location) if request.location else None
+    if here is None:
         return []
+    radius_m = min(max(int(radius_m), DUPLICATE_RADIUS_M[0]), DUPLICATE_RADIUS_M[1])
+    limit = min(max(int(limit), DUPLICATE_LIMIT[0]), DUPLICATE_LIMIT[1])
+    d_lat = radius_m / METRES_PER_DEGREE
+    d_lng = d_lat / max(math.cos(math.radians(here[0])), 0.01)
+    lat, lng = Request.location["lat"].as_float(), Request.location["lng"].as_float()
     query = select(Request).where(Request.community_id == request.community_id, Request.category == request.category,
-                                  Request.status.in_(OPEN_STATES), Request.id != request.id)
+                                  Request.status.in_(OPEN_STATES), Request.id != request.id,
+                                  lat.between(here[0] - d_lat, here[0] + d_lat),
+                                  lng.between(here[1] - d_lng, here[1] + d_lng))
+    if actor is not None:
+        query = query.where(request_policy.request_filter(actor))
+    query = query.order_by(Request.created_at.desc(), Request.id).limit(DUPLICATE_SCAN)
     found = []
     for other in session.scalars(query):
-        there = other.location
-        if not there or there.get("lat") is None:
+        there = _coordinates(other.location or {})
+        if there is None:
             continue
-        distance = _metres(here, there)
+        distance = _metres({"lat": here[0], "lng": here[1]}, {"lat": there[0], "lng": there[1]})
         if distance <= radius_m:
             found.append((other, round(distance)))
     found.sort(key=lambda pair: (pair[1], pair[0].created_at))

@@ -52,6 +52,13 @@ def _helpers():
     return {"conflict_user": conflict_user, "field_label": field_label, "conflict_value": conflict_value}
 
 
+def _row(conflict):
+    """What the page shows of a conflict: the record, whether the user may settle
+    it, and only the fields (and values) the user may see."""
+    record = service.record_of(conflict)
+    return conflict, record, service.may_settle(_user(), conflict), service.shown_fields(_user(), conflict, record)
+
+
 @bp.get("/")
 @login_required
 def index():
@@ -62,7 +69,7 @@ def index():
         status = "open"
     query = service.visible_query(_user(), None if status == "all" else status)
     pagination = db.paginate(query, page=int_arg("page"), per_page=20, error_out=False)
-    rows = [(c, service.record_of(c), service.may_settle(_user(), c)) for c in pagination.items]
+    rows = [_row(c) for c in pagination.items]
     return page("conflicts/index.html", "conflicts/_rows.html", rows=rows, pagination=pagination, state=status,
                 errors={})
 
@@ -83,7 +90,7 @@ def settle(conflict_id):
     except Invalid as exc:
         db.session.rollback()
         errors = exc.errors
-    row = (conflict, service.record_of(conflict), service.may_settle(_user(), conflict))
+    row = _row(conflict)
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
         return page("conflicts/index.html", "conflicts/_conflict.html", status=422 if errors else 200,
                     row=row, errors=errors)

@@ -19,6 +19,7 @@ from backend.fieldwork.patrols.models import CATEGORIES
 from backend.fieldwork.visits import reports, services
 from backend.fieldwork.visits.models import FINDINGS
 from backend.org.models import Node
+from backend.registry import policy as registry_policy
 from frontend.render import done, form_page, int_arg, page
 from sync import attachments
 
@@ -117,7 +118,8 @@ def visits():
     photos = [p for v in items for p in v.photos or ()]
     return page("fieldwork/visits.html", "fieldwork/_visits.html", pagination=pagination, community=community,
                 communities=communities, grids=grids, authors=authors, filters=filters,
-                landed=attachments.landed(db.session, photos), people=reports.users_by_id(v.author_id for v in items))
+                landed=attachments.landed(db.session, photos), people=reports.users_by_id(v.author_id for v in items),
+                sees_notes=registry_policy.sees_staff_notes(user))
 
 
 @bp.get("/patrols")

@@ -104,7 +104,7 @@ def _head_context(node: Node) -> dict:
         "may_retire": policy.can(current_user, policy.RETIRE, node),
         "may_invite": may_see_invite(node),
         "reads_registry": current_user.role in registry_policy.REGISTRY_READERS,
-        "counts": services.occupants(node),
+        "counts": services.visible_occupants(current_user, node),
     }
 
 

@@ -240,6 +240,7 @@ def _household_context(household: Household, **extra) -> dict:
         "can_change": policy.can(user, policy.CHANGE, household),
         "can_retire": policy.can(user, policy.RETIRE, household),
         "can_reveal": policy.can(user, policy.REVEAL, household),
+        "sees_notes": registry_policy.sees_staff_notes(user, household),
         "tags": services.visible_tags(user, services.all_tags(), household),
         "resident_form": {"care_tags": []}, "resident_errors": {}, "retire_errors": {}, "revealed": {},
         "consents": consents.visible(user, consents.of_household(household), household),
@@ -421,6 +422,7 @@ def _resident_context(resident: Resident, **extra) -> dict:
         "can_change": policy.can(user, policy.CHANGE, resident) and resident.retired_at is None,
         "can_retire": policy.can(user, policy.RETIRE, resident) and resident.retired_at is None,
         "can_reveal": policy.can(user, policy.REVEAL, resident),
+        "sees_notes": registry_policy.sees_staff_notes(user, resident.household),
         "retire_errors": {}, "revealed": {},
         "consents": consents.visible(user, consents.of(resident), resident.household),
     }

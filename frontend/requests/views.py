@@ -190,7 +190,7 @@ def _request_context(record: Request, errors: dict | None = None, refusals: dict
         if {"dispatch", "respond"} & set(actions) else [],
         "catalogue": services.catalogue_department(db.session, record) if "dispatch" in actions else None,
         "templates": services.reply_templates(db.session, record.community_id) if "reply" in actions else [],
-        "duplicates": services.nearby_duplicates(db.session, record) if "merge" in actions else [],
+        "duplicates": services.nearby_duplicates(db.session, record, actor=user) if "merge" in actions else [],
         "grids": services.place_choices(db.session, record) if "place" in actions else [],
     }
     return context

@@ -10,7 +10,7 @@ from backend.registry.models import Household, Resident, household_care_tags, re
 from backend.sensitive.masks import birth_year
 from sync.apply import EditableApplier, Rejected
 from sync.collections import EDITABLE, LAST_WRITE_WINS, SERVER_WINS, Collection
-from sync.wire import NULLABLE, STRING, TAGS
+from sync.wire import NULLABLE, STAFF_NOTES, STRING, TAGS
 
 HOUSEHOLDS = Collection(
     name="households", model=Household, kind=EDITABLE,
@@ -21,7 +21,7 @@ HOUSEHOLDS = Collection(
                    "care_tags", "retired_at"),
     merge_fields=("address", "head_name", "notes", "care_tags"),
     rule=LAST_WRITE_WINS, partition_kinds=("all", "grid", "household"), household_attr=None,
-    tags_table=household_care_tags,
+    tags_table=household_care_tags, staff_fields=("notes",),
     description="Households. Editable, merged field by field; a field changed on both sides: the later "
                 "client_time wins (staff edits count with the server's time).",
 )
@@ -36,6 +36,7 @@ RESIDENTS = Collection(
     rule=SERVER_WINS, partition_kinds=("all", "grid", "household"),
     partition_attrs=("community_id", "grid_id", "household_id"), tags_table=resident_care_tags,
     coarse={"birth_date": ("birth_year", birth_year)},
+    staff_fields=("notes",),
     description="Residents. Editable, merged field by field; a field changed on both sides: the server's "
                 "value stands (the office's registry is authoritative) and the device's is kept in a conflict.",
 )
@@ -100,10 +101,10 @@ COLLECTIONS = (HOUSEHOLDS, RESIDENTS)
 RECORDS = {
     "households": {"id": STRING, "grid_id": STRING, "building_id": NULLABLE, "community_id": STRING,
                    "address": STRING, "head_name": STRING, "member_count": {"type": "integer"},
-                   "notes": NULLABLE, "care_tags": TAGS},
+                   "notes": STAFF_NOTES, "care_tags": TAGS},
     "residents": {"id": STRING, "household_id": STRING, "grid_id": STRING, "name": STRING,
                   "gender": {"type": "string", "enum": ["M", "F"], "nullable": True},
                   "birth_date": {"type": "string", "format": "date", "nullable": True},
                   "birth_year": {"type": "integer", "nullable": True}, "relation": NULLABLE,
-                  "notes": NULLABLE, "care_tags": TAGS},
+                  "notes": STAFF_NOTES, "care_tags": TAGS},
 }

@@ -9,7 +9,7 @@ from backend.org.models import Node
 from backend.registry.models import Household
 from sync.apply import AppendApplier, ReadOnlyApplier
 from sync.collections import APPEND_ONLY, READ_ONLY, Collection
-from sync.wire import LOCATION, NULLABLE, PHOTO_TIMES, PHOTOS, STRING, TAGS
+from sync.wire import LOCATION, NULLABLE, PHOTO_TIMES, PHOTOS, STAFF_NOTES, STRING, TAGS
 
 VISIT_TASKS = Collection(
     name="visit_tasks", model=VisitTask, kind=READ_ONLY,
@@ -28,7 +28,7 @@ VISITS = Collection(
           "follow_up": "follow_up", "photos": "photos", "photo_times": "photo_times", "location": "location"},
     # photos: retention takes them off (sync/retention.py), and devices must see it
     tracked_attrs=("household_id", "grid_id", "community_id", "photos", "photo_times"),
-    partition_attrs=("community_id", "grid_id", "household_id"),
+    partition_attrs=("community_id", "grid_id", "household_id"), staff_fields=("notes",),
     description="Visits. Append-only: created once, never in conflict; a correction is a new visit.",
 )
 
@@ -80,6 +80,7 @@ RECORDS = {
                     "status": {"type": "string", "enum": ["open", "done", "cancelled"]}, "reason": STRING,
                     "visit_id": NULLABLE},
     "visits": {"id": STRING, "household_id": STRING, "grid_id": STRING, "author_id": STRING, "task_id": NULLABLE,
-               "visited_at": {"type": "string", "format": "date-time"}, "notes": STRING, "findings": TAGS,
+               "visited_at": {"type": "string", "format": "date-time"},
+               "notes": {**STAFF_NOTES, "nullable": False}, "findings": TAGS,
                "follow_up": {"type": "boolean"}, "photos": PHOTOS, "photo_times": PHOTO_TIMES, "location": LOCATION},
 }

@@ -317,7 +317,7 @@ class Run:
 def server_state(user):
     """What a device of `user` must hold: every live record the user may read,
     in the pull's representation, with its version."""
-    sensitive_ok = scopes.sees_sensitive(user)
+    sensitive_ok, notes_ok = scopes.sees_sensitive(user), scopes.sees_notes(user)
     state = {}
     for collection in REGISTRY:
         readable = [r.id for r in db.session.scalars(select(collection.model))
@@ -326,7 +326,7 @@ def server_state(user):
             continue
         rows = db.session.execute(select(collection.table).where(collection.table.c.id.in_(readable))).all()
         versions = {row.id: row.version for row in rows}
-        for data in collection.to_wire(rows, db.session, sensitive_ok):
+        for data in collection.to_wire(rows, db.session, sensitive_ok, notes_ok=notes_ok):
             state[(collection.name, data["id"])] = {"version": versions[data["id"]], **data}
     return state
 

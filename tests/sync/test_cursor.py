@@ -50,3 +50,17 @@ def test_an_oversized_cursor_is_not_even_read(signer):
     huge = cursor.encode("u1", {f"{uuid.uuid4()}:grid:{uuid.uuid4()}": i for i in range(2000)})
     assert len(huge) > 100_000
     assert cursor.decode("u1", huge) is None
+
+
+def test_a_cursor_holds_only_under_the_view_it_was_made_in(ctx):
+    """A role whose records changed shape (sync/scope.py, VIEWS) gets a reset for
+    cursors of the old view; a view-1 cursor carries no view, as before."""
+    from sync import cursor as cursors
+
+    old = cursors.encode("u1", {"c:all:": 5})
+    assert "w" not in cursors._serializer().loads(old)
+    assert cursors.decode("u1", old) == {"c:all:": 5}
+    assert cursors.decode("u1", old, view=2) is None
+    new = cursors.encode("u1", {"c:all:": 5}, view=2)
+    assert cursors.decode("u1", new, view=2) == {"c:all:": 5}
+    assert cursors.decode("u1", new) is None

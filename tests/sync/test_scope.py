@@ -65,3 +65,12 @@ def test_the_fingerprint_is_of_the_set_of_partitions():
 def test_who_sees_sensitive_tags(world):
     assert sees_sensitive(world.staff1) and sees_sensitive(world.worker1)
     assert not sees_sensitive(world.street1) and not sees_sensitive(world.resident1)
+
+
+def test_staff_notes_and_views_by_role(world):
+    from sync.scope import sees_notes, view
+
+    assert sees_notes(world.staff1) and sees_notes(world.worker1) and sees_notes(world.station1)
+    assert not sees_notes(world.street1) and not sees_notes(world.district) and not sees_notes(world.resident1)
+    assert [view(u) for u in (world.resident1, world.street1, world.district)] == [2, 2, 2]
+    assert [view(u) for u in (world.staff1, world.worker1, world.admin)] == [1, 1, 1]

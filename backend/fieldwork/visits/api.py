@@ -28,12 +28,21 @@ class VisitOut(Schema):
     author_id = fields.String()
     task_id = fields.String(allow_none=True)
     visited_at = fields.DateTime()
-    notes = fields.String()
+    notes = fields.String(metadata={
+        "description": "Staff notes: present only for the community's staff and the grid's workers."})
     findings = fields.List(fields.String())
     follow_up = fields.Boolean()
     photos = fields.List(fields.String())
     location = fields.Dict(allow_none=True)
     created_at = fields.DateTime()
+
+
+def dump_visit(visit: Visit) -> dict:
+    """A visit as the caller may read it: its notes are staff notes (docs/PRIVACY.md)."""
+    data = visit_out.dump(visit)
+    if not registry_policy.sees_staff_notes(g.user):
+        data.pop("notes", None)
+    return data
 
 
 class VisitTaskOut(Schema):
@@ -106,7 +115,7 @@ def list_visits():
                     from None
         query = query.where(Visit.visited_at >= moment)
     result = db.paginate(query.order_by(Visit.visited_at.desc()), page=page, per_page=per_page, error_out=False)
-    return {"items": [visit_out.dump(v) for v in result.items], **page_meta(result)}
+    return {"items": [dump_visit(v) for v in result.items], **page_meta(result)}
 
 
 @bp.get("/visits/<visit_id>")
@@ -122,7 +131,7 @@ def get_visit(visit_id):
         200: {content: {application/json: {schema: VisitOut}}}
         404: {description: Not in your scope}
     """
-    return visit_out.dump(_readable(Visit, visit_id))
+    return dump_visit(_readable(Visit, visit_id))
 
 
 @bp.post("/visits")
@@ -151,7 +160,7 @@ def create_visit():
         raise ApiError(409, "Conflict", "A visit with this id exists.", errors={"id": ["Already used."]})
     visit = services.record_visit(g.user, str(record_id), data)
     db.session.commit()
-    return visit_out.dump(visit), 201
+    return dump_visit(visit), 201
 
 
 @bp.get("/visit-tasks")

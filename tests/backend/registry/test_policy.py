@@ -121,3 +121,14 @@ def test_the_field_record_filter_is_empty_for_an_inactive_account(world):
     world.admin.status = "pending"
     for nobody in (world.admin, None):
         assert db.session.scalars(select(Visit.id).where(registry_policy.grid_record_filter(nobody, Visit))).all() == []
+
+
+def test_staff_notes_are_read_by_the_office_and_the_grids_workers_only(world):
+    from backend.registry.policy import sees_staff_notes
+
+    assert sees_staff_notes(world.staff1, world.H1) and sees_staff_notes(world.worker1, world.H1)
+    assert not sees_staff_notes(world.worker2, world.H1)  # another grid
+    assert not sees_staff_notes(world.staff2, world.H1)  # another community
+    assert not sees_staff_notes(world.resident1, world.H1)  # their own household
+    assert not sees_staff_notes(world.street1, world.H1) and not sees_staff_notes(world.district, world.H1)
+    assert not sees_staff_notes(None)
