@@ -308,7 +308,7 @@ def test_a_changed_password_keeps_this_session_and_says_so(world, english, auth)
     response = _change(english, auth)
     assert response.status_code == 302 and response.headers["Location"] == "/account/devices"
     page = english.get("/account/devices").get_data(as_text=True)
-    assert "Your password is changed. Other sessions are signed out." in page
+    assert "Your password is changed. Other sessions and your devices are signed out." in page
     assert _account("staff1").session_epoch == 1
 
 
