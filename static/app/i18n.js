@@ -80,6 +80,8 @@ const zhHans = {
     public_services: "公共服务", other: "其他",
   },
   fieldNames: { address: "地址", notes: "备注", head_name: "户主", care_tags: "关爱标签" },
+  signInPending: "您的注册正等待社区确认，确认后才能在此登录。",
+  signInSetPassword: "此密码为临时密码：请先在网页上登录并设置您自己的密码。",
 };
 
 const zhHant = {
@@ -163,6 +165,8 @@ const zhHant = {
     public_services: "公共服務", other: "其他",
   },
   fieldNames: { address: "地址", notes: "備註", head_name: "戶主", care_tags: "關愛標籤" },
+  signInPending: "您的註冊正等待社區確認，確認後才能在此登入。",
+  signInSetPassword: "此密碼為臨時密碼：請先在網頁上登入並設定您自己的密碼。",
 };
 
 const en = {
@@ -256,6 +260,8 @@ const en = {
     elderly_care: "Elderly care", safety: "Safety hazards", public_services: "Public services", other: "Other",
   },
   fieldNames: { address: "address", notes: "notes", head_name: "head of household", care_tags: "care tags" },
+  signInPending: "Your registration waits for your community office to confirm it; then you can sign in here.",
+  signInSetPassword: "This password is temporary: sign in on the web first and choose your own.",
 };
 
 const DICTS = { "zh-Hans": zhHans, "zh-Hant": zhHant, en };
