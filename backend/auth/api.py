@@ -53,8 +53,8 @@ def issue_token():
           content:
             application/json:
               schema: TokenResponse
-        401: {description: Wrong username or password, or an expired temporary password}
-        403: {description: The account is disabled, not yet confirmed, or must first replace a temporary password}
+        401: {description: Wrong username or password or an expired temporary password}
+        403: {description: The account is disabled or not yet confirmed or must first replace a temporary password}
         429: {description: Too many failed sign-ins; see Retry-After}
     """
     data = load(token_request)

@@ -225,8 +225,8 @@ def test_the_registrations_waiting_are_those_of_ones_area_oldest_first(world):
 
 def test_a_read_only_officer_creates_no_account_that_may_reveal(world):
     for role, scope in (("community_staff", world.C1), ("grid_worker", world.G1), ("station_operator", world.ST1)):
-        assert "role" in refused_fields(lambda: create(world.street1, role=role, scope_ids=[scope.id]))
-        assert refused_fields(lambda: create(world.district, role=role, scope_ids=[scope.id])) == {"role"}
+        assert "role" in refused_fields(lambda r=role, s=scope: create(world.street1, role=r, scope_ids=[s.id]))
+        assert refused_fields(lambda r=role, s=scope: create(world.district, role=r, scope_ids=[s.id])) == {"role"}
     assert create(world.street1, role="volunteer", scope_ids=[world.C1.id]).role == "volunteer"
 
 
