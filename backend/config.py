@@ -89,6 +89,14 @@ class Config:
     SIGNIN_WINDOW_SECONDS = 15 * 60
     SIGNIN_MAX_FAILURES_PER_ACCOUNT = 5
     SIGNIN_MAX_FAILURES_PER_ADDRESS = 20
+    # Self-registration: posts allowed within the window, per address and per
+    # invitation code (what was typed, right or wrong), before 429.
+    REGISTER_WINDOW_SECONDS = 60 * 60
+    REGISTER_MAX_PER_ADDRESS = 10
+    REGISTER_MAX_PER_CODE = 30
+    # A password set by staff (a reset, a new account) works this long, and only
+    # to choose one's own at the next sign-in.
+    TEMPORARY_PASSWORD_HOURS = 72
 
     PAGE_SIZE = 25
     # Open311: requests one api_key may file an hour; texts for discovery.json.

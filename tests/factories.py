@@ -15,7 +15,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 from sqlalchemy import select
 
 from backend.audit.models import AuditEntry, RevealAlert
-from backend.auth.models import Device, SignInAttempt, User
+from backend.auth.models import Device, RegistrationAttempt, SignInAttempt, User
 from backend.auth.passwords import hash_password
 from backend.common import new_id, utcnow
 from backend.extensions import db
@@ -277,6 +277,17 @@ class SignInAttemptFactory(_Factory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     address = "127.0.0.1"
+    at = factory.LazyFunction(utcnow)
+
+
+class RegistrationAttemptFactory(_Factory):
+    """A posted self-registration (backend/auth counts them per address and per invitation code)."""
+
+    class Meta:
+        model = RegistrationAttempt
+
+    address = "127.0.0.1"
+    code_hash = factory.Sequence(lambda n: f"{n:064x}")
     at = factory.LazyFunction(utcnow)
 
 

@@ -5,15 +5,23 @@ nodes) and the registry (residents belong to households).
 
 Services flush, never commit: the caller (page, API, command) commits once."""
 
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from backend.accounts import rights
 from backend.accounts.scope import user_filter
 from backend.audit import services as audit
 from backend.auth import policy
-from backend.auth.models import ROLES, User
+from backend.auth.models import ROLES, RegistrationAttempt, User
 from backend.auth.passwords import hash_password
-from backend.auth.services import check_password_strength, sign_out_everywhere
+from backend.auth.services import check_password_strength, set_temporary_password, sign_out_everywhere, throttle
+from backend.common import utcnow
 from backend.errors import Invalid, Refused
 from backend.extensions import db
 from backend.org.models import Node
@@ -45,7 +53,7 @@ def create_user(actor: User | None, *, username: str, display_name: str, passwor
     username = _validate_account(username, display_name, password, errors)
     if role not in ROLES:
         errors.setdefault("role", []).append(_l("Unknown role."))
-    elif actor is not None and role not in policy.ROLES_CREATED_BY.get(actor.role, set()):
+    elif actor is not None and role not in rights.creatable_roles(actor):
         errors.setdefault("role", []).append(_l("You may not create this kind of account."))
     nodes = _scope_nodes_for(actor, role, scope_ids or [], errors)
     household = None
@@ -60,6 +68,9 @@ def create_user(actor: User | None, *, username: str, display_name: str, passwor
     user = User(username=username, display_name=display_name.strip(), password_hash=hash_password(password),
                 role=role, status="active", phone=(phone or None))
     user.scope_nodes = nodes
+    if actor is not None:
+        # The creator knows this password: it only serves to choose one's own.
+        user.password_temporary_until = temporary_until()
     if household is not None:
         user.household_id = household.id
         user.community_id = household.community_id
@@ -114,17 +125,75 @@ def set_active(actor: User, user: User, active: bool) -> None:
     db.session.flush()
 
 
+# --- temporary passwords ---------------------------------------------------------
+
+TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
+
+
+def temporary_until():
+    return utcnow() + timedelta(hours=current_app.config["TEMPORARY_PASSWORD_HOURS"])
+
+
+def new_temporary_password() -> str:
+    groups = ("".join(secrets.choice(TEMPORARY_ALPHABET) for _ in range(4)) for _ in range(4))
+    return "-".join(groups)
+
+
+def reset_password(actor: User, user: User, address: str | None = None) -> str:
+    """Reset `user`'s password to a new temporary one, returned once for the actor to
+    hand over: it works until TEMPORARY_PASSWORD_HOURS from now, and only to choose a
+    new password at the next sign-in. Every session and device token of the account
+    ends. Only for accounts at or below the actor's rights (backend/accounts/rights.py)."""
+    if not rights.may_reset(actor, user):
+        raise Refused()
+    password = new_temporary_password()
+    set_temporary_password(actor, user, password, temporary_until(), address)
+    audit.record(actor, "reset_password", "user", user.id, None, address)
+    db.session.flush()
+    return password
+
+
 # --- resident self-registration -------------------------------------------
+
+def _typed_code(invite_code: str | None) -> str:
+    return (invite_code or "").strip().upper()[:100]
+
+
+def note_registration(invite_code: str, address: str | None) -> None:
+    """Count a posted registration, per address and per invitation code (as typed,
+    kept as a hash), or raise `Throttled` when either is over its limit. The caller
+    commits the count whatever the registration's outcome."""
+    cfg = current_app.config
+    code_hash = hashlib.sha256(_typed_code(invite_code).encode()).hexdigest()
+    throttle(RegistrationAttempt, cfg["REGISTER_WINDOW_SECONDS"], (
+        (RegistrationAttempt.address, address or "", cfg["REGISTER_MAX_PER_ADDRESS"]),
+        (RegistrationAttempt.code_hash, code_hash, cfg["REGISTER_MAX_PER_CODE"]),
+    ))
+    db.session.add(RegistrationAttempt(address=address or "", code_hash=code_hash))
+    db.session.flush()
+
+
+def community_of_code(invite_code: str) -> Node | None:
+    """The live community whose invitation code this is. Every code is compared, in
+    constant time, so neither the answer's time nor an index walk tells how much of
+    a guess was right."""
+    typed = _typed_code(invite_code).encode()
+    rows = db.session.execute(select(Node.id, Node.invite_code).where(
+        Node.kind == "community", Node.retired_at.is_(None), Node.invite_code.is_not(None)))
+    found = None
+    for node_id, code in rows:
+        if hmac.compare_digest(code.encode(), typed) and found is None:
+            found = node_id
+    return db.session.get(Node, found) if found else None
+
 
 def register_resident(*, invite_code: str, username: str, display_name: str, password: str,
                       phone: str | None, claimed_address: str) -> User:
     """A resident registers with their community's invitation code; the
-    account is pending until staff link it to a household."""
+    account is pending until staff link it to a household (and until then
+    gets no device token: backend/auth/services.py, `device_for_token`)."""
     errors: dict[str, list] = {}
-    community = db.session.scalar(
-        select(Node).where(Node.invite_code == (invite_code or "").strip().upper(), Node.kind == "community",
-                           Node.retired_at.is_(None))
-    )
+    community = community_of_code(invite_code)
     if community is None:
         errors["invite_code"] = [_l("This invitation code is not valid.")]
     if not (claimed_address or "").strip():

@@ -26,6 +26,17 @@ def _utc(value):
     return value.isoformat() + "Z" if value else None
 
 
+def _may_hold_token(user) -> None:
+    """A registration staff have not confirmed, or an account that must first replace
+    a temporary password, gets no device token: a problem naming why."""
+    if user.status != "active":
+        raise ApiError(403, "Forbidden", "This registration waits for your community office to confirm it.",
+                       errors={"username": ["This registration waits for your community office to confirm it."]})
+    if services.must_change_password(user):
+        raise ApiError(403, "Forbidden", "Choose your own password first: sign in on the web.",
+                       errors={"password": ["This password is temporary. Sign in on the web and choose your own."]})
+
+
 @bp.post("/token")
 def issue_token():
     """Sign in a device.
@@ -42,8 +53,8 @@ def issue_token():
           content:
             application/json:
               schema: TokenResponse
-        401: {description: Wrong username or password}
-        403: {description: The account is disabled or not yet confirmed}
+        401: {description: Wrong username or password or an expired temporary password}
+        403: {description: The account is disabled or not yet confirmed or must first replace a temporary password}
         429: {description: Too many failed sign-ins; see Retry-After}
     """
     data = load(token_request)
@@ -56,8 +67,12 @@ def issue_token():
     if result.user is None:
         if result.reason == "inactive":
             raise ApiError(403, "Forbidden", "This account is disabled.")
+        if result.reason == "expired":
+            raise ApiError(401, "Unauthorized", "This temporary password has expired.",
+                           errors={"password": ["This temporary password has expired. Ask your office for a new one."]})
         raise ApiError(401, "Unauthorized", "Wrong username or password.",
                        errors={"password": ["Wrong username or password."]})
+    _may_hold_token(result.user)
     token, device = services.issue_device_token(result.user, str(data["device_id"]), data["device_name"],
                                                 client_address())
     db.session.commit()

@@ -54,6 +54,9 @@ class User(db.Model):
     # Bumped on password change or deactivation: every session signed with the
     # old epoch stops working.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # Set when staff reset the password or created the account: the password is
+    # temporary, works until then, and only to choose a new one.
+    password_temporary_until = mapped_column(db.DateTime)
     created_at = mapped_column(db.DateTime, default=utcnow, nullable=False)
     last_sign_in_at = mapped_column(db.DateTime)
 
@@ -153,4 +156,17 @@ class SignInAttempt(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(50), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
+    at = mapped_column(db.DateTime, default=utcnow, nullable=False, index=True)
+
+
+class RegistrationAttempt(db.Model):
+    """Every posted self-registration, per address and per invitation code (a
+    hash of what was typed, never the code itself), so guessing codes or
+    flooding one code is throttled like sign-in."""
+
+    __tablename__ = "registration_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), index=True)
     at = mapped_column(db.DateTime, default=utcnow, nullable=False, index=True)

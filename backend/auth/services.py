@@ -31,28 +31,34 @@ class Throttled(Exception):
 @dataclass
 class SignIn:
     user: User | None
-    reason: str | None = None  # "credentials" | "inactive"
+    reason: str | None = None  # "credentials" | "inactive" | "expired" (a temporary password)
 
 
 def _normalise(username: str) -> str:
     return (username or "").strip().lower()[:50]
 
 
-def check_throttle(username: str, address: str) -> None:
-    """Raise Throttled when this account or this address failed too often lately."""
-    cfg = current_app.config
-    window = cfg["SIGNIN_WINDOW_SECONDS"]
+def throttle(model, window: int, checks) -> None:
+    """Raise Throttled when, among the rows of `model` (an attempts table with an
+    `at` column) of the last `window` seconds, any (column, value, limit) of
+    `checks` counts `limit` rows or more."""
     since = utcnow() - timedelta(seconds=window)
-    for column, value, limit in (
-        (SignInAttempt.username, _normalise(username), cfg["SIGNIN_MAX_FAILURES_PER_ACCOUNT"]),
-        (SignInAttempt.address, address or "", cfg["SIGNIN_MAX_FAILURES_PER_ADDRESS"]),
-    ):
+    for column, value, limit in checks:
         count, oldest = db.session.execute(
-            select(func.count(), func.min(SignInAttempt.at)).where(column == value, SignInAttempt.at > since)
+            select(func.count(), func.min(model.at)).where(column == value, model.at > since)
         ).one()
         if count >= limit:
             retry = (oldest + timedelta(seconds=window) - utcnow()).total_seconds()
             raise Throttled(max(1, math.ceil(retry)))
+
+
+def check_throttle(username: str, address: str) -> None:
+    """Raise Throttled when this account or this address failed too often lately."""
+    cfg = current_app.config
+    throttle(SignInAttempt, cfg["SIGNIN_WINDOW_SECONDS"], (
+        (SignInAttempt.username, _normalise(username), cfg["SIGNIN_MAX_FAILURES_PER_ACCOUNT"]),
+        (SignInAttempt.address, address or "", cfg["SIGNIN_MAX_FAILURES_PER_ADDRESS"]),
+    ))
 
 
 def authenticate(username: str, password: str, address: str) -> SignIn:
@@ -67,6 +73,8 @@ def authenticate(username: str, password: str, address: str) -> SignIn:
         return SignIn(None, "credentials")
     if not user.is_active:
         return SignIn(None, "inactive")
+    if user.password_temporary_until is not None and user.password_temporary_until <= utcnow():
+        return SignIn(None, "expired")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_sign_in_at = utcnow()
@@ -117,7 +125,9 @@ def device_for_token(token: str, address: str | None = None) -> Device | None:
     now = utcnow()
     if device is None or device.revoked_at is not None or device.expires_at <= now:
         return None
-    if not device.user.is_active:
+    # A pending registration never holds a working token, nor an account that
+    # must first replace a temporary password.
+    if not policy.active(device.user) or must_change_password(device.user):
         return None
     return device
 
@@ -189,28 +199,53 @@ def check_password_strength(password: str) -> list[str]:
     return problems
 
 
-def change_password(actor: User, user: User, new_password: str, current_password: str | None = None) -> None:
+def must_change_password(user: User) -> bool:
+    """The account signed in with a temporary password (set by staff): it may do
+    nothing but choose its own, on the pages and the API."""
+    return user.password_temporary_until is not None
+
+
+def change_password(actor: User, user: User, new_password: str, current_password: str | None = None,
+                    address: str | None = None) -> None:
+    """The account holder changes their own password (the current one, temporary or
+    not, proves it). Every session and device token of the account ends: the caller
+    signs the current browser session in again. Staff reset others' passwords with
+    backend/accounts `reset_password`, which never lets them choose it."""
     from flask_babel import lazy_gettext as _l
 
-    if actor.id == user.id:
-        if not verify_password(user.password_hash, current_password or ""):
-            raise Invalid({"current_password": [_l("The current password is wrong.")]})
-    elif not policy.can(actor, policy.MANAGE, user):
+    if actor.id != user.id:
         raise Refused()
+    if not verify_password(user.password_hash, current_password or ""):
+        raise Invalid({"current_password": [_l("The current password is wrong.")]})
     problems = check_password_strength(new_password)
+    if not problems and verify_password(user.password_hash, new_password):
+        problems = [_l("Choose a password different from the current one.")]
     if problems:
         raise Invalid({"password": problems})
     user.password_hash = hash_password(new_password)
-    user.session_epoch += 1
-    audit.record(actor, "change_password", "user", user.id)
-    db.session.flush()
+    user.password_temporary_until = None
+    audit.record(actor, "change_password", "user", user.id, None, address)
+    sign_out_everywhere(actor, user, address)
 
 
-def sign_out_everywhere(actor: User, user: User) -> None:
-    """End every session of the account and revoke every device token it holds."""
-    user.session_epoch += 1
+def set_temporary_password(actor: User | None, user: User, password: str, until, address: str | None = None) -> None:
+    """Give the account a temporary password valid until `until`, good only to choose
+    a new one at the next sign-in; every session and device token of the account
+    ends. The rules on who may do it are backend/accounts' (`reset_password`)."""
+    user.password_hash = hash_password(password)
+    user.password_temporary_until = until
+    sign_out_everywhere(actor, user, address)
+
+
+def sign_out_everywhere(actor: User | None, user: User, address: str | None = None) -> None:
+    """End every session of the account and revoke every device token it holds (audited)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+    now = utcnow()
+    revoked = []
     for device in devices_of(user):
         if device.revoked_at is None:
-            device.revoked_at = utcnow()
-            device.revoked_by_id = actor.id
+            device.revoked_at = now
+            device.revoked_by_id = getattr(actor, "id", None)
+            revoked.append(device.id)
+    audit.record(actor, "sign_out_everywhere", "user", user.id, {"devices": revoked}, address)
     db.session.flush()

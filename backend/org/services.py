@@ -21,8 +21,11 @@ EDITABLE = ("name", "code", "address", "notes", "community_kind")
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
+INVITE_LENGTH = 16  # 80 bits: not guessable by volume (and /register is throttled)
+
+
 def new_invite_code() -> str:
-    return "".join(secrets.choice(INVITE_ALPHABET) for _ in range(8))
+    return "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
 
 
 def _parent_error(kind: str, parent: Node | None):

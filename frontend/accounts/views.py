@@ -7,8 +7,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from backend.accounts import rights, services
 from backend.accounts import scope as accounts
-from backend.accounts import services
 from backend.apiframe import client_address
 from backend.auth import policy
 from backend.auth import services as auth
@@ -85,6 +85,7 @@ def user_context(user, revealed=None) -> dict:
     can_manage = policy.can(current_user, policy.MANAGE, user)
     ctx = {
         "can_manage": can_manage,
+        "can_reset": rights.may_reset(current_user, user),
         "errors": {},
         "status_label": _status_label(user),
         "masked_contact": services.masked_contact,
@@ -135,7 +136,7 @@ def users():
     return page("accounts/users.html", "accounts/_users.html", pagination=pagination, q=q, role=role,
                 status_value=status, visible_roles=visible_roles, status_filters=STATUS_FILTERS,
                 status_of=_status_label, pending_count=len(services.pending_registrations(actor)),
-                can_create=bool(policy.ROLES_CREATED_BY.get(actor.role)))
+                can_create=bool(rights.creatable_roles(actor)))
 
 
 # --- creating an account -------------------------------------------------------------
@@ -144,7 +145,7 @@ def users():
 def new_user():
     actor = current_user
     # Residents get their account through registration and confirmation.
-    roles = _ranked(policy.ROLES_CREATED_BY.get(actor.role, set()) - {"resident"})
+    roles = _ranked(rights.creatable_roles(actor) - {"resident"})
     form = request.form.to_dict() if request.method == "POST" else {}
     role = (request.form.get("role") if request.method == "POST" else request.args.get("role")) or ""
     if request.method == "GET" and role not in roles:
@@ -231,20 +232,15 @@ def active(user_id):
 @bp.post("/<user_id>/password")
 def password(user_id):
     user = _managed_user(user_id)
-    errors: dict = {}
-    if request.form.get("password") != request.form.get("password_again"):
-        errors["password_again"] = [_("The two passwords differ.")]
-    else:
-        try:
-            auth.change_password(current_user, user, request.form.get("password", ""))
-        except Invalid as exc:
-            db.session.rollback()
-            errors = exc.errors
-    if errors:
-        return _user_page(user, errors)
+    if not rights.may_reset(current_user, user):
+        abort(403)
+    temporary = services.reset_password(current_user, user, client_address())
     db.session.commit()
-    flash(_("The password of %(name)s is changed; their sessions are signed out.", name=user.display_name))
-    return redirect(url_for("accounts_pages.user", user_id=user.id))
+    flash(_("The password of %(name)s is reset; their sessions and devices are signed out.", name=user.display_name))
+    ctx = user_context(user)
+    del ctx["errors"]
+    return page("accounts/user.html", None, user=user, devices=auth.devices_of(user), errors={},
+                temporary_password=temporary, **ctx)
 
 
 # --- resident registrations --------------------------------------------------------

@@ -1,6 +1,9 @@
 """Sign-in and sign-out, resident self-registration, devices and password."""
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+import unicodedata
+from urllib.parse import unquote, urlsplit
+
+from flask import Blueprint, abort, flash, make_response, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -16,10 +19,64 @@ from frontend.render import form_page, page
 bp = Blueprint("auth_pages", __name__)
 
 
+def _same_site_path(value: str) -> bool:
+    """A path of this site: starts with one "/", holds no backslash, whitespace or
+    control character (browsers drop tabs and newlines and read a backslash as "/",
+    so "/%09/evil" and "/%5Cevil" lead elsewhere), and names no scheme or host."""
+    if not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return False
+    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in value):
+        return False
+    parts = urlsplit(value)
+    return not parts.scheme and not parts.netloc
+
+
+def _decoded_path(target: str) -> str:
+    """The path part of `target` with every layer of percent-encoding undone."""
+    path = target.split("?", 1)[0].split("#", 1)[0]
+    for _round in range(5):
+        path, before = unquote(path), path
+        if path == before:
+            break
+    return path
+
+
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Where to go after signing in: `target` when it is a path of this site, as
+    sent and with its path fully percent-decoded, else the home page."""
+    if target and len(target) <= 2000 and _same_site_path(target) and _same_site_path(_decoded_path(target)):
         return target
     return url_for("home.index")
+
+
+def _sign_in_session(user) -> None:
+    """A fresh session for a new sign-in (no fixation: nothing from before it
+    carries over but the chosen language)."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(user)
+
+
+# Endpoints an account with a temporary password may still reach.
+_WHILE_TEMPORARY = {"auth_pages.password", "auth_pages.sign_out", "auth_pages.sign_in", "static"}
+
+
+@bp.before_app_request
+def _temporary_password_first():
+    """An account signed in with a temporary password (set by staff) must choose
+    its own before anything else, on every page (the API refuses its tokens)."""
+    if request.path.startswith("/api/") or request.endpoint in _WHILE_TEMPORARY:
+        return None
+    if not current_user.is_authenticated or not services.must_change_password(current_user):
+        return None
+    target = url_for("auth_pages.password")
+    if request.headers.get("HX-Request"):
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, 303)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -40,10 +97,15 @@ def sign_in():
             response.headers["Retry-After"] = str(exc.retry_after)
             return response
         if result.user is not None:
-            login_user(result.user)
+            _sign_in_session(result.user)
+            if services.must_change_password(result.user):
+                flash(_("Your password was set by your office. Choose your own password to continue."))
+                return redirect(url_for("auth_pages.password"))
             return redirect(_safe_next(request.args.get("next")))
         if result.reason == "inactive":
             errors["username"] = [_("This account is disabled. Ask your community office.")]
+        elif result.reason == "expired":
+            errors["password"] = [_("This temporary password has expired. Ask your office for a new one.")]
         else:
             errors["password"] = [_("Wrong username or password.")]
         return page("auth/sign_in.html", status=401, username=username, errors=errors)
@@ -62,6 +124,17 @@ def register():
     form = request.form.to_dict() if request.method == "POST" else {"invite_code": request.args.get("code", "")}
     errors: dict = {}
     if request.method == "POST":
+        try:
+            accounts.note_registration(form.get("invite_code", ""), client_address())
+            db.session.commit()  # the attempt counts, whatever follows
+        except services.Throttled as exc:
+            db.session.rollback()
+            response = form_page("auth/register.html", None, {"invite_code": [
+                _("Too many registrations from here or with this code. Try again in %(m)s minutes.",
+                  m=max(1, exc.retry_after // 60))]}, form=form)
+            response.status_code = 429
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         if form.get("password") != form.get("password_again"):
             errors["password_again"] = [_("The two passwords differ.")]
         try:
@@ -76,7 +149,7 @@ def register():
             db.session.rollback()
             return form_page("auth/register.html", None, errors, form=form)
         db.session.commit()
-        login_user(user)
+        _sign_in_session(user)
         flash(_("Thank you. Your community office will confirm your household soon."))
         return redirect(url_for("home.index"))
     return page("auth/register.html", form=form, errors=errors)
@@ -139,14 +212,15 @@ def password():
         else:
             try:
                 services.change_password(current_user, current_user, request.form.get("password", ""),
-                                         request.form.get("current_password", ""))
+                                         request.form.get("current_password", ""), client_address())
                 db.session.commit()
             except Invalid as exc:
                 errors = exc.errors
                 db.session.rollback()
         if not errors:
-            login_user(current_user._get_current_object())  # the session epoch moved on: re-sign this session
-            flash(_("Your password is changed. Other sessions are signed out."))
+            # The session epoch moved on: this browser signs in afresh, every other session has ended.
+            _sign_in_session(current_user._get_current_object())
+            flash(_("Your password is changed. Other sessions and your devices are signed out."))
             return redirect(url_for("auth_pages.devices"))
-        return form_page("auth/password.html", None, errors)
-    return page("auth/password.html", errors=errors)
+        return form_page("auth/password.html", None, errors, temporary=services.must_change_password(current_user))
+    return page("auth/password.html", errors=errors, temporary=services.must_change_password(current_user))

@@ -91,6 +91,8 @@ const zhHans = {
   wipedByStaff: "这台手机已被报告丢失，本机数据已按管理人员的要求清除。未发送的记录已先发送。",
   consentBasis: "同意方式", consentBases: { verbal: "口头同意", written: "书面同意", guardian: "监护人同意" },
   consentGivenBy: "同意人（默认为居民本人）", guardianRequired: "监护人同意须填写监护人姓名。",
+  signInPending: "您的注册正等待社区确认，确认后才能在此登录。",
+  signInSetPassword: "此密码为临时密码：请先在网页上登录并设置您自己的密码。",
 };
 
 const zhHant = {
@@ -185,6 +187,8 @@ const zhHant = {
   wipedByStaff: "這台手機已被報告遺失，本機資料已按管理人員的要求清除。未發送的記錄已先發送。",
   consentBasis: "同意方式", consentBases: { verbal: "口頭同意", written: "書面同意", guardian: "監護人同意" },
   consentGivenBy: "同意人（預設為居民本人）", guardianRequired: "監護人同意須填寫監護人姓名。",
+  signInPending: "您的註冊正等待社區確認，確認後才能在此登入。",
+  signInSetPassword: "此密碼為臨時密碼：請先在網頁上登入並設定您自己的密碼。",
 };
 
 const en = {
@@ -290,6 +294,8 @@ const en = {
   wipedByStaff: "This phone was reported lost: its data was erased at the office's request. Unsent records were sent first.",
   consentBasis: "How they agreed", consentBases: { verbal: "Spoken", written: "In writing", guardian: "Their guardian" },
   consentGivenBy: "Who agreed (default: the resident)", guardianRequired: "Name the guardian who agreed.",
+  signInPending: "Your registration waits for your community office to confirm it; then you can sign in here.",
+  signInSetPassword: "This password is temporary: sign in on the web first and choose your own.",
 };
 
 const DICTS = { "zh-Hans": zhHans, "zh-Hant": zhHant, en };

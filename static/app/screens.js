@@ -473,7 +473,7 @@ export async function signInScreen(root, { expired = false, notice = null } = {}
         return;
       }
       message.className = "flash error";
-      message.textContent = response.status === 429 ? t.signInThrottled : t.signInFailed;
+      message.textContent = response.status === 429 ? t.signInThrottled : await refusalText(response);
     } catch {
       message.className = "flash error";
       message.textContent = t.signInOffline;
@@ -482,6 +482,16 @@ export async function signInScreen(root, { expired = false, notice = null } = {}
     }
   });
   append(root, h("h1", { text: t.signInTitle }), form);
+}
+
+// A 403 names why in its problem's fields: a registration not yet confirmed (username)
+// or a temporary password to replace on the web first (password).
+async function refusalText(response) {
+  if (response.status !== 403) return t.signInFailed;
+  const errors = (await response.json().catch(() => null))?.errors || {};
+  if (errors.username) return t.signInPending;
+  if (errors.password) return t.signInSetPassword;
+  return t.signInFailed;
 }
 
 export function shortDeviceName() {

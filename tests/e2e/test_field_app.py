@@ -386,6 +386,39 @@ def test_a_revoked_token_asks_to_sign_in_again_and_keeps_the_outbox(phone, world
     assert phone.problems == []
 
 
+def test_a_password_reset_signs_the_phone_out_and_keeps_the_outbox(phone, world):
+    """Issue 12: a reset (or change) of the password revokes the phone's token; the app asks to
+    sign in again, keeps what waits, refuses the temporary password with why, and pushes once
+    the person has chosen their own."""
+    from backend.accounts import services as accounts
+    from backend.auth import services as auth
+    from backend.auth.models import User
+    from backend.fieldwork.visits.models import Visit
+
+    staff_id, worker_id = world.staff1.id, world.worker1.id
+    page = signed_in_offline(phone)
+    record_visit(page, "重置密码时的走访")
+    db.session.remove()
+    temporary = accounts.reset_password(db.session.get(User, staff_id), db.session.get(User, worker_id))
+    db.session.commit()
+    phone.set_offline(False)
+    expect(page.get_by_role("heading", level=1)).to_have_text("登录邻里", timeout=20000)
+    expect(page.get_by_role("alert")).to_contain_text("未发送的记录仍保存在本机")
+    waiting(page, 1)
+    page.get_by_label("密码").fill(temporary)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("alert")).to_contain_text("临时密码")
+    waiting(page, 1)
+    worker = db.session.get(User, worker_id)
+    auth.change_password(worker, worker, "my-own-pass-2026", temporary)
+    db.session.commit()
+    page.get_by_label("密码").fill("my-own-pass-2026")
+    page.get_by_role("button", name="登录").click()
+    synced(page)
+    assert count(Visit) == 1
+    assert phone.problems == []
+
+
 def test_a_new_version_deployed_while_changes_wait_still_pushes_them(phone, world, app):
     from backend.fieldwork.visits.models import Visit
 

@@ -30,6 +30,7 @@ from tests.factories import (
     Open311SubmissionFactory,
     PatrolReportFactory,
     RatingFactory,
+    RegistrationAttemptFactory,
     ReplyTemplateFactory,
     RequestFactory,
     SignInAttemptFactory,
@@ -70,6 +71,7 @@ FREE_TEXT = {
     "open311_keys": {"name"},
     "open311_submissions": {"account_id", "address_id"},
     "sign_in_attempts": {"username", "address"},
+    "registration_attempts": {"address"},
     "audit_entries": {"address"},
     "attachment_refs": {"note"},
     "consents": {"given_by", "detail", "withdraw_reason"},
@@ -101,6 +103,7 @@ NOT_FREE_TEXT = {
     "attachment_refs": {"sha256", "collection"},
     "audit_entries": {"action", "target_type"},
     "sync_mutations": {"payload_hash"},
+    "registration_attempts": {"code_hash"},
     "consents": {"purpose", "basis"},
     "devices": {"token_hash"},
 }
@@ -149,6 +152,7 @@ def _one_of_everything(w):
     Open311SubmissionFactory(key=key, media_url="javascript:alert(1)")
     AttachmentRefFactory(record_id=request.id, collection="requests")
     SignInAttemptFactory()
+    RegistrationAttemptFactory()
     ConsentFactory(resident=w.R1b, given_by="张秀英")
     ConsentFactory(household=w.H1, resident=None, purpose="proxy_request", tag_code=None, basis="verbal")
     AuditEntryFactory(actor=w.admin)

@@ -252,3 +252,44 @@ def test_only_a_manager_of_the_account_reveals_its_contact(world):
     with pytest.raises(Invalid):
         accounts.reveal_contact(world.staff1, made, "password_hash")
     assert audit("reveal") is None
+
+
+# --- issue 12: credentials within one's rights, temporary passwords -----------------------
+
+def test_a_read_only_officer_creates_no_account_that_may_reveal(world):
+    for role, scope in (("community_staff", world.C1), ("grid_worker", world.G1), ("station_operator", world.ST1)):
+        assert "role" in refused_fields(lambda r=role, s=scope: create(world.street1, role=r, scope_ids=[s.id]))
+        assert refused_fields(lambda r=role, s=scope: create(world.district, role=r, scope_ids=[s.id])) == {"role"}
+    assert create(world.street1, role="volunteer", scope_ids=[world.C1.id]).role == "volunteer"
+
+
+def test_an_account_made_by_staff_must_choose_its_own_password(world):
+    made = create(world.staff1, scope_ids=[world.G1.id])
+    assert auth.must_change_password(made)
+    assert made.password_temporary_until > clock.now() + timedelta(hours=71)
+    trusted = create(None, username="worker8", scope_ids=[world.G1.id])  # the command line
+    assert not auth.must_change_password(trusted)
+
+
+def test_a_reset_gives_a_temporary_password_and_ends_every_session_and_token(world):
+    token, _device = auth.issue_device_token(world.worker1, "d-1", "phone", None)
+    temporary = accounts.reset_password(world.staff1, world.worker1, "10.0.0.7")
+    assert len(temporary) >= 16 and verify_password(world.worker1.password_hash, temporary)
+    assert auth.must_change_password(world.worker1) and world.worker1.session_epoch == 1
+    assert auth.device_for_token(token) is None
+    entry = audit("reset_password")
+    assert (entry.actor_id, entry.target_id, entry.address) == (world.staff1.id, world.worker1.id, "10.0.0.7")
+    assert temporary not in str(entry.detail)
+    assert accounts.reset_password(world.staff1, world.worker1) != temporary  # a new one each time
+    # It expires.
+    clock.run_from(clock.now() + timedelta(hours=73))
+    assert auth.authenticate("worker1", temporary, "10.0.0.1").user is None
+
+
+def test_a_reset_above_ones_rights_or_outside_ones_area_is_refused(world):
+    for actor, target in ((world.street1, world.staff1), (world.street1, world.worker1),
+                          (world.district, world.station1), (world.staff2, world.worker1),
+                          (world.staff1, world.staff1), (world.worker1, world.volunteer1)):
+        with pytest.raises(Refused):
+            accounts.reset_password(actor, target)
+    assert world.staff1.session_epoch == 0 and not auth.must_change_password(world.staff1)

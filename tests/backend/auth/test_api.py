@@ -81,6 +81,28 @@ def test_disabled_account_gets_no_token(world, client):
     assert db.session.scalar(select(func.count()).select_from(Device)) == 0
 
 
+def test_a_pending_registration_gets_no_token_and_is_told_why(world, client):
+    """Issue 12: pending (unconfirmed) accounts got device tokens, then pushed and uploaded."""
+    world.resident1.status = "pending"
+    db.session.commit()
+    body = is_problem(token_request(client, "resident1"), 403)
+    assert "confirm" in body["errors"]["username"][0]
+    assert db.session.scalar(select(func.count()).select_from(Device)) == 0
+
+
+def test_a_temporary_password_gets_no_token_until_replaced(world, client):
+    from backend.auth import services
+
+    services.set_temporary_password(world.staff1, world.worker1, "temp-pass-2026", utcnow() + timedelta(hours=1))
+    db.session.commit()
+    body = is_problem(token_request(client, "worker1", "temp-pass-2026"), 403)
+    assert "temporary" in body["errors"]["password"][0]
+    assert db.session.scalar(select(func.count()).select_from(Device)) == 0
+    clock.run_from(clock.now() + timedelta(hours=2))
+    body = is_problem(token_request(client, "worker1", "temp-pass-2026"), 401)
+    assert "expired" in body["errors"]["password"][0]
+
+
 # --- throttling ---------------------------------------------------------------
 
 def test_sixth_failure_on_an_account_is_429_with_retry_after(world, client):

@@ -302,13 +302,55 @@ def test_changing_ones_own_password_needs_the_current_one(world):
     assert world.worker1.session_epoch == 1
 
 
-def test_a_manager_sets_a_password_without_knowing_the_old_one(world):
-    services.change_password(world.staff1, world.worker1, "a-new-pass-2026")
-    assert verify_password(world.worker1.password_hash, "a-new-pass-2026") and world.worker1.session_epoch == 1
-    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "change_password"))
-    assert (entry.actor_id, entry.target_id) == (world.staff1.id, world.worker1.id)
-    with pytest.raises(Refused):
-        services.change_password(world.staff2, world.worker1, "another-pass-2026")
-    with pytest.raises(Refused):
-        services.change_password(world.worker2, world.worker1, "another-pass-2026")
-    assert verify_password(world.worker1.password_hash, "a-new-pass-2026")
+def test_no_one_chooses_another_accounts_password(world):
+    """Staff reset a password to a temporary one (backend/accounts `reset_password`); nobody
+    sets another account's password of their choosing."""
+    for actor in (world.staff1, world.admin, world.worker2):
+        with pytest.raises(Refused):
+            services.change_password(actor, world.worker1, "a-new-pass-2026")
+    assert verify_password(world.worker1.password_hash, PASSWORD) and world.worker1.session_epoch == 0
+
+
+def test_changing_ones_password_revokes_every_device_token(world):
+    """Issue 12: a password change left device tokens working for up to 90 days."""
+    token_a, phone = services.issue_device_token(world.worker1, "d-1", "phone", None)
+    token_b, _tablet = services.issue_device_token(world.worker1, "d-2", "tablet", None)
+    token_c, _other = services.issue_device_token(world.worker2, "d-3", "phone", None)
+    services.change_password(world.worker1, world.worker1, "a-new-pass-2026", PASSWORD, "10.0.0.9")
+    assert services.device_for_token(token_a) is None and services.device_for_token(token_b) is None
+    assert phone.revoked_by_id == world.worker1.id
+    assert services.device_for_token(token_c) is not None
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "sign_out_everywhere"))
+    assert entry.target_id == world.worker1.id and len(entry.detail["devices"]) == 2
+    assert entry.address == "10.0.0.9"
+
+
+def test_the_new_password_differs_from_the_current_one(world):
+    with pytest.raises(Invalid) as raised:
+        services.change_password(world.worker1, world.worker1, PASSWORD, PASSWORD)
+    assert set(raised.value.errors) == {"password"}
+
+
+def test_a_temporary_password_must_be_replaced_and_expires(world):
+    token, _device = services.issue_device_token(world.worker1, "d-1", "phone", None)
+    services.set_temporary_password(world.staff1, world.worker1, "temp-pass-2026", clock.now() + timedelta(hours=72))
+    assert world.worker1.session_epoch == 1 and services.device_for_token(token) is None
+    assert services.must_change_password(world.worker1)
+    signed_in = services.authenticate("worker1", "temp-pass-2026", "10.0.0.1")
+    assert signed_in.user is world.worker1
+    # A token issued anyway (the API refuses to) would not work until the password is the person's own.
+    token, _device = services.issue_device_token(world.worker1, "d-1", "phone", None)
+    assert services.device_for_token(token) is None
+    services.change_password(world.worker1, world.worker1, "my-own-pass-2026", "temp-pass-2026")
+    assert not services.must_change_password(world.worker1)
+    services.set_temporary_password(world.staff1, world.worker1, "temp-pass-2027", clock.now() + timedelta(hours=72))
+    clock.run_from(clock.now() + timedelta(hours=73))
+    assert services.authenticate("worker1", "temp-pass-2027", "10.0.0.1").reason == "expired"
+
+
+def test_a_pending_registration_holds_no_working_token(world):
+    pending = UserFactory(role="resident", status="pending", community=world.C1)
+    token, _device = services.issue_device_token(pending, "d-9", "phone", None)
+    assert services.device_for_token(token) is None
+    pending.status = "active"
+    assert services.device_for_token(token) is not None

@@ -136,10 +136,55 @@ def test_a_signed_in_person_opening_sign_in_goes_home(world, english, auth):
     ("https://evil.example/", "/"),  # another host
     ("/\\evil.example", "/"),  # browsers read a backslash as a slash
     ("registry", "/"),  # not a path
+    ("/registry/households?q=%E4%B8%AD", "/registry/households?q=%E4%B8%AD"),  # encoded query: followed
+    # Issue 12: browsers drop tabs and newlines, so "/<tab>/evil" is "//evil".
+    ("/\t/evil.example", "/"),
+    ("/\n/evil.example", "/"),
+    ("/\r\n/evil.example", "/"),
+    ("/ /evil.example", "/"),
+    ("/\u3000/evil.example", "/"),  # an ideographic space
+    ("/\u200b/evil.example", "/"),  # a zero-width space
+    ("//evil", "/"),
+    ("\\\\evil", "/"),
+    ("/\\evil", "/"),
+    ("\\/evil.example", "/"),
+    ("https:evil", "/"),
+    ("https:/evil.example", "/"),
+    ("javascript:alert(1)", "/"),
+    (" //evil.example", "/"),
+    # Encoded variants, as they arrive once the query string is decoded.
+    ("/%09/evil.example", "/"),
+    ("/%2F/evil.example", "/"),
+    ("/%2f%2fevil.example", "/"),
+    ("/%5Cevil.example", "/"),
+    ("/%5C%5Cevil.example", "/"),
+    ("/%252F%252Fevil.example", "/"),
+    ("%2F%2Fevil.example", "/"),
+    ("/x" * 1001, "/"),  # absurdly long
 ])
 def test_sign_in_follows_next_only_within_the_site(world, english, auth, next_url, lands_on):
     response = sign_in(english, auth, "staff1", next_url=next_url)
     assert response.status_code == 302 and response.headers["Location"] == lands_on
+
+
+@pytest.mark.parametrize("raw", ["/%09/evil.example", "//evil.example", "/%5Cevil.example", "/%0D%0A/evil.example",
+                                 "%2F%2Fevil.example", "https%3A%2F%2Fevil.example", "/%2509/evil.example"])
+def test_next_in_the_raw_query_string_stays_on_the_site(world, english, auth, raw):
+    response = english.post(f"/sign-in?next={raw}", data={"username": "staff1", "password": PASSWORD,
+                                                          "csrf_token": auth.csrf_token()})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_signing_in_starts_a_fresh_session(world, english, auth):
+    """Issue 12 (session fixation): nothing planted in the session before sign-in
+    survives it, but the chosen language does."""
+    english.get("/sign-in?lang=en")
+    with english.session_transaction() as session:
+        session["planted"] = "by someone else"
+    sign_in(english, auth, "staff1")
+    with english.session_transaction() as session:
+        assert "planted" not in session and session["lang"] == "en"
+        assert session["_user_id"].startswith(world.staff1.id)
 
 
 def test_a_disabled_account_is_told_so_at_the_username(world, english, auth):
@@ -222,6 +267,59 @@ def test_a_registration_signs_the_resident_in_as_pending(world, english, auth):
     assert "Thank you. Your community office will confirm your household soon." in home
     account = _account("newcomer")
     assert account.status == "pending" and account.role == "resident" and account.community_id == world.C1.id
+
+
+def _register(client, auth, form, address="127.0.0.1"):
+    return client.post("/register", environ_base={"REMOTE_ADDR": address},
+                       data=form | {"csrf_token": auth.csrf_token("/register")})
+
+
+def test_registrations_are_throttled_per_address(world, english, auth, app):
+    """Issue 12: /register was not rate limited, so invitation codes could be guessed by volume."""
+    limit = app.config["REGISTER_MAX_PER_ADDRESS"]
+    for n in range(limit):
+        response = _register(english, auth, _registration(world, invite_code=f"GUESS{n:04d}"), "10.9.9.9")
+        assert response.status_code == 422
+    response = _register(english, auth, _registration(world), "10.9.9.9")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+    assert "Too many registrations" in error_for(html, "invite_code") and 'value="newcomer"' in html
+    assert _account("newcomer") is None
+    # Another address is not held back; the window passes.
+    assert _register(english, auth, _registration(world, invite_code="WRONG"), "10.9.9.8").status_code == 422
+    clock.run_from(clock.now() + timedelta(seconds=app.config["REGISTER_WINDOW_SECONDS"] + 1))
+    assert _register(english, auth, _registration(world), "10.9.9.9").status_code == 302
+
+
+def test_registrations_are_throttled_per_invitation_code(world, english, auth, app, monkeypatch):
+    monkeypatch.setitem(app.config, "REGISTER_MAX_PER_CODE", 3)
+    for n in range(3):
+        form = _registration(world, username=f"newcomer{n}", invite_code=world.C1.invite_code.lower())
+        _register(english, auth, form, f"10.8.0.{n}")
+    response = _register(english, auth, _registration(world), "10.8.0.9")
+    assert response.status_code == 429 and "Too many registrations" in error_for(response.get_data(as_text=True),
+                                                                                  "invite_code")
+    assert _account("newcomer") is None
+
+
+def test_invitation_codes_are_long_and_random(world):
+    from backend.org.services import new_invite_code
+
+    codes = {new_invite_code() for _ in range(50)}
+    assert len(codes) == 50 and all(len(code) == 16 for code in codes)
+    assert accounts.community_of_code(" " + world.C1.invite_code.lower() + " ") == world.C1
+    assert accounts.community_of_code(world.C1.invite_code[:-1]) is None
+    assert accounts.community_of_code("") is None
+
+
+def test_a_pending_registration_gets_no_device_token(world, english, auth):
+    """Issue 12: a pending (unconfirmed) account got a device token, then pushed and uploaded."""
+    assert _register(english, auth, _registration(world)).status_code == 302
+    response = token_request(english, "newcomer", "resident-pass-1")
+    assert response.status_code == 403
+    assert response.mimetype == "application/problem+json"
+    assert "confirm" in response.get_json()["errors"]["username"][0]
+    assert db.session.scalar(select(Device).where(Device.user_id == _account("newcomer").id)) is None
 
 
 # --- devices ---------------------------------------------------------------------------------
@@ -308,7 +406,7 @@ def test_a_changed_password_keeps_this_session_and_says_so(world, english, auth)
     response = _change(english, auth)
     assert response.status_code == 302 and response.headers["Location"] == "/account/devices"
     page = english.get("/account/devices").get_data(as_text=True)
-    assert "Your password is changed. Other sessions are signed out." in page
+    assert "Your password is changed. Other sessions and your devices are signed out." in page
     assert _account("staff1").session_epoch == 1
 
 

@@ -103,30 +103,62 @@ def test_deactivated_account_cannot_sign_in(world, browser):
     assert response.status_code == 401 and "disabled" in response.get_data(as_text=True)
 
 
-def test_manager_resets_password(world, browser):
+def _temporary_password(html: str) -> str:
+    match = re.search(r'id="temporary-password".*?<code>([^<]+)</code>', html, re.S)
+    assert match, html
+    return match.group(1)
+
+
+def test_manager_resets_password_to_a_temporary_one(world, browser, fresh):
+    """Issue 12: the resetter does not choose the password, and the temporary one only
+    serves to choose a new one, on pages and API; every session and token ends."""
     worker = browser("worker1")
+    phone = browser()
+    token = phone.token("worker1")
     staff1 = browser("staff1")
     response = staff1.post(f"/accounts/{world.worker1.id}/password",
-                           {"password": "brand-new-pass", "password_again": "brand-new-pass"})
-    assert response.status_code == 302
-    # The old session is over, the old password fails, the new one works.
+                           {"password": "chosen-by-staff", "password_again": "chosen-by-staff"})
+    assert response.status_code == 200
+    temporary = _temporary_password(response.get_data(as_text=True))
+    assert temporary != "chosen-by-staff"
+    # The old session and the old device token are over; the old password and the one staff typed fail.
     assert worker.get("/account/devices").status_code == 302
-    anonymous = browser()
-    token = anonymous.csrf_token()
-    response = anonymous.client.post("/sign-in", data={"username": "worker1", "password": "demo-pass-2026",
-                                                       "csrf_token": token})
-    assert response.status_code == 401
-    assert browser("worker1", "brand-new-pass").get("/account/devices").status_code == 200
+    assert phone.client.get(ME, headers=_bearer(token)).status_code == 401
+    for password in ("demo-pass-2026", "chosen-by-staff"):
+        anonymous = browser()
+        response = anonymous.client.post("/sign-in", data={"username": "worker1", "password": password,
+                                                           "csrf_token": anonymous.csrf_token()})
+        assert response.status_code == 401
+    # The temporary password signs in only to choose one's own: every page leads there,
+    # and the API gives it no token.
+    response = browser().client.post("/api/v1/auth/token", json={
+        "username": "worker1", "password": temporary, "device_id": "6f0c6a3e-1b1e-4c4b-9d43-0d5c7b9d1a01"})
+    assert response.status_code == 403 and "password" in response.get_json()["errors"]
+    person = browser("worker1", temporary)
+    for path in ("/", "/accounts/", "/account/devices"):
+        response = person.get(path)
+        assert response.status_code == 303 and response.headers["Location"] == "/account/password"
+    response = person.get("/account/devices", headers={"HX-Request": "true"})
+    assert response.headers["HX-Redirect"] == "/account/password"
+    assert "Choose your own password" in person.get("/account/password").get_data(as_text=True)
+    response = person.post("/account/password", {"current_password": temporary, "password": "my-own-pass-2026",
+                                                 "password_again": "my-own-pass-2026"})
+    assert response.status_code == 302
+    assert person.get("/account/devices").status_code == 200
+    assert fresh(User, world.worker1.id).password_temporary_until is None
 
 
-def test_password_reset_mistakes(world, browser):
-    staff1 = browser("staff1")
-    response = staff1.post(f"/accounts/{world.worker1.id}/password", {"password": "short", "password_again": "short"})
-    assert response.status_code == 422 and error_for(response.get_data(as_text=True), "password")
-    response = staff1.post(f"/accounts/{world.worker1.id}/password",
-                           {"password": "brand-new-pass", "password_again": "brand-new-pasS"})
-    assert response.status_code == 422 and error_for(response.get_data(as_text=True), "password_again")
-    browser("worker1")  # the old password still works
+def test_a_read_only_officer_may_not_reset_staff_with_reveal_rights(world, browser, fresh):
+    """Issue 12: a street officer (reads the registry, reveals nothing) resetting a
+    community staff member's password would sign in as them and reveal."""
+    street1 = browser("street1")
+    for target in (world.staff1, world.worker1):
+        page = street1.get(f"/accounts/{target.id}").get_data(as_text=True)
+        assert "Reset the password" not in page
+        response = street1.post(f"/accounts/{target.id}/password", {"password": "x" * 12, "password_again": "x" * 12})
+        assert response.status_code == 403
+    assert fresh(User, world.staff1.id).session_epoch == 0
+    browser("staff1")  # the password still works
 
 
 def _device_id(user_id):
@@ -144,7 +176,7 @@ def test_staff_revokes_a_device_from_the_user_page(world, browser, fresh):
     response = staff1.post(f"/devices/{device_id}/revoke")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "<html" in page and "Set a new password" in page and re.search(r"Signed out \d", page)
+    assert "<html" in page and "Reset the password" in page and re.search(r"Signed out \d", page)
     assert worker.client.get(ME, headers=_bearer(token)).status_code == 401
     assert fresh(Device, device_id).revoked_by_id == world.staff1.id
 

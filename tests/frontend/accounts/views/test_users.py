@@ -114,8 +114,9 @@ def test_staff_creates_grid_worker_with_two_grids(world, browser, fresh):
     assert {node.id for node in created.scope_nodes} == {world.G1.id, world.G2.id}
     page = staff1.get(f"/accounts/{created.id}").get_data(as_text=True)
     assert "赵网格" in page and "第一网格" in page and "第二网格" in page
-    # The new account signs in with the password it was given.
-    assert browser("worker9", "a-long-password").get("/").status_code == 302  # Auth.login asserts the sign-in
+    # The new account signs in with the password it was given, only to choose its own.
+    response = browser("worker9", "a-long-password").get("/")  # Auth.login asserts the sign-in
+    assert response.status_code == 303 and response.headers["Location"] == "/account/password"
 
 
 def test_grid_outside_the_area_is_refused(world, browser, fresh):
@@ -142,18 +143,24 @@ def test_staff_cannot_create_community_staff(world, browser, fresh):
     assert _by_username(fresh, "worker9") is None
 
 
-def test_street_officer_creates_community_staff(world, browser, fresh):
+def test_read_only_officers_may_not_create_staff_with_reveal_rights(world, browser, fresh):
+    """Issue 12: a street officer (reads the registry, reveals nothing) creating a
+    community staff or grid worker account with a password they chose would reveal."""
     street1 = browser("street1")
-    html = street1.get("/accounts/new?role=community_staff").get_data(as_text=True)
-    assert world.C1.id in html and world.C2.id in html and world.V1.id not in html
-    response = street1.post("/accounts/new", {**_new_worker(role="community_staff", username="staff9"),
+    html = street1.get("/accounts/new").get_data(as_text=True)
+    for role in ("community_staff", "grid_worker", "station_operator"):
+        assert f'value="{role}"' not in html
+        response = street1.post("/accounts/new", {**_new_worker(role=role, username="staff9"),
+                                                  "scope_ids": [world.C1.id]})
+        assert response.status_code == 422
+        assert "may not create" in error_for(response.get_data(as_text=True), "role")
+    assert _by_username(fresh, "staff9") is None
+    # A volunteer (no rights over the registry) the officer may still create, in their area only.
+    assert 'value="volunteer"' in html
+    response = street1.post("/accounts/new", {**_new_worker(role="volunteer", username="helper9"),
                                               "scope_ids": [world.C1.id]})
     assert response.status_code == 302, response.get_data(as_text=True)
-    created = _by_username(fresh, "staff9")
-    assert created.role == "community_staff"
-    assert [node.id for node in created.scope_nodes] == [world.C1.id]
-    # Not a village of the other street.
-    response = street1.post("/accounts/new", {**_new_worker(role="community_staff", username="staff8"),
+    response = street1.post("/accounts/new", {**_new_worker(role="volunteer", username="helper8"),
                                               "scope_ids": [world.V1.id]})
     assert response.status_code == 422 and "outside your area" in error_for(response.get_data(as_text=True),
                                                                              "scope_ids")
