@@ -23,7 +23,7 @@ from backend.extensions import db
 from backend.org.models import Node
 from backend.org.services import INVITE_ALPHABET
 from backend.registry import sensitive
-from backend.registry.models import CareTag, Household, Resident, household_care_tags, resident_care_tags
+from backend.registry.models import CareTag, Consent, Household, Resident, household_care_tags, resident_care_tags
 from backend.seed import names
 from backend.versioning import stamp_bulk_writes
 
@@ -40,6 +40,9 @@ DISABLED_RATE = 0.03
 DIBAO_RATE = {"urban": 0.035, "village": 0.06}
 HARDSHIP_SHARE_OF_ALONE = 0.12  # of elderly living alone, also 特困
 SENSITIVE_RATE = 0.004  # community correction, and again rehabilitation
+# The basis on which the community holds each sensitive tag: the law that puts it in its care.
+LEGAL_BASIS = {"community_correction": "《中华人民共和国社区矫正法》：社区矫正对象由居住地社区协助监督管理",
+               "rehabilitation": "《中华人民共和国精神卫生法》：社区康复由居委会、村委会协助开展"}
 # Villages: share of families with children whose parents work away.
 LEFT_BEHIND_RATE = {"urban": 0.015, "village": 0.35}
 ELDERS_LEFT_RATE = {"urban": 0.0, "village": 0.3}  # elders-only village households
@@ -484,9 +487,10 @@ PENDING = [("applicant1", "钱浩", 2), ("applicant2", "冯丽萍", 3)]  # usern
 class _Writer:
     """Row buffers flushed in foreign-key order every BATCH rows."""
 
-    ORDER = ("nodes", "households", "residents", "household_care_tags", "resident_care_tags")
+    ORDER = ("nodes", "households", "residents", "household_care_tags", "resident_care_tags", "consents")
     TABLES = {"nodes": Node.__table__, "households": Household.__table__, "residents": Resident.__table__,
-              "household_care_tags": household_care_tags, "resident_care_tags": resident_care_tags}
+              "household_care_tags": household_care_tags, "resident_care_tags": resident_care_tags,
+              "consents": Consent.__table__}
 
     def __init__(self):
         self.buffers = {name: [] for name in self.ORDER}
@@ -645,6 +649,13 @@ class _Builder:
                 self.tag_counts[code] = self.tag_counts.get(code, 0) + 1
             for row in person_tags:
                 self.out.add("resident_care_tags", row)
+                if row["tag_code"] in LEGAL_BASIS:  # a sensitive tag is held on a recorded basis
+                    self.out.add("consents", {
+                        "id": str(uuid.uuid4()), "resident_id": row["resident_id"], "household_id": None,
+                        "purpose": "care_tag", "tag_code": row["tag_code"], "request_id": None,
+                        "basis": "legal_duty", "given_by": "", "detail": LEGAL_BASIS[row["tag_code"]],
+                        "recorded_by_id": None, "recorded_at": self.now, "withdrawn_at": None,
+                        "withdrawn_by_id": None, "withdraw_reason": None})
             self.out.maybe_flush()
             if g_index <= 3 and community.name == self.plan.communities[0].name:
                 self.first_households.setdefault(g_index, []).append((household, head))

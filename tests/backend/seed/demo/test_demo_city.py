@@ -16,7 +16,7 @@ from backend.auth.models import User
 from backend.extensions import db
 from backend.org.models import Node
 from backend.registry import sensitive
-from backend.registry.models import Household, Resident, household_care_tags, resident_care_tags
+from backend.registry.models import Consent, Household, Resident, household_care_tags, resident_care_tags
 from backend.seed import names
 from tests.backend.seed.seeding import SIGN_IN_ACCOUNTS, nodes, one, seeded, tagged_households
 from tests.factories import empty_database
@@ -158,6 +158,11 @@ def test_care_tags_in_realistic_proportions(ctx, city):
                                    .where(resident_care_tags.c.tag_code == code))
         assert 1 <= people <= 6, code
         assert tagged_households(code) == 0  # sensitive: on the person, not the household
+        held = db.session.scalars(select(Consent.resident_id).where(
+            Consent.tag_code == code, Consent.basis == "legal_duty", Consent.withdrawn_at.is_(None))).all()
+        tagged = db.session.scalars(select(resident_care_tags.c.resident_id)
+                                    .where(resident_care_tags.c.tag_code == code)).all()
+        assert sorted(held) == sorted(tagged), code  # each held on a recorded basis, shown on the person's page
 
 
 @SHARED
