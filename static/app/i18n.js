@@ -27,6 +27,7 @@ const zhHans = {
   signOutConfirm: (n) => `还有 ${n} 条记录没有发送，退出登录会丢失它们。确定退出吗？`,
   switchUserConfirm: (who, n) => `这部手机上还有 ${who} 的 ${n} 条记录没有发送。换成其他账号登录会丢失它们。确定继续吗？`,
   switchUserKept: (who) => `已保留未发送的记录。请用 ${who} 登录，同步后再换账号。`,
+  myData: "我的信息", myDataHint: "查看、下载邻里保存的你家的信息，或申请更正（在网页上登录后打开）。",
   signedInAs: (u) => `当前用户：${u}`, unknownHousehold: "（未知住户）", justNow: "刚刚",
   tags: {
     elderly_alone: "独居老人", left_behind_child: "留守儿童", left_behind_woman: "留守妇女", left_behind_elder: "留守老人",
@@ -124,6 +125,7 @@ const zhHant = {
   signOutConfirm: (n) => `還有 ${n} 條記錄沒有發送，登出會遺失它們。確定登出嗎？`,
   switchUserConfirm: (who, n) => `這部手機上還有 ${who} 的 ${n} 條記錄沒有發送。換成其他帳號登入會遺失它們。確定繼續嗎？`,
   switchUserKept: (who) => `已保留未發送的記錄。請用 ${who} 登入，同步後再換帳號。`,
+  myData: "我的資料", myDataHint: "查看、下載鄰里保存的你家的資料，或申請更正（在網頁上登入後開啟）。",
   signedInAs: (u) => `目前用戶：${u}`, unknownHousehold: "（未知住戶）", justNow: "剛剛",
   tags: {
     elderly_alone: "獨居老人", left_behind_child: "留守兒童", left_behind_woman: "留守婦女", left_behind_elder: "留守老人",
@@ -222,6 +224,7 @@ const en = {
   signOutConfirm: (n) => `${n} records have not been sent and will be lost if you sign out. Sign out anyway?`,
   switchUserConfirm: (who, n) => `${n} records of ${who} on this phone have not been sent. Signing in as someone else discards them. Continue?`,
   switchUserKept: (who) => `The unsent records are kept. Sign in as ${who}, sync, then switch accounts.`,
+  myData: "My data", myDataHint: "See and download what Linli holds about your household, or ask for a correction (opens on the web after you sign in).",
   signedInAs: (u) => `Signed in as ${u}`, unknownHousehold: "(unknown household)", justNow: "just now",
   tags: {
     elderly_alone: "Elderly living alone", left_behind_child: "Left-behind child", left_behind_woman: "Left-behind woman",

@@ -419,9 +419,14 @@ export async function settingsScreen(root) {
     go("#/sign-in");
   } });
   const lockButton = isSealing() ? h("button", { type: "button", text: t.lockNow, onclick: () => app.lockNow() }) : null;
+  // A resident's rights (PIPL Art. 45): their household's data, on the web pages.
+  const myData = meta.user?.role === "resident"
+    ? h("p", {}, h("a", { href: "/my-data/", id: "my-data", text: t.myData }), " ",
+        h("span", { class: "hint", text: t.myDataHint }))
+    : null;
   append(root, h("h1", { text: t.settings }),
     meta.user ? h("p", { text: t.signedInAs(meta.user.display_name || meta.user.username) }) : null,
-    large, h("div", { class: "actions" }, lockButton, signOut));
+    large, myData, h("div", { class: "actions" }, lockButton, signOut));
 }
 
 const NOTICES = { wiped: "wipedByStaff", erased: "erasedTooManyTries" };
