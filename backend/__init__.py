@@ -30,6 +30,9 @@ def create_app(config: dict | None = None) -> Flask:
     from backend.sensitive import keys as field_keys
 
     field_keys.init_app(app)
+    from backend.auth import passwords
+
+    passwords.use_profile(app.config["PASSWORD_PROFILE"])
     _prepare_sqlite(app)
 
     db.init_app(app)

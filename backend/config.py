@@ -109,6 +109,8 @@ class Config:
     # An account that reveals (or exports) this many records in one local day raises an
     # alert for its managers on the audit page (0: no alert). See docs/PRIVACY.md.
     REVEAL_ALERT_PER_DAY = int(os.environ.get("LINLI_REVEAL_ALERT_PER_DAY", "20"))
+    # Argon2id parameters of passwords (backend/auth/passwords.py): keep the default in production.
+    PASSWORD_PROFILE = os.environ.get("LINLI_PASSWORD_PROFILE", "rfc9106-low-memory")
     # apply-retention: days each kind of record is kept, LINLI_RETAIN_<KIND>_DAYS overriding
     # the defaults of sync/retention.py (e.g. LINLI_RETAIN_VISIT_PHOTOS_DAYS=1095).
     RETENTION_DAYS = _retention_days()

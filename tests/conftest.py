@@ -9,9 +9,11 @@ import uuid
 import pytest
 from flask.testing import FlaskClient
 
+from backend.auth import passwords
 from tests.factories import DepartmentFactory, World, build_world, empty_database
 from tests.timing import EPOCH
 
+passwords.use_profile(os.environ["LINLI_PASSWORD_PROFILE"])  # tests/__init__.py: also for tests building no app
 DB_KIND = os.environ.get("LINLI_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get("LINLI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 

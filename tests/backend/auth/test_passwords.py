@@ -6,6 +6,7 @@ password of the timing dummy; the rehash check follows the hasher's parameters."
 import pytest
 from argon2 import PasswordHasher
 
+from backend.auth import passwords
 from backend.auth.passwords import hash_password, needs_rehash, verify_password
 
 DUMMY_PASSWORD = "linli-timing-equaliser"  # what an unknown account is verified against
@@ -49,3 +50,21 @@ def test_a_fresh_hash_needs_no_rehash_and_a_weaker_one_does():
     weaker = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash("long-enough-1")
     assert needs_rehash(weaker)
     assert verify_password(weaker, "long-enough-1")  # still verifies until it is rehashed
+
+
+def test_production_hashes_with_rfc_9106_and_a_profile_change_rehashes_at_the_next_check():
+    from backend.config import Config
+
+    assert passwords.DEFAULT_PROFILE == "rfc9106-low-memory"
+    assert PasswordHasher.from_parameters(passwords.PROFILES[passwords.DEFAULT_PROFILE]).memory_cost == 65536
+    cheap = hash_password("long-enough-1")  # the suite runs with LINLI_PASSWORD_PROFILE=cheapest
+    assert Config.PASSWORD_PROFILE == "cheapest" and "$m=8,t=1,p=1$" in cheap
+    try:
+        passwords.use_profile("rfc9106-low-memory")
+        strong = hash_password("long-enough-1")
+        assert "$m=65536,t=3,p=4$" in strong and not needs_rehash(strong)
+        assert needs_rehash(cheap) and verify_password(cheap, "long-enough-1")
+    finally:
+        passwords.use_profile("cheapest")
+    with pytest.raises(ValueError, match="unknown password profile"):
+        passwords.use_profile("fast")
