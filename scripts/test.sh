@@ -30,9 +30,10 @@ echo "== import rules (pyproject.toml [tool.importlinter])"
 
 # The two databases side by side: each run has its own database (a file, or a
 # throwaway PostgreSQL database) and its own ports, and the machine two cores.
-# What measures timing against a real browser, a real gunicorn or racing
-# threads (tests/e2e, tests/faults, the concurrent writers and pullers) then
-# runs on an otherwise idle machine, one database after the other.
+# What races real processes (Chromium in tests/e2e, killed gunicorn workers in
+# tests/faults, the concurrent writers and pullers) runs after the fast tests of
+# its database: SQLite's right after its fast half, while PostgreSQL's slower
+# half goes on beside it; PostgreSQL's at the end, alone.
 # Each run's output is printed when it ends; the command fails if any fails.
 ALONE=(tests/e2e tests/faults tests/sync/test_never_skipping.py::test_concurrent_writers_and_pullers_all_converge)
 SKIP_ALONE=(--ignore=tests/e2e --ignore=tests/faults
@@ -41,18 +42,29 @@ logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 failed=0
 ok() { [ "$1" = 0 ] || [ "$1" = 5 ]; }  # 5: a filter left nothing to run here
+run() {  # run DB LOG ARGS...: pytest on one database, its output into LOG, its status into LOG.status
+  local db=$1 log=$2; shift 2
+  local status=0
+  LINLI_TEST_DB=$db .venv/bin/pytest -p no:cacheprovider "$@" >"$log" 2>&1 || status=$?
+  echo "$status" >"$log.status"
+}
 echo "== tests on SQLite and on PostgreSQL, side by side"
-LINLI_TEST_DB=sqlite .venv/bin/pytest -p no:cacheprovider "${SKIP_ALONE[@]}" "$@" >"$logs/sqlite" 2>&1 &
+( run sqlite "$logs/sqlite" "${SKIP_ALONE[@]}" "$@"
+  run sqlite "$logs/sqlite-alone" "$@" "${ALONE[@]}" ) &
 sqlite=$!
-LINLI_TEST_DB=postgres .venv/bin/pytest -p no:cacheprovider "${SKIP_ALONE[@]}" "$@" >"$logs/postgres" 2>&1 &
+run postgres "$logs/postgres" "${SKIP_ALONE[@]}" "$@" &
 postgres=$!
-status=0; wait "$sqlite" || status=$?
-echo "== tests on SQLite"; cat "$logs/sqlite"; ok "$status" || failed=1
-status=0; wait "$postgres" || status=$?
-echo "== tests on PostgreSQL"; cat "$logs/postgres"; ok "$status" || failed=1
-for db in sqlite postgres; do
-  echo "== browser, fault and race tests on $db, alone"
-  status=0; LINLI_TEST_DB=$db .venv/bin/pytest -p no:cacheprovider "$@" "${ALONE[@]}" || status=$?
-  ok "$status" || failed=1
+wait "$sqlite" || true
+wait "$postgres" || true
+for part in sqlite postgres sqlite-alone; do
+  case $part in
+    sqlite) echo "== tests on SQLite" ;;
+    postgres) echo "== tests on PostgreSQL" ;;
+    sqlite-alone) echo "== browser, fault and race tests on SQLite" ;;
+  esac
+  cat "$logs/$part"; ok "$(cat "$logs/$part.status")" || failed=1
 done
+echo "== browser, fault and race tests on PostgreSQL, alone"
+status=0; LINLI_TEST_DB=postgres .venv/bin/pytest -p no:cacheprovider "$@" "${ALONE[@]}" || status=$?
+ok "$status" || failed=1
 exit "$failed"
