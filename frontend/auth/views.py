@@ -170,11 +170,7 @@ def revoke_device(device_id):
     services.revoke_device(current_user, device, client_address())
     db.session.commit()
     flash(_("The device is signed out. Its token no longer works."))
-    owner = device.user
-    if owner.id == current_user.id:
-        return page("auth/devices.html", "auth/_devices.html", user=owner, devices=services.devices_of(owner))
-    return page("accounts/user.html", "auth/_devices.html", user=owner, devices=services.devices_of(owner),
-                **_user_context(owner))
+    return _devices_page(device.user)
 
 
 @bp.post("/devices/<device_id>/lost")
