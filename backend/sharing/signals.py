@@ -1,0 +1,3 @@
+from blinker import Namespace
+signals = Namespace()
+help_confirmed = signals.signal("linli.sharing.help-confirmed")
