@@ -26,17 +26,21 @@ from tests.factories import (
     ConsentFactory,
     DepartmentFactory,
     DeviceFactory,
+    DonationFactory,
     Open311KeyFactory,
     Open311SubmissionFactory,
     PatrolReportFactory,
     RatingFactory,
+    RedemptionFactory,
     RegistrationAttemptFactory,
     ReplyTemplateFactory,
     RequestFactory,
+    RewardFactory,
     SignInAttemptFactory,
     UserFactory,
     VisitFactory,
     VisitTaskFactory,
+    VolunteerHoursFactory,
     build_world,
     empty_database,
 )
@@ -75,6 +79,12 @@ FREE_TEXT = {
     "audit_entries": {"address"},
     "attachment_refs": {"note"},
     "consents": {"given_by", "detail", "withdraw_reason"},
+    "points_transactions": {"memo"},
+    "points_entries": {"memo"},
+    "points_rewards": {"title", "description"},
+    "points_redemptions": {"reason"},
+    "points_donations": {"message"},
+    "points_hours": {"activity"},
 }
 # A link from outside: a `javascript:` address must never become a link.
 LINKS = {"open311_submissions": {"media_url"}}
@@ -106,6 +116,11 @@ NOT_FREE_TEXT = {
     "registration_attempts": {"code_hash"},
     "consents": {"purpose", "basis"},
     "devices": {"token_hash"},
+    "points_accounts": {"code", "kind", "head_hash"},  # generated; the kind from a closed set
+    "points_transactions": {"kind", "reference"},  # a closed set; references are built by the services
+    "points_entries": {"kind", "reference", "prev_hash", "hash"},
+    "points_redemptions": {"status"},
+    "points_donations": {"to_kind"},
 }
 # One account of each kind of reach: everything, above a community, a community, a grid, a household.
 DATA_TYPES = ("application/json", "application/problem+json", "text/csv", "application/javascript",
@@ -158,6 +173,9 @@ def _one_of_everything(w):
     AuditEntryFactory(actor=w.admin)
     DeviceFactory(user=w.worker1)
     UserFactory(role="resident", status="pending", community_id=w.C1.id, claimed_address="1号楼")
+    RedemptionFactory(reward=RewardFactory(community=w.C1), user=w.resident1)
+    DonationFactory(community=w.C1, user=w.resident1)
+    VolunteerHoursFactory(community=w.C1, user=w.resident1)
     return request, key
 
 
