@@ -3,7 +3,7 @@ redemptions and donations."""
 
 from flask_babel import lazy_gettext as _l
 
-from backend.areas import MANAGERS, Area, NavEntry
+from backend.areas import MANAGERS, Area, FieldApp, NavEntry, Store
 
 AREA = Area(
     name="points",
@@ -15,5 +15,8 @@ AREA = Area(
     schemas=("backend.points.schemas",),
     nav=(NavEntry(_l("Points"), "points_pages.index", MANAGERS, order=40, id="nav-points"),),
     sync="sync.areas.points",
+    # The screens come later (issue 13's field-app part); the stores are there for the data.
+    field_app=FieldApp(stores=(Store("points_entries", "owner_id", since=3), Store("rewards", "community_id", since=3),
+                               Store("redemptions", "user_id", since=3), Store("donations", "from_user_id", since=3))),
     seed="backend.points.demo:seed",
 )
