@@ -44,7 +44,7 @@ def a_year(url: str, residents: int, weeks: int, seed: int = 13) -> dict:
     from backend.common import new_id, utcnow
     from backend.extensions import db
     from backend.org.models import Node
-    from backend.points import donations, earning, rewards, verify
+    from backend.points import verify
     from backend.points.models import PointsEntry, Reward
     from backend.registry.models import Household
 
@@ -69,7 +69,7 @@ def a_year(url: str, residents: int, weeks: int, seed: int = 13) -> dict:
         session.commit()
         before = session.scalar(select(func.count()).select_from(PointsEntry))
         start = utcnow() - timedelta(weeks=weeks)
-        transactions, refused, elapsed = 0, 0, 0.0
+        stats = {"operations": 0, "refused": 0, "elapsed": 0.0}
         for week in range(weeks):
             for community_id, staff_id, people in staffed:
                 staff = session.get(User, staff_id)
@@ -77,40 +77,7 @@ def a_year(url: str, residents: int, weeks: int, seed: int = 13) -> dict:
                                                                     Reward.stock_available > 0)).all()
                 for person_id in people:
                     moment = start + timedelta(weeks=week, days=rng.randint(0, 6), hours=rng.randint(1, 10))
-                    steps = []
-                    if rng.random() < 0.5:
-                        steps.append(lambda: earning.record_hours(
-                            session, staff, user_id=person_id, hours=rng.choice((1, 1.5, 2)), activity="社区清洁",
-                            worked_on=moment.date(), now=moment))
-                    if rng.random() < 0.4:
-                        steps.append(lambda: earning.award(session, community_id=community_id, user_id=person_id,
-                                                           rule="help", reference=f"bench:{new_id()}", now=moment))
-                    if rng.random() < 0.05 and catalogue:
-                        reward_id = rng.choice(catalogue)
-
-                        def redeem():
-                            person = session.get(User, person_id)
-                            made = rewards.reserve(session, person, reward_id, now=moment)
-                            (rewards.fulfil if rng.random() < 0.7 else rewards.cancel)(session, staff, made,
-                                                                                        now=moment)
-                        steps.append(redeem)
-                    if rng.random() < 0.05:
-                        steps.append(lambda: donations.donate(session, session.get(User, person_id), {
-                            "to_kind": "community_pool", "amount": 5}, now=moment))
-                    for step in steps:
-                        began = time.perf_counter()
-                        try:
-                            step()
-                            session.commit()
-                            transactions += 1
-                        except Exception as exc:  # refused (not enough points, out of stock): as in use
-                            from backend.errors import DomainError
-
-                            session.rollback()
-                            if not isinstance(exc, DomainError):
-                                raise
-                            refused += 1
-                        elapsed += time.perf_counter() - began
+                    _a_week(session, rng, stats, staff, community_id, session.get(User, person_id), catalogue, moment)
         postings = session.scalar(select(func.count()).select_from(PointsEntry)) - before
         began = time.perf_counter()
         problems = verify.problems(session)
@@ -118,9 +85,49 @@ def a_year(url: str, residents: int, weeks: int, seed: int = 13) -> dict:
         total = session.scalar(select(func.count()).select_from(PointsEntry))
         session.commit()
         db.engine.dispose()
-    return {"residents": sum(len(p) for _c, _s, p in staffed), "operations": transactions, "refused": refused,
-            "postings": postings, "postings_per_s": postings / elapsed if elapsed else 0.0,
+    elapsed = stats["elapsed"]
+    return {"residents": sum(len(p) for _c, _s, p in staffed), "operations": stats["operations"],
+            "refused": stats["refused"], "postings": postings, "postings_per_s": postings / elapsed if elapsed else 0.0,
             "entries": total, "verify_s": verify_s, "problems": problems}
+
+
+def _timed(session, stats, step, *args, **kwargs) -> None:
+    """One operation, one transaction, timed; a refusal (not enough points, no stock) is counted, as in use."""
+    from backend.errors import DomainError
+
+    began = time.perf_counter()
+    try:
+        step(session, *args, **kwargs)
+        session.commit()
+        stats["operations"] += 1
+    except DomainError:
+        session.rollback()
+        stats["refused"] += 1
+    stats["elapsed"] += time.perf_counter() - began
+
+
+def _redeem(session, person, reward_id, staff, fulfil, now):
+    from backend.points import rewards
+
+    made = rewards.reserve(session, person, reward_id, now=now)
+    (rewards.fulfil if fulfil else rewards.cancel)(session, staff, made, now=now)
+
+
+def _a_week(session, rng, stats, staff, community_id, person, catalogue, moment) -> None:
+    """A resident's week: maybe volunteer hours, maybe a help exchange, now and then a redemption or a donation."""
+    from backend.common import new_id
+    from backend.points import donations, earning
+
+    if rng.random() < 0.5:
+        _timed(session, stats, earning.record_hours, staff, user_id=person.id, hours=rng.choice((1, 1.5, 2)),
+               activity="社区清洁", worked_on=moment.date(), now=moment)
+    if rng.random() < 0.4:
+        _timed(session, stats, lambda s, **kw: earning.award(s, **kw), community_id=community_id,
+               user_id=person.id, rule="help", reference=f"bench:{new_id()}", now=moment)
+    if rng.random() < 0.05 and catalogue:
+        _timed(session, stats, _redeem, person, rng.choice(catalogue), staff, rng.random() < 0.7, moment)
+    if rng.random() < 0.05:
+        _timed(session, stats, donations.donate, person, {"to_kind": "community_pool", "amount": 5}, now=moment)
 
 
 def main() -> int:

@@ -9,7 +9,7 @@ import pytest
 from backend.extensions import db
 from backend.points import rewards, services
 from backend.points.models import PointsTransaction, Redemption, Reward
-from tests.backend.points.conftest import funded, give  # noqa: F401  (a fixture)
+from tests.backend.points.conftest import give
 
 
 def csrf(client, path="/points/"):
@@ -27,7 +27,7 @@ def shop(funded):
 
 
 def test_staff_see_the_pool_flows_helpers_and_catalogue(shop, client, auth):
-    w, reward, redemption = shop
+    w, _reward, redemption = shop
     auth.login("staff1")
     page = client.get("/points/")
     html = page.get_data(as_text=True)
@@ -69,7 +69,7 @@ def test_bad_input_is_shown_next_to_the_field(shop, client, auth):
 
 
 def test_redemptions_are_handed_over_and_transactions_reversed(shop, client, auth):
-    w, reward, redemption = shop
+    _w, reward, redemption = shop
     auth.login("staff1")
     token = csrf(client)
     fulfilled = client.post(f"/points/redemptions/{redemption.id}/fulfil", data={"csrf_token": token})
