@@ -85,7 +85,7 @@ def respond(session, actor, data: dict, now=None) -> PostResponse:
     if post is None or not policy.can(actor, policy.READ, post) or post.retired_at is not None:
         raise Invalid({"post_id": [_l("No such post.")]})
     if post.status != "open":
-        raise NotAllowedNow(_l("This post takes no more answers: %(status)s.", status=post.status))
+        raise NotAllowedNow(_("This post takes no more answers: %(status)s.", status=post.status))
     message = clean["message"].strip()
     if not message:
         raise Invalid({"message": [_l("Write a message to the neighbour.")]})
@@ -96,7 +96,7 @@ def respond(session, actor, data: dict, now=None) -> PostResponse:
                                              PostResponse.on_behalf.is_(False),
                                              PostResponse.status.in_(("pending", "accepted", "lent")))
         if session.scalar(mine) is not None:
-            raise Conflict(_l("You have answered this post already."), {"post_id": [_l("Answered already.")]})
+            raise Conflict(_("You have answered this post already."), {"post_id": [_l("Answered already.")]})
     response = PostResponse(id=record_id, post_id=post.id, community_id=post.community_id, grid_id=post.grid_id,
                             household_id=post.household_id, responder_id=actor.id, responder_name=(name or "")[:50],
                             on_behalf=on_behalf, resident_id=resident.id if resident is not None else None,
@@ -140,9 +140,9 @@ def transition(session, actor, response: PostResponse, action: str, data: dict |
         raise Refused()
     states, _to, kinds = TRANSITIONS[action]
     if response.post.kind not in kinds:
-        raise NotAllowedNow(_l("Posts of this kind do not take this action."))
+        raise NotAllowedNow(_("Posts of this kind do not take this action."))
     if response.status not in states:
-        raise NotAllowedNow(_l("Not allowed while the exchange is %(status)s.",
+        raise NotAllowedNow(_("Not allowed while the exchange is %(status)s.",
                                status=STATUS_NAMES.get(response.status, response.status)))
     side = share_policy.side_of(actor, response)
     getattr(_Steps, action)(session, response, clean, side, now)
@@ -163,13 +163,13 @@ class _Steps:
                                 .values(status="accepted", accepted_at=now, updated_at=now)
                                 .execution_options(synchronize_session=False)).rowcount
         if moved != 1:
-            raise NotAllowedNow(_l("This answer was answered already."))
+            raise NotAllowedNow(_("This answer was answered already."))
         taken = session.execute(update(Post).where(Post.id == post.id, Post.taken < Post.capacity,
                                                    Post.retired_at.is_(None))
                                 .values(taken=Post.taken + 1)
                                 .execution_options(synchronize_session=False)).rowcount
         if taken != 1:
-            raise Conflict(_l("Already promised to another neighbour: every place of this post is taken."),
+            raise Conflict(_("Already promised to another neighbour: every place of this post is taken."),
                            {"status": [_l("Already promised.")]})
         session.refresh(post, ["taken"])
         session.refresh(response, ["status", "accepted_at"])
@@ -218,7 +218,7 @@ class _Steps:
     def confirm(session, response, clean, side, now):
         flag = f"confirmed_by_{side}"
         if getattr(response, flag):
-            raise NotAllowedNow(_l("You have confirmed this exchange already."))
+            raise NotAllowedNow(_("You have confirmed this exchange already."))
         setattr(response, flag, True)
         if response.confirmed_by_author and response.confirmed_by_responder:
             response.status = "confirmed"  # done -> confirmed: the one transition that signals
@@ -229,7 +229,7 @@ class _Steps:
         if clean.get("score") is None:
             raise Invalid({"score": [_l("Give a score from 1 to 5.")]})
         if getattr(response, f"{side}_score") is not None:
-            raise NotAllowedNow(_l("You have rated this exchange already."))
+            raise NotAllowedNow(_("You have rated this exchange already."))
         comment = (clean.get("comment") or "").strip()
         moderation.check_words(session, {"comment": comment})
         setattr(response, f"{side}_score", clean["score"])

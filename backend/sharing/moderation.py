@@ -2,6 +2,7 @@
 staff hiding a post with a reason (audited) and showing it again, and the categories
 catalogue each community's staff keep. Flushes; the caller commits."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy import func, select
@@ -52,7 +53,7 @@ def add_word(session, actor, data: dict, now=None) -> BannedWord:
     if not word:
         raise Invalid({"word": [_l("Give a word.")]})
     if session.scalar(select(BannedWord.id).where(func.lower(BannedWord.word) == word)) is not None:
-        raise Conflict(_l("This word is on the list already."), {"word": [_l("Already on the list.")]})
+        raise Conflict(_("This word is on the list already."), {"word": [_l("Already on the list.")]})
     entry = BannedWord(word=word, created_by_id=actor.id, created_at=now or utcnow())
     session.add(entry)
     audit.record(actor, "share_word.add", "share_word", entry.id, {"word": word})
@@ -80,7 +81,7 @@ def report(session, actor, post: Post, data: dict, now=None) -> PostReport:
     open_one = select(PostReport.id).where(PostReport.post_id == post.id, PostReport.reporter_id == actor.id,
                                            PostReport.status == "open")
     if session.scalar(open_one) is not None:
-        raise Conflict(_l("You have reported this post already."))
+        raise Conflict(_("You have reported this post already."))
     entry = PostReport(post_id=post.id, community_id=post.community_id, reporter_id=actor.id, reason=reason,
                        status="open", created_at=now or utcnow())
     session.add(entry)
@@ -101,7 +102,7 @@ def dismiss_report(session, actor, entry: PostReport, note: str = "", now=None) 
     if not policy.can(actor, policy.MANAGE, entry):
         raise Refused()
     if entry.status != "open":
-        raise NotAllowedNow(_l("This report is settled already."))
+        raise NotAllowedNow(_("This report is settled already."))
     entry.status, entry.note = "dismissed", (note or "").strip()[:500]
     entry.resolved_at, entry.resolved_by_id = now or utcnow(), actor.id
     audit.record(actor, "share_report.dismiss", "share_post", entry.post_id, {"report_id": entry.id})
@@ -121,9 +122,9 @@ def hide(session, actor, post: Post, data: dict, now=None) -> Post:
     if not reason:
         raise Invalid({"reason": [_l("Say why the post is hidden.")]})
     if post.status == "hidden":
-        raise NotAllowedNow(_l("This post is hidden already."))
+        raise NotAllowedNow(_("This post is hidden already."))
     if post.status == "withdrawn":
-        raise NotAllowedNow(_l("This post was withdrawn by its author."))
+        raise NotAllowedNow(_("This post was withdrawn by its author."))
     post.status, post.hidden_reason, post.hidden_by_id, post.hidden_at = "hidden", reason, actor.id, now
     post.retired_at, post.updated_at = now, now
     for response in session.scalars(select(PostResponse).where(PostResponse.post_id == post.id,
@@ -143,7 +144,7 @@ def unhide(session, actor, post: Post, now=None) -> Post:
     if not policy.can(actor, policy.MANAGE, post):
         raise Refused()
     if post.status != "hidden":
-        raise NotAllowedNow(_l("This post is not hidden."))
+        raise NotAllowedNow(_("This post is not hidden."))
     post.status = "full" if post.taken >= post.capacity else "open"
     post.hidden_reason, post.hidden_by_id, post.hidden_at, post.retired_at = None, None, None, None
     post.updated_at = now
@@ -175,7 +176,7 @@ def add_category(session, actor, data: dict, now=None) -> ShareCategory:
     taken = select(ShareCategory.id).where(ShareCategory.community_id == community.id, ShareCategory.name == name,
                                            ShareCategory.retired_at.is_(None))
     if session.scalar(taken) is not None:
-        raise Conflict(_l("This community has this category already."), {"name": [_l("Already in the list.")]})
+        raise Conflict(_("This community has this category already."), {"name": [_l("Already in the list.")]})
     category = ShareCategory(community_id=community.id, name=name, sort_order=clean["sort_order"],
                              created_at=now or utcnow())
     session.add(category)

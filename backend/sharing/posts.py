@@ -142,11 +142,11 @@ def withdraw_post(session, actor, post: Post, now=None) -> Post:
     if not share_policy.is_post_author_side(actor, post) or not policy.can(actor, policy.READ, post):
         raise Refused()
     if post.status in ("withdrawn", "hidden"):
-        raise NotAllowedNow(_l("This post is no longer up."))
+        raise NotAllowedNow(_("This post is no longer up."))
     busy = select(PostResponse.id).where(PostResponse.post_id == post.id,
                                          PostResponse.status.in_(("accepted", "lent")))
     if session.scalar(busy) is not None:
-        raise NotAllowedNow(_l("An exchange of this post is under way: finish or cancel it first."))
+        raise NotAllowedNow(_("An exchange of this post is under way: finish or cancel it first."))
     for response in session.scalars(select(PostResponse).where(PostResponse.post_id == post.id,
                                                                PostResponse.status == "pending")):
         response.status, response.closed_at, response.updated_at = "declined", now, now
