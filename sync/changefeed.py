@@ -144,11 +144,25 @@ def _changed(session, registry) -> list:
         changed = [f for f in collection.tracked_attrs if _history_changed(state, f)]
         if not changed:
             continue
+        if "photos" in changed:
+            _refer_new_photos(session, collection, obj, state)
         tombstone = None
         if any(column in changed for column in collection.partition_attrs):
             tombstone = (collection, obj, {attr: _old_value(state, attr) for attr in collection.partition_attrs})
         out.append(((obj, collection, collection.space_of(obj), changed), tombstone))
     return out
+
+
+def _refer_new_photos(session, collection, obj, state) -> None:
+    """An edit that names photos (a post's, merged field by field) refers to them as a new
+    record does: they are served to whoever may read the record, once their upload lands."""
+    before = set(_old_value(state, "photos") or ())
+    pending = session.info.get(PENDING) or {}
+    for sha256 in dict.fromkeys(obj.photos or ()):
+        if sha256 in before or session.get(AttachmentRef, (sha256, collection.name, obj.id)) is not None:
+            continue
+        session.add(AttachmentRef(sha256=sha256, collection=collection.name, record_id=obj.id,
+                                  pending_by_id=pending.get(sha256)))
 
 
 def _deleted(session, registry) -> list:
