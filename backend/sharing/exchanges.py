@@ -105,6 +105,9 @@ def respond(session, actor, data: dict, now=None) -> PostResponse:
                             created_at=now, updated_at=now)
     session.add(response)
     session.flush()
+    if on_behalf:
+        posts.note_consent(actor, {"consent_given_by": clean.get("consent_given_by")}, resident.household, resident,
+                           f"share_response:{response.id}", now)
     return response
 
 
