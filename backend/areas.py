@@ -21,6 +21,7 @@ AREAS = (
     "backend.fieldwork.patrols",
     "backend.requests",
     "backend.ratings",
+    "backend.sharing",
     "backend.points",
     "backend.workdays",
     "backend.open311",

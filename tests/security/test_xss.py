@@ -18,9 +18,11 @@ from sqlalchemy import select, update
 
 from backend.auth.models import Device, User
 from backend.extensions import db
+from backend.sharing import exchanges, moderation
 from tests.factories import (
     AttachmentRefFactory,
     AuditEntryFactory,
+    BannedWordFactory,
     CalendarDayFactory,
     ConflictFactory,
     ConsentFactory,
@@ -30,12 +32,16 @@ from tests.factories import (
     Open311KeyFactory,
     Open311SubmissionFactory,
     PatrolReportFactory,
+    PostFactory,
+    PostReportFactory,
+    PostResponseFactory,
     RatingFactory,
     RedemptionFactory,
     RegistrationAttemptFactory,
     ReplyTemplateFactory,
     RequestFactory,
     RewardFactory,
+    ShareCategoryFactory,
     SignInAttemptFactory,
     UserFactory,
     VisitFactory,
@@ -85,6 +91,11 @@ FREE_TEXT = {
     "points_redemptions": {"reason"},
     "points_donations": {"message"},
     "points_hours": {"activity"},
+    "share_categories": {"name"},
+    "share_posts": {"author_name", "consent_given_by", "title", "body", "availability", "hidden_reason"},
+    "share_responses": {"responder_name", "message", "author_comment", "responder_comment"},
+    "share_reports": {"reason", "note"},
+    "share_banned_words": {"word"},
 }
 # A link from outside: a `javascript:` address must never become a link.
 LINKS = {"open311_submissions": {"media_url"}}
@@ -121,6 +132,9 @@ NOT_FREE_TEXT = {
     "points_entries": {"kind", "reference", "prev_hash", "hash"},
     "points_redemptions": {"status"},
     "points_donations": {"to_kind"},
+    "share_posts": {"kind", "reach", "status"},
+    "share_responses": {"status", "promise_key"},  # promise_key: a post's id
+    "share_reports": {"status"},
 }
 # One account of each kind of reach: everything, above a community, a community, a grid, a household.
 DATA_TYPES = ("application/json", "application/problem+json", "text/csv", "application/javascript",
@@ -176,6 +190,16 @@ def _one_of_everything(w):
     RedemptionFactory(reward=RewardFactory(community=w.C1), user=w.resident1)
     DonationFactory(community=w.C1, user=w.resident1)
     VolunteerHoursFactory(community=w.C1, user=w.resident1)
+    post = PostFactory(author=w.resident1, kind="skill", title="书法课", capacity=3,
+                       category=ShareCategoryFactory(community=w.C1).id)
+    neighbour = UserFactory(role="resident", home=w.H2)
+    exchange = PostResponseFactory(post=post, responder=neighbour, status="done")
+    exchanges.transition(db.session, neighbour, exchange, "rate", {"score": 5, "comment": "好"})
+    exchanges.transition(db.session, w.resident1, exchange, "rate", {"score": 4, "comment": "好"})
+    PostReportFactory(post=post, reporter=neighbour)
+    hidden = PostFactory(author=w.resident1, title="广告")
+    moderation.hide(db.session, w.staff1, hidden, {"reason": "广告"})
+    BannedWordFactory()
     return request, key
 
 
@@ -200,9 +224,19 @@ def poisoned(app):
         values = {"household_id": w.H1.id, "resident_id": w.R1.id, "node_id": w.C1.id,
                   "user_id": pending, "request_id": request.id, "device_id": device.id,
                   "service_request_id": request.id, "service_code": "environment", "fmt": "json",
-                  "api_key": key.plain}
+                  "api_key": key.plain, **_sharing_ids()}
         yield w, values
         empty_database()
+
+
+def _sharing_ids() -> dict:
+    from backend.sharing.models import BannedWord, Post, PostReport, PostResponse, ShareCategory
+
+    return {"post_id": db.session.scalar(select(Post.id).where(Post.kind == "skill")),
+            "response_id": db.session.scalar(select(PostResponse.id)),
+            "report_id": db.session.scalar(select(PostReport.id)),
+            "category_id": db.session.scalar(select(ShareCategory.id)),
+            "word_id": db.session.scalar(select(BannedWord.id))}
 
 
 def get_pages(app):

@@ -1,10 +1,11 @@
-"""The signal sharing sends when a help exchange is confirmed (issue 13's contract, section 2)."""
+"""The help_confirmed signal is the contract's: one named signal of a blinker namespace."""
 
-from backend.sharing.signals import help_confirmed
+from blinker import NamedSignal
+
+from backend.sharing import signals
 
 
-def test_the_signal_has_the_contracts_name_and_points_listens():
-    import backend.points.earning  # noqa: F401  (connects its receiver at import)
-
-    assert help_confirmed.name == "linli.sharing.help-confirmed"
-    assert help_confirmed.receivers
+def test_the_signal_is_named_as_the_contract_says():
+    assert isinstance(signals.help_confirmed, NamedSignal)
+    assert signals.help_confirmed.name == "linli.sharing.help-confirmed"
+    assert signals.signals.signal("linli.sharing.help-confirmed") is signals.help_confirmed
