@@ -207,6 +207,15 @@ export async function recordAction(collection, recordId, action, data = {}) {
   await tx.done;
 }
 
+// Taking down an editable record (op "delete", naming the version it was based on): it leaves
+// the device when the server retires it.
+export async function recordDelete(collection, recordId, baseVersion, data = {}) {
+  const d = await db();
+  const tx = d.transaction(["outbox"], "readwrite");
+  tx.objectStore("outbox").add(mutation(collection, recordId, "delete", data, baseVersion ?? null));
+  await tx.done;
+}
+
 export async function outboxFor(recordId) {
   return (await all("outbox")).filter((m) => m.record_id === recordId || m.data?.target_id === recordId);
 }

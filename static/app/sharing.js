@@ -242,22 +242,51 @@ function answerLabel(kind) {
   return t.answerLabels[kind] || t.answerLabels.help;
 }
 
-function answerForm(post, user) {
+async function answerForm(post, user) {
+  const resident = user.role === "resident" || user.role === "volunteer";
   const message = h("textarea", { name: "message", rows: 3, maxlength: 1000 });
   const status = h("p", { class: "hint", role: "status" });
+  // Grid workers and staff answer for a resident with no phone, with their consent.
+  const behalf = [];
+  let person = null;
+  let consent = null;
+  if (!resident) {
+    const household = householdPicker(await store.all("households"), "");
+    person = h("select", { name: "resident_id", required: true });
+    household.addEventListener("change", async () => {
+      const people = household.value ? await store.byHousehold("residents", household.value) : [];
+      person.replaceChildren(...people.map((r) => h("option", { value: r.id, text: r.name })));
+    });
+    consent = checkbox(t.answerConsent, { name: "consent" });
+    behalf.push(field(t.postFor, household), field(t.whichResident, person), h("fieldset", { class: "consent" }, consent));
+  }
   const form = h("form", { class: "form", id: "answer-form", "data-refresh": "idle" },
-    field(t.answerMessage, message, t.answerHint), status,
+    behalf, field(t.answerMessage, message, t.answerHint), status,
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary big", id: "answer",
                                                  text: answerLabel(post.kind) })));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (!resident && !person.value) {
+      status.textContent = t.pickHousehold;
+      return;
+    }
+    if (!resident && !consent.querySelector("input").checked) {
+      status.className = "flash error";
+      status.textContent = t.shareConsentRequired;
+      return;
+    }
     const id = store.uuid();
     const now = new Date().toISOString();
     // An answer always says something: the button's words when nothing was typed.
     const data = { post_id: post.id, message: message.value.trim() || answerLabel(post.kind) };
-    await store.recordCreate("post_responses", id, data, {
-      community_id: post.community_id, responder_id: user.id, responder_name: user.display_name || user.username,
-      author_id: post.author_id, status: "pending", created_at: now });
+    const local = { community_id: post.community_id, responder_id: user.id,
+                    responder_name: user.display_name || user.username, author_id: post.author_id,
+                    status: "pending", created_at: now };
+    if (!resident) {
+      Object.assign(data, { resident_id: person.value, on_behalf: true, consent: true });
+      Object.assign(local, { responder_name: person.selectedOptions[0]?.textContent || "", on_behalf: true });
+    }
+    await store.recordCreate("post_responses", id, data, local);
     say(t.answerSaved);
     app.onChange();
     app.sync();
@@ -354,7 +383,7 @@ function rejectionNotices(rejections, postId) {
   return mine.reverse().map((x) => h("div", { class: "flash error notice", role: "alert" },
     h("strong", { text: `${t.notAccepted}：${x.mutation?.op === "action"
       ? t.exchangeActions[x.mutation.action] || t.postActions[x.mutation.action] || x.mutation.action
-      : x.kind === "posts" ? t.newPost : t.answerTitle}` }),
+      : x.mutation?.op === "delete" ? t.postActions.withdraw : x.kind === "posts" ? t.newPost : t.answerTitle}` }),
     h("p", { class: "reason", text: reason(x.error) }),
     h("button", { type: "button", class: "small", text: t.dismiss, onclick: async () => {
       await (await store.db()).delete("rejections", x.seq);
@@ -363,14 +392,42 @@ function rejectionNotices(rejections, postId) {
     } })));
 }
 
+// A report goes to the community's staff at once (POST /api/v1/sharing/posts/{id}/report): it is
+// no record of the device's, so it needs a signal; the reason is read by staff only.
 function reportForm(post) {
   const why = h("textarea", { name: "reason", rows: 2, maxlength: 500, required: true });
+  const status = h("p", { class: "hint", role: "status" });
+  const submit = h("button", { type: "submit", class: "danger", text: t.reportPost });
   const form = h("form", { class: "form", id: "report-form", "data-refresh": "idle" }, field(t.reportWhy, why),
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "danger", text: t.reportPost })));
+    status, h("div", { class: "actions" }, submit));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!why.value.trim()) return;
-    await act("posts", post.id, "report", { reason: why.value.trim() }, t.reportSaved, `#/post/${post.id}`);
+    if (!navigator.onLine) {
+      status.className = "flash warn";
+      status.textContent = t.reportNeedsNetwork;
+      return;
+    }
+    submit.disabled = true;
+    try {
+      const token = await store.getMeta("token");
+      const response = await fetch(`/api/v1/sharing/posts/${encodeURIComponent(post.id)}/report`, {
+        method: "POST", credentials: "omit", cache: "no-store",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+        body: JSON.stringify({ reason: why.value.trim() }) });
+      if (response.ok) {
+        say(t.reportSent);
+        go(`#/post/${post.id}`);
+        return;
+      }
+      status.className = "flash error";
+      status.textContent = reason(await response.json().catch(() => ({ title: response.statusText })));
+    } catch {
+      status.className = "flash warn";
+      status.textContent = t.reportNeedsNetwork;
+    } finally {
+      submit.disabled = false;
+    }
   });
   return h("details", { class: "report" }, h("summary", { text: t.reportPost }), form);
 }
@@ -397,11 +454,15 @@ export async function postScreen(root, id) {
       responses.length ? h("ul", { class: "list", id: "exchange-list" },
         responses.map((r) => exchangeCard(r, post, user, steps(r.id))))
         : h("p", { class: "hint", text: t.noAnswers }));
-    if (LISTED.has(post.status) && !post._local && !postSteps.has("withdraw")) {
+    if (LISTED.has(post.status) && !post._local && !outbox.some((m) => m.record_id === id && m.op === "delete")) {
       parts.push(h("div", { class: "actions" }, h("button", { type: "button", class: "danger", id: "withdraw-post",
         text: t.postActions.withdraw, onclick: async () => {
           if (!window.confirm(t.withdrawPostConfirm)) return;
-          await act("posts", id, "withdraw", {}, t.actionSaved, `#/post/${id}`);
+          await store.recordDelete("posts", id, post._v);
+          say(t.withdrawPostSaved);
+          app.onChange();
+          app.sync();
+          go(`#/post/${id}`);
         } })));
     }
   } else {
@@ -409,9 +470,9 @@ export async function postScreen(root, id) {
       parts.push(h("h2", { text: t.myExchange }),
         h("ul", { class: "list", id: "exchange-list" }, exchangeCard(myAnswer, post, user, steps(myAnswer.id))));
     } else if (ANSWERABLE.has(post.status) && !post._local) {
-      parts.push(answerForm(post, user));
+      parts.push(await answerForm(post, user));
     }
-    if (!postSteps.has("report")) parts.push(reportForm(post));
+    if (!post._local) parts.push(reportForm(post));
   }
   append(root, flashBox(), notices,
     h("a", { href: "#/share", class: "back", text: t.back }),
