@@ -108,20 +108,20 @@ def install(session_factory, registry) -> None:
         if session.info.get(SKIP):
             return
         pending = _created(session, registry) + _changed(session, registry)
-        tombstones = [t for _p, t in pending if t is not None] + _deleted(session, registry)
+        tombstones = [t for _p, ts in pending for t in ts] + _deleted(session, registry)
         pending = [p for p, _t in pending]
         if pending or tombstones:
             _write(session, pending, tombstones)
 
 
 def _created(session, registry) -> list:
-    """(pending, None) of each new replicated record: (obj, collection, space, None)."""
+    """(pending, []) of each new replicated record: (obj, collection, space, None)."""
     out = []
     for obj in list(session.new):
         collection = registry.for_model(type(obj))
         if collection is not None:
             collection.prepare(obj, session)
-            out.append(((obj, collection, collection.space_of(obj), None), None))
+            out.append(((obj, collection, collection.space_of(obj), None), []))
             # Photos are served to whoever may read a record naming them
             # (once its author's own upload lands, if it was named before).
             pending = session.info.get(PENDING) or {}
@@ -132,8 +132,9 @@ def _created(session, registry) -> list:
 
 
 def _changed(session, registry) -> list:
-    """(pending, tombstone or None) of each changed replicated record: a change
-    of a partition column leaves a tombstone of the old place."""
+    """(pending, [tombstone]) of each changed replicated record: a change of a
+    partition column leaves a tombstone of the old place, and the users it
+    stopped naming there one each (`_user_tombstones`)."""
     out = []
     for obj in list(session.dirty):
         collection = registry.for_model(type(obj))
@@ -141,14 +142,32 @@ def _changed(session, registry) -> list:
             continue
         state = inspect(obj)
         collection.prepare(obj, session)
-        changed = [f for f in collection.tracked_attrs if _history_changed(state, f)]
+        changed = [f for f in dict.fromkeys((*collection.tracked_attrs, *collection.user_attrs))
+                   if _history_changed(state, f)]
         if not changed:
             continue
-        tombstone = None
+        old = {attr: _old_value(state, attr) for attr in collection.partition_attrs}
+        tombstones = []
         if any(column in changed for column in collection.partition_attrs):
-            tombstone = (collection, obj, {attr: _old_value(state, attr) for attr in collection.partition_attrs})
-        out.append(((obj, collection, collection.space_of(obj), changed), tombstone))
+            tombstones.append((collection, obj, old))
+        tombstones += _user_tombstones(collection, obj, state, old)
+        out.append(((obj, collection, collection.space_of(obj), changed), tombstones))
     return out
+
+
+def _user_tombstones(collection, obj, state, old, deleted: bool = False) -> list:
+    """One tombstone in the old space for each user a record named (its
+    `user_attrs`) and no longer names there: it was deleted, moved to another
+    space, or one of those columns changed. Served to that user's "user"
+    partition only (sync/pull.py)."""
+    if not collection.user_attrs:
+        return []
+    named = {_old_value(state, attr) for attr in collection.user_attrs} - {None}
+    space = _old_value(state, collection.space_attr)
+    if not deleted and collection.space_of(obj) == space:
+        named -= {getattr(obj, attr) for attr in collection.user_attrs}
+    extra = {collection.space_attr: space} | ({"reason": "deleted"} if deleted else {})
+    return [(collection, obj, old | extra | {"user_id": user_id}) for user_id in sorted(named)]
 
 
 def _deleted(session, registry) -> list:
@@ -159,6 +178,7 @@ def _deleted(session, registry) -> list:
             state = inspect(obj)
             old = {attr: _old_value(state, attr) for attr in collection.partition_attrs}
             out.append((collection, obj, old | {"reason": "deleted"}))
+            out += _user_tombstones(collection, obj, state, old, deleted=True)
     return out
 
 
@@ -199,7 +219,7 @@ def _write(session, pending, tombstones) -> None:
         next_version[space] += 1
         session.add(Tombstone(
             space_id=space, version=version, collection=collection.name, record_id=obj.id,
-            grid_id=old.get("grid_id"), household_id=old.get("household_id"),
+            grid_id=old.get("grid_id"), household_id=old.get("household_id"), user_id=old.get("user_id"),
             reason=old.get("reason", "moved"), at=utcnow()))
     stamp_time = session.info.get(CLIENT_TIME) or _now_iso()
     writer = session.info.get(CLIENT_DEVICE)

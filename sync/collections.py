@@ -2,7 +2,8 @@
 
 Every collection lives in a community's space (`community_id`). Inside a
 space a user sees one or more partitions (sync/scope.py): the whole space,
-some grids, or one household; each collection says which partition kinds it
+some grids, one household, the community's public or street-shared records,
+or the records naming the user; each collection says which partition kinds it
 serves and how to filter for them.
 
 The Collection class is here; each area's collections are in its sync
@@ -14,7 +15,7 @@ from datetime import date, datetime
 from operator import itemgetter
 
 import orjson
-from sqlalchemy import JSON, Date, DateTime, Integer, Text, bindparam, select, type_coerce
+from sqlalchemy import JSON, Date, DateTime, Integer, Text, bindparam, or_, select, type_coerce
 
 from backend.apiframe import _has_long_number
 from backend.org.placement import services as placement
@@ -54,6 +55,17 @@ class Collection:
     tags_table: object = None
     # An extra condition on rows served to household partitions (residents), given the table.
     household_only: object = None
+    # An extra condition on rows served to "public" partitions (a community's
+    # residents), given the table; None: the whole space.
+    public_only: object = None
+    # The condition on rows served to "street" partitions (the residents of the
+    # street's other communities), given the table: required to serve "street".
+    street_only: object = None
+    # Columns naming users (an owner, an author, a responder): a "user" partition
+    # (space, "user", user id) holds the rows naming that user in any of them.
+    # A change of these (like one of partition_attrs) leaves a tombstone for
+    # each user no longer named (changefeed); list them in tracked_attrs too.
+    user_attrs: tuple = ()
     # Wire fields only the registry's note readers receive (staff notes, docs/PRIVACY.md):
     # left out of the records sent to anyone else, as if the field did not exist.
     staff_fields: tuple = ()
@@ -98,6 +110,16 @@ class Collection:
             column = table.c.id if self.model is Household else table.c[self.household_attr]
             condition = condition & (column == key)
             return condition & self.household_only(table) if self.household_only is not None else condition
+        if kind == "public":
+            return condition & self.public_only(table) if self.public_only is not None else condition
+        if kind == "street":
+            if self.street_only is None:
+                raise ValueError(f"{self.name} serves street partitions without street_only")
+            return condition & self.street_only(table)
+        if kind == "user":
+            if not self.user_attrs:
+                raise ValueError(f"{self.name} serves user partitions without user_attrs")
+            return condition & or_(*(table.c[attr] == key for attr in self.user_attrs))
         raise ValueError(kind)
 
     def serves(self, kind: str) -> bool:

@@ -22,10 +22,16 @@ class SyncSpace(db.Model):
 
 class Tombstone(db.Model):
     """A record that left a partition of a space: deleted, retired, or moved
-    to another grid or community (its old place is kept here)."""
+    to another grid or community (its old place is kept here).
+
+    `user_id` set: the record left the "user" partition of that user in this
+    space (it named them in one of its collection's `user_attrs`, and moved to
+    another space, stopped naming them, or was deleted); such a tombstone is
+    served to that user's partition only. Null: every other kind's tombstone."""
 
     __tablename__ = "sync_tombstones"
-    __table_args__ = (Index("ix_sync_tombstones_space_version", "space_id", "version"),)
+    __table_args__ = (Index("ix_sync_tombstones_space_version", "space_id", "version"),
+                      Index("ix_sync_tombstones_space_user_version", "space_id", "user_id", "version"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     space_id: Mapped[str] = mapped_column(String(36))
@@ -34,6 +40,7 @@ class Tombstone(db.Model):
     record_id: Mapped[str] = mapped_column(String(36))
     grid_id: Mapped[str | None] = mapped_column(String(36))
     household_id: Mapped[str | None] = mapped_column(String(36))
+    user_id: Mapped[str | None] = mapped_column(String(36))
     reason: Mapped[str] = mapped_column(String(16), default="deleted")
     at = mapped_column(db.DateTime, default=utcnow, nullable=False)
 

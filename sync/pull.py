@@ -47,9 +47,10 @@ def pull(session, user, cursor: str | None, limit: int) -> PullResult:
     new_positions = {key: value for key, value in positions.items() if key in current}
 
     budget = limit
+    served = {kind for collection in REGISTRY for kind in collection.partition_kinds}
     for part in parts:
         since, upto = new_positions.get(str(part), 0), tops.get(part.space, 0)
-        if since >= upto:
+        if since >= upto or part.kind not in served:  # nothing of it, or no collection serves its kind (yet)
             new_positions[str(part)] = upto
             continue
         if budget <= 0:
@@ -143,17 +144,25 @@ def _merge(sources, upto, budget):
 def _tombstone_query(kind: str):
     """The tombstones of partitions of this kind, with the parameters of
     Collection.pull_query; built once (see there)."""
-    query = _TOMBSTONE_QUERIES.get(kind)
+    names = tuple(c.name for c in REGISTRY if c.serves(kind))
+    query = _TOMBSTONE_QUERIES.get((kind, names))  # by the collections too: an app may hold other areas
     if query is None:
-        names = [c.name for c in REGISTRY if c.serves(kind)]
         space, key = bindparam("space"), bindparam("key")
-        condition = (Tombstone.space_id == space) & Tombstone.collection.in_(names)
+        condition = (Tombstone.space_id == space) & Tombstone.collection.in_(list(names))
+        if kind == "user":
+            # A record that stopped naming this user, or left the space: its tombstone names them.
+            condition &= Tombstone.user_id == key
+        else:
+            # The other kinds read the ordinary tombstones (one per move), never the users' copies.
+            condition &= Tombstone.user_id.is_(None)
         if kind == "grid":
             condition &= Tombstone.grid_id == key
         elif kind == "household":
             condition &= or_(Tombstone.household_id == key,
                              (Tombstone.collection == "households") & (Tombstone.record_id == key))
-        query = _TOMBSTONE_QUERIES[kind] = (
+        # "all", "public", "street": every tombstone of the served collections in the space (a
+        # device ignores a delete of a record it does not hold).
+        query = _TOMBSTONE_QUERIES[(kind, names)] = (
             select(Tombstone).where(condition, Tombstone.version > bindparam("since"),
                                     Tombstone.version <= bindparam("upto"))
             .order_by(Tombstone.version).limit(bindparam("row_limit", type_=Integer)))

@@ -1,6 +1,9 @@
-"""A user's replication scope as partitions: a resident's household, a grid
-worker's live grids, an office's communities; nothing for volunteers, the
-inactive, or a resident without a home. Partitions read back from their text."""
+"""A user's replication scope as partitions: a resident's household, their
+community's public records and those naming them, and the street-shared
+records (and those naming them) of the street's other live communities; a
+grid worker's live grids, an office's communities; nothing for volunteers
+without a home, the inactive, or a resident without a home. Partitions read
+back from their text."""
 
 import pytest
 
@@ -11,18 +14,23 @@ from tests.factories import user
 
 
 def test_a_partition_reads_back_from_its_text():
-    for part in (Partition("c1", "all"), Partition("c1", "grid", "g1"), Partition("c1", "household", "h:1")):
+    for part in (Partition("c1", "all"), Partition("c1", "grid", "g1"), Partition("c1", "household", "h:1"),
+                 Partition("c1", "public"), Partition("c2", "street"), Partition("c1", "user", "u1")):
         assert Partition.parse(str(part)) == part
     assert str(Partition("c1", "all")) == "c1:all:"
+    assert str(Partition("c1", "user", "u1")) == "c1:user:u1"
     with pytest.raises(ValueError):
-        Partition.parse("c1:street:s1")
+        Partition.parse("c1:district:d1")
     with pytest.raises(ValueError):
         Partition.parse("c1-all")
 
 
 def test_each_role_s_partitions(world):
     w = world
-    assert partitions(db.session, w.resident1) == [Partition(w.C1.id, "household", w.H1.id)]
+    assert partitions(db.session, w.resident1) == sorted([
+        Partition(w.C1.id, "household", w.H1.id), Partition(w.C1.id, "public"),
+        Partition(w.C1.id, "user", w.resident1.id),
+        Partition(w.C2.id, "street"), Partition(w.C2.id, "user", w.resident1.id)])  # C2: the same street
     assert partitions(db.session, w.worker1) == [Partition(w.C1.id, "grid", w.G1.id)]
     assert partitions(db.session, w.staff1) == [Partition(w.C1.id, "all")]
     assert partitions(db.session, w.station1) == [Partition(w.V1.id, "all")]
@@ -74,3 +82,28 @@ def test_staff_notes_and_views_by_role(world):
     assert not sees_notes(world.street1) and not sees_notes(world.district) and not sees_notes(world.resident1)
     assert [view(u) for u in (world.resident1, world.street1, world.district)] == [2, 2, 2]
     assert [view(u) for u in (world.staff1, world.worker1, world.admin)] == [1, 1, 1]
+
+
+def test_a_resident_s_street_is_their_community_s_live_neighbours(world):
+    w = world
+    villager = user("resident8", "resident", home=w.H3)  # V1 is alone on its street
+    db.session.commit()
+    assert partitions(db.session, villager) == sorted([
+        Partition(w.V1.id, "household", w.H3.id), Partition(w.V1.id, "public"),
+        Partition(w.V1.id, "user", villager.id)])
+    w.C2.retired_at = utcnow()
+    db.session.commit()
+    assert partitions(db.session, w.resident1) == sorted([
+        Partition(w.C1.id, "household", w.H1.id), Partition(w.C1.id, "public"),
+        Partition(w.C1.id, "user", w.resident1.id)])
+
+
+def test_a_volunteer_with_a_home_gets_a_resident_s_partitions_but_the_household(world):
+    """The registry's policy lets only residents read their household: a volunteer
+    living in one gets the shared kinds (public, street, user) alone."""
+    w = world
+    helper = user("volunteer8", "volunteer", [w.C1], community=w.C1, home=w.H2)
+    db.session.commit()
+    assert partitions(db.session, helper) == sorted([
+        Partition(w.C1.id, "public"), Partition(w.C1.id, "user", helper.id),
+        Partition(w.C2.id, "street"), Partition(w.C2.id, "user", helper.id)])
