@@ -3,17 +3,16 @@
 // and donating points. A redemption or a donation made offline waits in the outbox; the server
 // decides inside its write transaction (no overdraft, no oversold stock) and a refusal comes
 // back with its reason.
-import { capabilities } from "./config.js";
 import * as store from "./db.js";
 import { lang, t } from "./i18n.js";
 import { app, describers, flashBox, go, reason, say, waitingBadge } from "./screens.js";
 import { append, field, formatTime, h } from "./ui.js";
 
-// The server's rules (backend/points, capabilities): the redemption machine as
-// {state: {action: {to, who}}}, where donations may go. The server checks every step again.
-const RULES = capabilities("points");
-const REDEMPTION_MACHINE = RULES.redemption_machine || { reserved: { cancel: { to: "cancelled", who: ["owner"] } } };
-const DONATION_KINDS = RULES.donation_kinds || ["resident", "community_pool", "paired_community"];
+// A redemption is cancelled (by its resident) only while reserved (backend/points/rewards.py); the
+// server checks again. Donations from the phone go to a neighbour or the community's pool (a paired
+// community's pool needs its id, which the phone does not hold: on the web pages).
+const REDEMPTION_MACHINE = { reserved: { cancel: { to: "cancelled" } } };
+const DONATION_KINDS = ["resident", "community_pool"];
 
 export const routes = [
   { path: "/points", for: ["resident"], screen: (view) => pointsScreen(view),

@@ -26,15 +26,15 @@ def scene(world):
     """resident1 holds 120 points (earned by helping, paid from C1's funded pool); C1 offers a
     haircut (50 points, 2 left) and a rice cooker (200 points)."""
     from backend.auth.models import User
-    from backend.points import earning, grants, rewards
+    from backend.points import earning, rewards, services
 
     db.session.remove()
     staff = db.session.get(User, world.staff1.id)
-    grants.grant(db.session, staff, community_id=world.C1.id, amount=1000, memo="街道拨付")
+    services.grant(db.session, staff, world.C1.id, 1000, "街道拨付")
     earning.award(db.session, community_id=world.C1.id, user_id=world.resident1.id, rule="hours",
                   reference="hours:test", quantity=12, actor_id=staff.id, memo="社区清洁")
-    haircut = rewards.create_reward(db.session, staff, world.C1.id, {"title": "理发一次", "points": 50, "stock_total": 2})
-    rewards.create_reward(db.session, staff, world.C1.id, {"title": "电饭煲", "points": 200, "stock_total": 1})
+    haircut = rewards.create_reward(db.session, staff, world.C1.id, {"title": "理发一次", "points": 50, "stock": 2})
+    rewards.create_reward(db.session, staff, world.C1.id, {"title": "电饭煲", "points": 200, "stock": 1})
     db.session.commit()
     return haircut.id
 

@@ -44,11 +44,11 @@ def neighbour(world, username, home="H2"):
 
 def fund_pool(world, amount=1000):
     """Staff fund C1's pool, which pays the help points."""
-    from backend.points import grants
+    from backend.auth.models import User
+    from backend.points import services
 
     db.session.remove()
-    grants.grant(db.session, db.session.get(type(world.staff1), world.staff1.id), community_id=world.C1.id,
-                 amount=amount, memo="街道拨付")
+    services.grant(db.session, db.session.get(User, world.staff1.id), world.C1.id, amount, "街道拨付")
     db.session.commit()
 
 
