@@ -21,6 +21,8 @@ AREAS = (
     "backend.fieldwork.patrols",
     "backend.requests",
     "backend.ratings",
+    "backend.sharing",
+    "backend.points",
     "backend.workdays",
     "backend.open311",
     "backend.rights",

@@ -41,6 +41,8 @@ from backend.requests.models import (
     TimeLimit,
 )
 from backend.requests.policy import LEVEL_ROLE
+from backend.sharing import exchanges, moderation, posts
+from backend.sharing.models import BannedWord, Post, PostReport, PostResponse, ShareCategory
 from backend.workdays.models import CalendarDay
 from sync.models import (
     AppliedMutation,
@@ -610,6 +612,131 @@ class ConsentFactory(factory.Factory):
 
 
 # --- Open311 ---------------------------------------------------------------------------------------
+
+class ShareCategoryFactory(_Factory):
+    """A line of a community's sharing catalogue (default: of a new community)."""
+
+    class Meta:
+        model = ShareCategory
+        exclude = ("community",)
+
+    community = factory.LazyFunction(new_community)
+    id = factory.LazyFunction(new_id)
+    community_id = factory.LazyAttribute(lambda o: o.community.id)
+    name = factory.Sequence(lambda n: f"工具{n}")
+    sort_order = 0
+
+
+class BannedWordFactory(_Factory):
+    class Meta:
+        model = BannedWord
+
+    word = factory.Sequence(lambda n: f"违禁{n}")
+
+
+# The steps that take an exchange from an answer to each state, with the side taking each.
+EXCHANGE_STEPS = {
+    "pending": (), "accepted": ("accept",), "declined": ("decline",), "withdrawn": ("withdraw",),
+    "cancelled": ("accept", "cancel"), "lent": ("accept", "hand_over"), "done": ("accept", "done"),
+    "confirmed": ("accept", "done", "confirm", "confirm"),
+}
+
+
+def _author_of(post: Post) -> User:
+    return db.session.get(User, post.author_id)
+
+
+class PostFactory(factory.Factory):
+    """A post made through posts.create_post by `author` (default: a resident of a new household),
+    of `kind`; a `status` of "withdrawn" or "hidden" is reached through the services too."""
+
+    class Meta:
+        model = Post
+
+    author = None
+    kind = "lend"
+    title = factory.Sequence(lambda n: f"电钻出借（{n}）")
+    body = "周末可借"
+    status = "open"
+    at = None
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        raise TypeError("a post is made through the services: PostFactory(), not .build()")
+
+    @classmethod
+    def _create(cls, model_class, *, author, kind, title, body, status, at, **data):
+        author = author or _resident_of(HouseholdFactory())
+        post = posts.create_post(db.session, author, {"kind": kind, "title": title, "body": body} | data, now=at)
+        if status == "withdrawn":
+            posts.withdraw_post(db.session, author, post, now=at)
+        elif status == "hidden":
+            moderation.hide(db.session, UserFactory(role="admin"), post, {"reason": "广告"}, now=at)
+        return post
+
+
+class PostResponseFactory(factory.Factory):
+    """An answer by `responder` (default: a new resident of the post's community) to `post` (default:
+    a new lend post), taken to `status` by the machine's own steps, each by the side that may."""
+
+    class Meta:
+        model = PostResponse
+
+    post = factory.SubFactory(PostFactory)
+    responder = None
+    message = "我可以帮助你"
+    status = "pending"
+    at = None
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        raise TypeError("an answer is made through the services: PostResponseFactory(), not .build()")
+
+    @classmethod
+    def _create(cls, model_class, *, post, responder, message, status, at):
+        if status == "confirmed" and post.kind == "lend":
+            steps = ("accept", "hand_over", "return", "confirm", "confirm")
+        elif status == "done" and post.kind == "lend":
+            steps = ("accept", "hand_over", "return")
+        else:
+            steps = EXCHANGE_STEPS[status]
+        if responder is None:
+            responder = UserFactory(role="resident", home=HouseholdFactory(grid=post.grid))
+        response = exchanges.respond(db.session, responder, {"post_id": post.id, "message": message}, now=at)
+        author = _author_of(post)
+        now = at or utcnow()
+        confirmers = iter((author, responder))
+        for action in steps:
+            actor = {"withdraw": responder, "confirm": None}.get(action, author)
+            data = {}
+            if action == "hand_over":
+                data = {"due_at": (now + timedelta(days=7)).isoformat() + "Z"}
+            if action == "confirm":
+                actor = next(confirmers)
+            exchanges.transition(db.session, actor, response, action, data, now=at)
+        return response
+
+
+class PostReportFactory(factory.Factory):
+    """A neighbour's report of a post, through moderation.report."""
+
+    class Meta:
+        model = PostReport
+
+    post = factory.SubFactory(PostFactory)
+    reporter = None
+    reason = "疑似广告"
+    at = None
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        raise TypeError("a report is made through the services: PostReportFactory(), not .build()")
+
+    @classmethod
+    def _create(cls, model_class, *, post, reporter, reason, at):
+        reporter = reporter or UserFactory(role="resident", home=HouseholdFactory(grid=post.grid))
+        return moderation.report(db.session, reporter, post, {"reason": reason}, now=at)
+
 
 class Open311KeyFactory(_Factory):
     """A key filing into `node` (default a new community), issued by the node's staff. The plain key,
