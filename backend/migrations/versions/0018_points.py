@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018_points'
-down_revision = '0016_account_security'
+down_revision = '0017_partition_kinds'
 branch_labels = None
 depends_on = None
 
