@@ -3,7 +3,7 @@ redemptions and donations."""
 
 from flask_babel import lazy_gettext as _l
 
-from backend.areas import MANAGERS, Area, NavEntry
+from backend.areas import MANAGERS, Area, FieldApp, NavEntry, Store
 
 AREA = Area(
     name="points",
@@ -15,5 +15,8 @@ AREA = Area(
     schemas=("backend.points.schemas",),
     nav=(NavEntry(_l("Points"), "points_pages.index", MANAGERS, order=40, id="nav-points"),),
     sync="sync.areas.points",
+    # The residents' balance, history, rewards, redemptions and donations (static/app/points.js).
+    field_app=FieldApp(module="points.js", stores=(Store("points_entries", since=3), Store("rewards", since=3),
+                                                   Store("redemptions", since=3), Store("donations", since=3))),
     seed="backend.points.demo:seed",
 )

@@ -45,7 +45,8 @@ POINTS_ENTRIES = Collection(
     wire={name: name for name in ("id", "account_id", "amount", "kind", "reference", "created_at",
                                   "transaction_id", "memo", "owner_id", "seq", "hash")},
     tracked_attrs=("community_id", "owner_id"),
-    partition_kinds=(), household_attr=None,
+    partition_kinds=("user",), household_attr=None,
+    partition_attrs=("community_id",), user_attrs=("owner_id",),
     description="The owner's points ledger: one posting each (signed amount), written by the server. "
                 "Served to the owner only (partition kind 'user').",
 )
@@ -55,7 +56,8 @@ REWARDS = CommunityWide(
     wire={name: name for name in ("id", "community_id", "title", "description", "points", "stock_available",
                                   "active", "updated_at")},
     tracked_attrs=("community_id", "title", "description", "points", "stock_available", "active", "updated_at"),
-    partition_kinds=("all", "grid"), household_attr=None,
+    partition_kinds=("all", "grid", "public"), household_attr=None,
+    partition_attrs=("community_id",),
     description="A community's rewards catalogue with the stock still available. Read-only on devices.",
 )
 
@@ -63,8 +65,9 @@ REDEMPTIONS = Collection(
     name="redemptions", model=Redemption, kind=STATEFUL,
     wire={name: name for name in ("id", "reward_id", "community_id", "user_id", "points", "status", "reason",
                                   "created_at", "closed_at")},
-    tracked_attrs=("community_id", "status", "closed_at", "reason"),
-    partition_kinds=("all",), household_attr=None,
+    tracked_attrs=("community_id", "user_id", "status", "closed_at", "reason"),
+    partition_kinds=("all", "user"), household_attr=None,
+    partition_attrs=("community_id",), user_attrs=("user_id",),
     description="Redemptions of rewards. Stateful: a create reserves (points and one item held; rejected, 409, "
                 "past the balance or the stock), then op 'action': cancel (the resident or staff, optional "
                 "reason) or fulfil (staff).",
@@ -74,8 +77,9 @@ DONATIONS = Collection(
     name="donations", model=Donation, kind=APPEND_ONLY,
     wire={name: name for name in ("id", "from_user_id", "to_kind", "to_id", "to_user_id", "amount", "message",
                                   "created_at")},
-    tracked_attrs=("community_id",),
-    partition_kinds=(), household_attr=None,
+    tracked_attrs=("community_id", "from_user_id", "to_user_id"),
+    partition_kinds=("user",), household_attr=None,
+    partition_attrs=("community_id",), user_attrs=("from_user_id", "to_user_id"),
     description="Points a resident gives to another resident, the community's pool or a paired community's "
                 "pool. Created once; rejected (409) past the balance.",
 )

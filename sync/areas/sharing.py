@@ -29,7 +29,11 @@ POSTS = Collection(
     wire={name: name for name in _POST_WIRE},  # never the moderation fields
     tracked_attrs=(*(name for name in _POST_WIRE if name != "id"), "retired_at"),
     merge_fields=posts.EDITABLE_FIELDS, rule=LAST_WRITE_WINS,
-    partition_kinds=("all", "grid", "household"), partition_attrs=("community_id", "grid_id", "household_id"),
+    # the community's residents ("public"), the street's other communities' residents for street-wide posts
+    # ("street"), and the author ("user"); reach decides the street partitions: its change leaves a tombstone
+    partition_kinds=("all", "grid", "household", "public", "street", "user"),
+    partition_attrs=("community_id", "grid_id", "household_id", "reach"),
+    street_only=lambda table: table.c.reach == "street", user_attrs=("author_id",),
     description="Posts of the sharing community (lend, give, skill, help). Editable by the author's side, merged "
                 "field by field (title, body, category, availability, photos, reach, capacity; the later "
                 "client_time wins); the status moves only through the server. Hidden by staff or withdrawn "
@@ -45,7 +49,9 @@ POST_RESPONSES = Collection(
     name="post_responses", model=PostResponse, kind=STATEFUL,
     wire={name: name for name in _RESPONSE_WIRE},
     tracked_attrs=(*(name for name in _RESPONSE_WIRE if name != "id"), "household_id", "updated_at"),
-    partition_kinds=("all", "grid"), partition_attrs=("community_id", "grid_id", "household_id"),
+    # never "public": an exchange is between two people (and the office)
+    partition_kinds=("all", "grid", "user"), partition_attrs=("community_id", "grid_id", "household_id"),
+    user_attrs=("responder_id", "author_id"),
     description="Answers to posts, which the author's acceptance makes exchanges. Stateful: created by the "
                 "answering neighbour, then moved only by op 'action' commands (accept, decline, withdraw, cancel, "
                 "hand_over (due_at), return, done, confirm, rate). An accept that finds the item promised already "
@@ -66,7 +72,7 @@ SHARE_CATEGORIES = _CommunityWide(
     name="share_categories", model=ShareCategory, kind=READ_ONLY,
     wire={"id": "id", "community_id": "community_id", "name": "name", "sort_order": "sort_order"},
     tracked_attrs=("community_id", "name", "sort_order", "retired_at"),
-    partition_kinds=("all", "grid", "household"), partition_attrs=("community_id",), household_attr=None,
+    partition_kinds=("all", "grid", "household", "public"), partition_attrs=("community_id",), household_attr=None,
     description="The categories of a community's sharing catalogue, kept by its staff (read-only on devices).",
 )
 

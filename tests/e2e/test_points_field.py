@@ -28,13 +28,14 @@ def scene(world):
     from backend.auth.models import User
     from backend.points import earning, rewards, services
 
+    staff_id, community, resident = world.staff1.id, world.C1.id, world.resident1.id
     db.session.remove()
-    staff = db.session.get(User, world.staff1.id)
-    services.grant(db.session, staff, world.C1.id, 1000, "街道拨付")
-    earning.award(db.session, community_id=world.C1.id, user_id=world.resident1.id, rule="hours",
+    staff = db.session.get(User, staff_id)
+    services.grant(db.session, staff, community, 1000, "街道拨付")
+    earning.award(db.session, community_id=community, user_id=resident, rule="hours",
                   reference="hours:test", quantity=12, actor_id=staff.id, memo="社区清洁")
-    haircut = rewards.create_reward(db.session, staff, world.C1.id, {"title": "理发一次", "points": 50, "stock": 2})
-    rewards.create_reward(db.session, staff, world.C1.id, {"title": "电饭煲", "points": 200, "stock": 1})
+    haircut = rewards.create_reward(db.session, staff, community, {"title": "理发一次", "points": 50, "stock": 2})
+    rewards.create_reward(db.session, staff, community, {"title": "电饭煲", "points": 200, "stock": 1})
     db.session.commit()
     return haircut.id
 
@@ -42,6 +43,7 @@ def scene(world):
 def test_a_redemption_made_offline_is_reserved_after_sync_and_the_balance_follows(phone, world):
     from backend.points.models import Redemption, Reward
 
+    resident = world.resident1.id
     haircut = scene(world)
     page = open_app(phone)
     sign_in(page, "resident1")
@@ -76,7 +78,7 @@ def test_a_redemption_made_offline_is_reserved_after_sync_and_the_balance_follow
     db.session.remove()
     redemption = db.session.scalars(select(Redemption)).one()
     assert (redemption.reward_id, redemption.user_id, redemption.points, redemption.status) == (
-        haircut, world.resident1.id, 50, "reserved")
+        haircut, resident, 50, "reserved")
     assert db.session.get(Reward, haircut).stock_available == 1
     expect(page.locator("#redemption-list li")).to_have_attribute("data-status", "reserved")
     expect(page.locator("#redemption-list li")).not_to_contain_text("待发送")

@@ -47,8 +47,9 @@ def fund_pool(world, amount=1000):
     from backend.auth.models import User
     from backend.points import services
 
+    staff_id, community = world.staff1.id, world.C1.id
     db.session.remove()
-    services.grant(db.session, db.session.get(User, world.staff1.id), world.C1.id, amount, "街道拨付")
+    services.grant(db.session, db.session.get(User, staff_id), community, amount, "街道拨付")
     db.session.commit()
 
 

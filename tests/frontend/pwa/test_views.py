@@ -114,9 +114,12 @@ def test_the_shell_tells_the_app_its_stores_modules_and_the_requests_rules(clien
     assert {s["name"]: (s["index"], s["since"]) for s in config["stores"]} == {
         "households": (None, 1), "residents": ("household_id", 1), "visit_tasks": ("household_id", 1),
         "visits": ("household_id", 1), "patrol_reports": (None, 1), "requests": ("household_id", 2),
-        "request_events": ("request_id", 2), "ratings": ("target_id", 2)}
-    assert config["db_version"] == 2
-    assert config["modules"] == ["households.js", "fieldwork.js", "patrols.js", "requests.js"]
+        "request_events": ("request_id", 2), "ratings": ("target_id", 2),
+        "posts": ("community_id", 3), "post_responses": ("post_id", 3), "share_categories": ("community_id", 3),
+        "points_entries": (None, 3), "rewards": (None, 3), "redemptions": (None, 3), "donations": (None, 3)}
+    assert config["db_version"] == 3
+    assert config["modules"] == ["households.js", "fieldwork.js", "patrols.js", "requests.js", "sharing.js",
+                                 "points.js"]
     rules = config["capabilities"]["requests"]
     assert rules["reopen_days"] == machine.REOPEN_DAYS == 7
     assert {(state, action): (step["to"], step["who"]) for state, steps in rules["machine"].items()
