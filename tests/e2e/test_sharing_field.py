@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from backend.extensions import db
+from tests.e2e.conftest import eventually
 from tests.e2e.test_field_app import count, image, open_app, sign_in, synced, waiting
 
 pytestmark = pytest.mark.e2e
@@ -79,11 +80,26 @@ def exchange(page, status):
     return card
 
 
+def the_exchange():
+    from backend.sharing.models import PostResponse
+
+    db.session.remove()
+    return db.session.scalars(select(PostResponse)).one()
+
+
+def step(page, status, button, then):
+    """Take a step on the exchange shown in `status`; the server has it once `then(exchange)` holds."""
+    exchange(page, status).get_by_role("button", name=button).click()
+    eventually(page, lambda: then(the_exchange()))
+    synced(page)
+
+
 def test_a_help_post_made_offline_is_answered_confirmed_and_pays_the_helper(phones, world):
     from backend.points.models import PointsEntry
     from backend.sharing.models import Post, PostResponse
     from sync.models import Attachment, AttachmentRef
 
+    author_id, community = world.resident1.id, world.C1.id
     helper_id = neighbour(world, "resident2")
     fund_pool(world)
     author = phones()
@@ -124,7 +140,7 @@ def test_a_help_post_made_offline_is_answered_confirmed_and_pays_the_helper(phon
     db.session.remove()
     post = db.session.scalars(select(Post)).one()
     assert (post.kind, post.title, post.author_id, post.community_id, post.status) == (
-        "help", "水龙头漏水，谁能帮忙看看", world.resident1.id, world.C1.id, "open")
+        "help", "水龙头漏水，谁能帮忙看看", author_id, community, "open")
     assert len(post.photos) == 1
     assert count(AttachmentRef, AttachmentRef.record_id == post.id) == 1
     stored = db.session.get(Attachment, post.photos[0])
@@ -149,18 +165,15 @@ def test_a_help_post_made_offline_is_answered_confirmed_and_pays_the_helper(phon
     page.locator(f"#post-list li[data-id='{post_id}'] a").click()
     card = exchange(page, "pending")
     expect(card).to_contain_text("我有扳手，周六上午过来")
-    card.get_by_role("button", name="接受").click()
-    synced(page)
-    exchange(page, "accepted").get_by_role("button", name="已完成").click()
-    synced(page)
-    exchange(page, "done").get_by_role("button", name="确认完成").click()
-    synced(page)
+    step(page, "pending", "接受", lambda r: r.status == "accepted")
+    step(page, "accepted", "已完成", lambda r: r.status == "done")
+    step(page, "done", "确认完成", lambda r: r.confirmed_by_author)
+    expect(exchange(page, "done").get_by_role("button", name="确认完成")).to_have_count(0)  # once is enough
     sync_now(helper)
-    exchange(helper, "done").get_by_role("button", name="确认完成").click()
-    synced(helper)
-    db.session.remove()
-    response = db.session.scalars(select(PostResponse)).one()
-    assert (response.status, response.confirmed_by_author, response.confirmed_by_responder) == ("confirmed", True, True)
+    expect(exchange(helper, "done")).to_contain_text("发布人已确认")
+    step(helper, "done", "确认完成", lambda r: r.status == "confirmed")
+    response = the_exchange()
+    assert (response.confirmed_by_author, response.confirmed_by_responder) == (True, True)
     entries = db.session.scalars(select(PointsEntry).where(PointsEntry.owner_id == helper_id)).all()
     assert [(e.kind, e.amount) for e in entries] == [("help", 10)]
 
@@ -176,10 +189,10 @@ def test_a_help_post_made_offline_is_answered_confirmed_and_pays_the_helper(phon
     card.get_by_label(re.compile("5 星")).check()
     card.get_by_label("一句话评价（可不填）").fill("热心")
     card.get_by_role("button", name="提交评价").click()
+    eventually(page, lambda: the_exchange().author_score == 5)
+    assert the_exchange().author_comment == "热心"
     synced(page)
-    db.session.remove()
-    assert (db.session.get(PostResponse, response.id).author_score,
-            db.session.get(PostResponse, response.id).author_comment) == (5, "热心")
+    expect(exchange(page, "confirmed").locator(".my-score")).to_contain_text("5 星")
     assert helper.evaluate("document.documentElement.scrollWidth") <= 360
 
 
@@ -187,12 +200,13 @@ def test_two_phones_accept_the_same_lend_offline_and_exactly_one_wins(phones, wo
     from backend.sharing import exchanges, posts
     from backend.sharing.models import PostResponse
 
+    from backend.auth.models import User
+
+    author_id = world.resident1.id
     first_id = neighbour(world, "resident2")
     second_id = neighbour(world, "resident3")
     db.session.remove()
-    from backend.auth.models import User
-
-    lend = posts.create_post(db.session, db.session.get(User, world.resident1.id), {
+    lend = posts.create_post(db.session, db.session.get(User, author_id), {
         "kind": "lend", "title": "借电钻一把", "body": "周末可以借", "reach": "community"})
     db.session.flush()
     first = exchanges.respond(db.session, db.session.get(User, first_id), {"post_id": lend.id, "message": "周六想借"})
