@@ -197,10 +197,9 @@ def test_a_help_post_made_offline_is_answered_confirmed_and_pays_the_helper(phon
 
 
 def test_two_phones_accept_the_same_lend_offline_and_exactly_one_wins(phones, world):
+    from backend.auth.models import User
     from backend.sharing import exchanges, posts
     from backend.sharing.models import PostResponse
-
-    from backend.auth.models import User
 
     author_id = world.resident1.id
     first_id = neighbour(world, "resident2")
