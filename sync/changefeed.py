@@ -146,11 +146,12 @@ def _changed(session, registry) -> list:
                    if _history_changed(state, f)]
         if not changed:
             continue
-        old = {attr: _old_value(state, attr) for attr in collection.partition_attrs}
         tombstones = []
-        if any(column in changed for column in collection.partition_attrs):
-            tombstones.append((collection, obj, old))
-        tombstones += _user_tombstones(collection, obj, state, old)
+        if any(column in changed for column in collection.partition_attrs) or collection.user_attrs:
+            old = {attr: _old_value(state, attr) for attr in collection.partition_attrs}
+            if any(column in changed for column in collection.partition_attrs):
+                tombstones.append((collection, obj, old))
+            tombstones += _user_tombstones(collection, obj, state, old)
         out.append(((obj, collection, collection.space_of(obj), changed), tombstones))
     return out
 

@@ -69,7 +69,10 @@ class SyncStatus(Schema):
     oldest_schema_version = fields.Integer()
     collections = fields.List(fields.Dict())
     user = fields.Dict()
-    scope = fields.List(fields.Dict())
+    scope = fields.List(fields.Dict(), metadata={
+        "description": "Your partitions: {community_id, kind, key}; kind is all, grid, household, public, "
+                       "street or user (docs/SYNC.md, \"Partition kinds\"); key is null for all, public "
+                       "and street."})
     device = fields.Dict()
 
 

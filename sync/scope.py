@@ -66,12 +66,11 @@ def _neighbourhood(session, user) -> list[Partition]:
     parts = [Partition(own, "public"), Partition(own, "user", user.id)]
     if user.role == "resident":
         parts.append(Partition(own, "household", user.household_id))
-    street = session.scalar(select(Node.parent_id).where(Node.id == own))
-    if street is not None:
-        neighbours = session.scalars(select(Node.id).where(Node.kind == "community", Node.parent_id == street,
-                                                           Node.id != own, Node.retired_at.is_(None)))
-        for neighbour in neighbours:
-            parts += [Partition(neighbour, "street"), Partition(neighbour, "user", user.id)]
+    street = select(Node.parent_id).where(Node.id == own).scalar_subquery()
+    neighbours = session.scalars(select(Node.id).where(Node.kind == "community", Node.parent_id == street,
+                                                       Node.id != own, Node.retired_at.is_(None)))
+    for neighbour in neighbours:
+        parts += [Partition(neighbour, "street"), Partition(neighbour, "user", user.id)]
     return sorted(parts)
 
 

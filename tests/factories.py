@@ -24,6 +24,23 @@ from backend.fieldwork.visits.models import Visit, VisitRule, VisitTask
 from backend.open311 import keys as open311_keys
 from backend.open311.models import Open311Key, Open311Submission
 from backend.org.models import Node
+from backend.points import donations as points_donations
+from backend.points import earning as points_earning
+from backend.points import ledger as points_ledger
+from backend.points import rewards as points_rewards
+from backend.points import rules as points_rules
+from backend.points import services as points_services
+from backend.points.models import (
+    Donation,
+    EarningRule,
+    Pairing,
+    PointsAccount,
+    PointsEntry,
+    PointsTransaction,
+    Redemption,
+    Reward,
+    VolunteerHours,
+)
 from backend.ratings import services as ratings
 from backend.ratings.models import Rating
 from backend.registry import consent as consents
@@ -901,6 +918,172 @@ class AttachmentRefFactory(_Factory):
     sha256 = factory.LazyAttribute(lambda o: o.attachment.sha256)
     collection = "visits"
     record_id = factory.LazyFunction(new_id)
+
+
+
+# --- the points bank: rows made through its services, so every chain and balance verifies ---------
+
+def _points_member(community: Node) -> User:
+    """A resident of a household of this community."""
+    grid = db.session.scalar(select(Node).where(Node.parent_id == community.id, Node.kind == "grid").limit(1)) \
+        or NodeFactory(kind="grid", parent=community)
+    return UserFactory(role="resident", home=HouseholdFactory(grid=grid))
+
+
+class _ServiceFactory(factory.Factory):
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        raise TypeError("points rows are made through the services: Factory(), not .build()")
+
+
+class PointsTransactionFactory(_ServiceFactory):
+    """A grant funding a community's pool (staff)."""
+
+    class Meta:
+        model = PointsTransaction
+
+    community = factory.LazyFunction(new_community)
+    amount = 1000
+
+    @classmethod
+    def _create(cls, model_class, *, community, amount):
+        return points_services.grant(db.session, account_of(community, "community_staff"), community.id, amount)
+
+
+class PointsAccountFactory(_ServiceFactory):
+    class Meta:
+        model = PointsAccount
+
+    community = factory.LazyFunction(new_community)
+    kind = "pool"
+    owner = None
+
+    @classmethod
+    def _create(cls, model_class, *, community, kind, owner):
+        return points_ledger.account(db.session, kind, community.id, owner.id if owner else None)
+
+
+class PointsEntryFactory(_ServiceFactory):
+    """The pool's entry of a grant."""
+
+    class Meta:
+        model = PointsEntry
+
+    community = factory.LazyFunction(new_community)
+    amount = 100
+
+    @classmethod
+    def _create(cls, model_class, *, community, amount):
+        grant = PointsTransactionFactory(community=community, amount=amount)
+        return next(e for e in grant.entries if e.amount > 0)
+
+
+class EarningRuleFactory(_ServiceFactory):
+    class Meta:
+        model = EarningRule
+
+    community = factory.LazyFunction(new_community)
+    values = factory.LazyFunction(lambda: {"help_points": 10, "help_daily_cap": 30})
+
+    @classmethod
+    def _create(cls, model_class, *, community, values):
+        points_rules.set_rules(db.session, account_of(community, "community_staff"), community.id, values)
+        return db.session.get(EarningRule, community.id)
+
+
+class PairingFactory(_ServiceFactory):
+    class Meta:
+        model = Pairing
+
+    community = factory.LazyFunction(new_community)
+    partner = factory.LazyFunction(new_community)
+
+    @classmethod
+    def _create(cls, model_class, *, community, partner):
+        return points_rules.pair(db.session, account_of(community, "community_staff"), community.id, partner.id)
+
+
+class RewardFactory(_ServiceFactory):
+    class Meta:
+        model = Reward
+
+    community = factory.LazyFunction(new_community)
+    title = factory.Sequence(lambda n: f"奖品{n}")
+    points = 50
+    stock = 5
+
+    @classmethod
+    def _create(cls, model_class, *, community, title, points, stock):
+        return points_rewards.create_reward(db.session, account_of(community, "community_staff"), community.id,
+                                            {"title": title, "points": points, "stock": stock})
+
+
+def _earner(community: Node, user: User | None, points: int) -> User:
+    """`user` (or a new resident) holding at least `points` earned by volunteer hours."""
+    user = user or _points_member(community)
+    PointsTransactionFactory(community=community, amount=max(points, 1) * 2)
+    points_earning.award(db.session, community_id=community.id, user_id=user.id, rule="hours",
+                         reference=f"factory:{new_id()}", quantity=points / points_rules.DEFAULTS.hours_rate)
+    return user
+
+
+class RedemptionFactory(_ServiceFactory):
+    """A reserved redemption (then fulfilled or cancelled, as `status` says)."""
+
+    class Meta:
+        model = Redemption
+
+    reward = factory.SubFactory(RewardFactory)
+    user = None
+    status = "reserved"
+
+    @classmethod
+    def _create(cls, model_class, *, reward, user, status):
+        community = db.session.get(Node, reward.community_id)
+        user = _earner(community, user, reward.points)
+        redemption = points_rewards.reserve(db.session, user, reward.id)
+        staff = account_of(community, "community_staff")
+        if status == "fulfilled":
+            points_rewards.fulfil(db.session, staff, redemption)
+        elif status == "cancelled":
+            points_rewards.cancel(db.session, staff, redemption, "")
+        return redemption
+
+
+class DonationFactory(_ServiceFactory):
+    """A resident's donation to their community's pool."""
+
+    class Meta:
+        model = Donation
+
+    community = factory.LazyFunction(new_community)
+    user = None
+    amount = 10
+
+    @classmethod
+    def _create(cls, model_class, *, community, user, amount):
+        user = _earner(community, user, amount)
+        return points_donations.donate(db.session, user, {"to_kind": "community_pool", "amount": amount})
+
+
+class VolunteerHoursFactory(_ServiceFactory):
+    class Meta:
+        model = VolunteerHours
+
+    community = factory.LazyFunction(new_community)
+    user = None
+    hours = 2.0
+    activity = "社区清洁"
+
+    @classmethod
+    def _create(cls, model_class, *, community, user, hours, activity):
+        PointsTransactionFactory(community=community, amount=1000)
+        user = user or _points_member(community)
+        return points_earning.record_hours(db.session, account_of(community, "community_staff"), user_id=user.id,
+                                           hours=hours, activity=activity, worked_on=None)
 
 
 def node(kind, name, parent=None, **extra) -> Node:

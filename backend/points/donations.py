@@ -34,26 +34,7 @@ def donate(session, user, data: dict, donation_id: str | None = None, now=None) 
         errors["amount"] = [_l("A whole number of points from 1 to %(limit)s.", limit=MAX_DONATION)]
     if not isinstance(message, str) or len(message) > 200:
         errors["message"] = [_l("At most 200 characters.")]
-    target = to_user = None
-    if to_kind == "resident":
-        to_user = session.get(User, to_id) if isinstance(to_id, str) else None
-        if to_user is None or to_user.id == user.id or to_user.role not in policy.MEMBERS \
-                or policy.home_community(to_user) != community_id or not to_user.is_active:
-            errors["to_id"] = [_l("Choose another resident of your community.")]
-        else:
-            target = ledger.account(session, "resident", community_id, to_user.id)
-    elif to_kind == "community_pool":
-        if to_id not in (None, community_id):
-            errors["to_id"] = [_l("Your own community's pool only.")]
-        else:
-            to_id = community_id
-            target = ledger.account(session, "pool", community_id)
-    elif to_kind == "paired_community":
-        node = session.get(Node, to_id) if isinstance(to_id, str) else None
-        if node is None or not is_paired(session, community_id, node.id):
-            errors["to_id"] = [_l("Choose a community paired with yours.")]
-        else:
-            target = ledger.account(session, "pool", node.id)
+    target, to_user, to_id = _target(session, user, community_id, to_kind, to_id, errors)
     if errors:
         raise Invalid(errors)
     donation_id = donation_id or new_id()
@@ -70,3 +51,26 @@ def donate(session, user, data: dict, donation_id: str | None = None, now=None) 
     session.add(donation)
     session.flush()
     return donation
+
+
+def _target(session, user, community_id, to_kind, to_id, errors) -> tuple:
+    """The account a donation credits, the user it goes to (a resident) and the id it names."""
+    if to_kind == "resident":
+        to_user = session.get(User, to_id) if isinstance(to_id, str) else None
+        if to_user is None or to_user.id == user.id or to_user.role not in policy.MEMBERS \
+                or policy.home_community(to_user) != community_id or not to_user.is_active:
+            errors["to_id"] = [_l("Choose another resident of your community.")]
+            return None, None, to_id
+        return ledger.account(session, "resident", community_id, to_user.id), to_user, to_id
+    if to_kind == "community_pool":
+        if to_id not in (None, community_id):
+            errors["to_id"] = [_l("Your own community's pool only.")]
+            return None, None, to_id
+        return ledger.account(session, "pool", community_id), None, community_id
+    if to_kind == "paired_community":
+        node = session.get(Node, to_id) if isinstance(to_id, str) else None
+        if node is None or not is_paired(session, community_id, node.id):
+            errors["to_id"] = [_l("Choose a community paired with yours.")]
+            return None, None, to_id
+        return ledger.account(session, "pool", node.id), None, to_id
+    return None, None, to_id

@@ -52,7 +52,7 @@ def award(session, *, community_id: str, user_id: str, rule: str, reference: str
         return found
     now = now or utcnow()
     rules = rules_of(session, community_id)
-    points = int(round(float(quantity) * rules.rate(rule)))
+    points = round(float(quantity) * rules.rate(rule))
     resident = ledger.account(session, "resident", community_id, user_id)
     pool = ledger.account(session, "pool", community_id)
     cap = rules.daily_cap(rule)

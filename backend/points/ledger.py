@@ -94,44 +94,45 @@ def post(session, *, community_id: str, kind: str, postings, reference: str | No
         return found
     now = now or utcnow()
     lock_spaces(session, [community_id, *(acct.community_id for acct, _amount in postings)])
-    savepoint = session.begin_nested()
     try:
-        transaction = PointsTransaction(id=new_id(), community_id=community_id, kind=kind, reference=reference,
-                                        memo=memo, actor_id=actor_id, reverses_id=reverses_id, created_at=now)
-        session.add(transaction)
-        session.flush([transaction])
-        entries = []
-        for acct, amount in sorted(postings, key=lambda p: p[0].id):
-            statement = (update(ACCOUNTS).where(ACCOUNTS.c.id == acct.id)
-                         .values(balance=ACCOUNTS.c.balance + amount, entry_count=ACCOUNTS.c.entry_count + 1)
-                         .returning(ACCOUNTS.c.entry_count, ACCOUNTS.c.head_hash))
-            if amount < 0 and acct.kind != "issuance":
-                statement = statement.where(ACCOUNTS.c.balance + amount >= 0)
-            row = session.execute(statement).first()
-            if row is None:
-                raise Overdraft(refusal or _("Not enough points: the balance would go below zero."))
-            seq, prev_hash = row
-            entry_id = new_id()
-            digest = entry_hash(prev_hash, entry_id, transaction.id, acct.id, seq, amount, kind, reference, now)
-            session.execute(update(ACCOUNTS).where(ACCOUNTS.c.id == acct.id).values(head_hash=digest))
-            entries.append(PointsEntry(id=entry_id, transaction_id=transaction.id, account_id=acct.id,
-                                       community_id=acct.community_id, owner_id=acct.owner_id, amount=amount,
-                                       kind=kind, reference=reference, memo=memo, seq=seq, prev_hash=prev_hash,
-                                       hash=digest, created_at=now))
-        session.add_all(entries)
-        session.flush()
+        with session.begin_nested():  # a refused posting rolls back the whole transaction, nothing else
+            transaction = _write(session, community_id, kind, postings, reference, memo, actor_id, reverses_id,
+                                 now, refusal)
     except IntegrityError:
-        savepoint.rollback()
         found = existing(session, reference)  # a concurrent transaction recorded the same reference
         if found is None:
             raise
         return found
-    except BaseException:
-        savepoint.rollback()
-        raise
-    savepoint.commit()
     for acct, _amount in postings:
         session.expire(acct)
+    return transaction
+
+
+def _write(session, community_id, kind, postings, reference, memo, actor_id, reverses_id, now, refusal):
+    transaction = PointsTransaction(id=new_id(), community_id=community_id, kind=kind, reference=reference,
+                                    memo=memo, actor_id=actor_id, reverses_id=reverses_id, created_at=now)
+    session.add(transaction)
+    session.flush([transaction])
+    entries = []
+    for acct, amount in sorted(postings, key=lambda p: p[0].id):
+        statement = (update(ACCOUNTS).where(ACCOUNTS.c.id == acct.id)
+                     .values(balance=ACCOUNTS.c.balance + amount, entry_count=ACCOUNTS.c.entry_count + 1)
+                     .returning(ACCOUNTS.c.entry_count, ACCOUNTS.c.head_hash))
+        if amount < 0 and acct.kind != "issuance":
+            statement = statement.where(ACCOUNTS.c.balance + amount >= 0)
+        row = session.execute(statement).first()
+        if row is None:
+            raise Overdraft(refusal or _("Not enough points: the balance would go below zero."))
+        seq, prev_hash = row
+        entry_id = new_id()
+        digest = entry_hash(prev_hash, entry_id, transaction.id, acct.id, seq, amount, kind, reference, now)
+        session.execute(update(ACCOUNTS).where(ACCOUNTS.c.id == acct.id).values(head_hash=digest))
+        entries.append(PointsEntry(id=entry_id, transaction_id=transaction.id, account_id=acct.id,
+                                   community_id=acct.community_id, owner_id=acct.owner_id, amount=amount,
+                                   kind=kind, reference=reference, memo=memo, seq=seq, prev_hash=prev_hash,
+                                   hash=digest, created_at=now))
+    session.add_all(entries)
+    session.flush()
     return transaction
 
 

@@ -26,40 +26,37 @@ class OutOfStock(Conflict):
     title = "Rejected"
 
 
+def _whole(value, low, high) -> bool:
+    return type(value) is int and low <= value <= high
+
+
+# field -> (is it valid, its message, the value kept)
+_REWARD_FIELDS = {
+    "title": (lambda v: isinstance(v, str) and bool(v.strip()) and len(v) <= 120,
+              lambda: _l("A title of 1 to 120 characters."), lambda v: v.strip()),
+    "description": (lambda v: isinstance(v, str) and len(v) <= 2000, lambda: _l("At most 2000 characters."),
+                    lambda v: v),
+    "points": (lambda v: _whole(v, 1, MAX_POINTS),
+               lambda: _l("A whole number of points from 1 to %(limit)s.", limit=MAX_POINTS), lambda v: v),
+    "stock": (lambda v: _whole(v, 0, MAX_STOCK), lambda: _l("A whole number from 0 to %(limit)s.", limit=MAX_STOCK),
+              lambda v: v),
+    "active": (lambda v: type(v) is bool, lambda: _l("True or false."), lambda v: v),
+}
+_REQUIRED = ("title", "points", "stock")
+
+
 def _check_reward(data: dict, partial: bool) -> dict:
     errors, clean = {}, {}
-    if "title" in data or not partial:
-        title = data.get("title")
-        if not isinstance(title, str) or not title.strip() or len(title) > 120:
-            errors["title"] = [_l("A title of 1 to 120 characters.")]
-        else:
-            clean["title"] = title.strip()
-    if "description" in data:
-        text = data.get("description")
-        if not isinstance(text, str) or len(text) > 2000:
-            errors["description"] = [_l("At most 2000 characters.")]
-        else:
-            clean["description"] = text
-    if "points" in data or not partial:
-        points = data.get("points")
-        if type(points) is not int or not 1 <= points <= MAX_POINTS:
-            errors["points"] = [_l("A whole number of points from 1 to %(limit)s.", limit=MAX_POINTS)]
-        else:
-            clean["points"] = points
-    if "stock" in data or not partial:
-        stock = data.get("stock", 0)
-        if type(stock) is not int or not 0 <= stock <= MAX_STOCK:
-            errors["stock"] = [_l("A whole number from 0 to %(limit)s.", limit=MAX_STOCK)]
-        else:
-            clean["stock"] = stock
-    if "active" in data:
-        if type(data["active"]) is not bool:
-            errors["active"] = [_l("True or false.")]
-        else:
-            clean["active"] = data["active"]
-    unknown = set(data) - {"title", "description", "points", "stock", "active", "community_id"}
-    for name in unknown:
+    for name in set(data) - set(_REWARD_FIELDS) - {"community_id"}:
         errors[name] = [_l("Unknown field.")]
+    for name, (valid, message, kept) in _REWARD_FIELDS.items():
+        if name not in data and (partial or name not in _REQUIRED):
+            continue
+        value = data.get(name)
+        if valid(value):
+            clean[name] = kept(value)
+        else:
+            errors[name] = [message()]
     if errors:
         raise Invalid(errors)
     return clean

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from backend.audit import services as audit
 from backend.auth import policy
-from backend.common import utcnow
+from backend.common import new_id, utcnow
 from backend.errors import Conflict, Invalid, NotAllowedNow, Refused
 from backend.org.models import Node
 from backend.sharing import policy as share_policy
@@ -54,7 +54,7 @@ def add_word(session, actor, data: dict, now=None) -> BannedWord:
         raise Invalid({"word": [_l("Give a word.")]})
     if session.scalar(select(BannedWord.id).where(func.lower(BannedWord.word) == word)) is not None:
         raise Conflict(_("This word is on the list already."), {"word": [_l("Already on the list.")]})
-    entry = BannedWord(word=word, created_by_id=actor.id, created_at=now or utcnow())
+    entry = BannedWord(id=new_id(), word=word, created_by_id=actor.id, created_at=now or utcnow())
     session.add(entry)
     audit.record(actor, "share_word.add", "share_word", entry.id, {"word": word})
     session.flush()

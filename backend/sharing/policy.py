@@ -3,7 +3,7 @@
 
 Reading posts: a resident (or a volunteer with a household) the live posts of their own
 community, and the live posts of the other communities of their street posted with
-reach "street"; grid workers the posts of their grids (as their devices replicate
+reach "street"; grid workers the live posts of their grids (as their devices replicate
 them; a worker's grid is where they post for residents with no phone); community staff,
 street and district officers and station operators every post (hidden ones too) of the
 communities in their area; admin all.
@@ -22,8 +22,8 @@ from backend.sharing.models import Post, PostReport, PostResponse, ShareCategory
 AREA_READERS = {"community_staff", "street_officer", "district_officer", "station_operator"}
 # Who hides posts, handles reports and keeps the catalogue of a community.
 MODERATORS = {"admin", "community_staff", "street_officer", "district_officer"}
-# Who keeps the deployment's banned words.
-WORD_KEEPERS = {"admin", "district_officer", "street_officer", "community_staff"}
+# Who keeps the deployment's banned words (they apply to every community): the offices above communities.
+WORD_KEEPERS = {"admin", "district_officer", "street_officer"}
 ON_BEHALF_ROLES = machine.ON_BEHALF_ROLES
 # The staff pages of sharing.
 OFFICE_ROLES = ("admin", "district_officer", "street_officer", "community_staff", "station_operator")
@@ -81,7 +81,7 @@ def can_read_post(user, post: Post) -> bool:
             return True
         return post.reach == "street" and post.community is not None and post.community.parent_id == home.parent_id
     if user.role == "grid_worker":
-        return post.grid_id is not None and post.grid_id in _worker_grids(user)
+        return post.retired_at is None and post.grid_id is not None and post.grid_id in _worker_grids(user)
     return sees_community(user, post.community_id, post.community)
 
 
@@ -205,7 +205,7 @@ def post_filter(user):
         return Post.retired_at.is_(None) & or_(mine, Post.community_id == home.id,
                                                (Post.reach == "street") & Post.community_id.in_(street))
     if user.role == "grid_worker":
-        return Post.grid_id.in_(_worker_grids(user) or {""})
+        return Post.retired_at.is_(None) & Post.grid_id.in_(_worker_grids(user) or {""})
     if user.role in AREA_READERS:
         return Post.community_id.in_(_communities_in_area(user))
     return false()

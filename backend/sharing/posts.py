@@ -139,10 +139,12 @@ def withdraw_post(session, actor, post: Post, now=None) -> Post:
     """The author takes a post down: it leaves every device; pending answers are declined.
     Refused while an item is out on loan or an exchange is under way."""
     now = now or utcnow()
-    if not share_policy.is_post_author_side(actor, post) or not policy.can(actor, policy.READ, post):
+    if not share_policy.is_post_author_side(actor, post):
         raise Refused()
     if post.status in ("withdrawn", "hidden"):
         raise NotAllowedNow(_("This post is no longer up."))
+    if not policy.can(actor, policy.READ, post):
+        raise Refused()
     busy = select(PostResponse.id).where(PostResponse.post_id == post.id,
                                          PostResponse.status.in_(("accepted", "lent")))
     if session.scalar(busy) is not None:

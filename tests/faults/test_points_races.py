@@ -12,8 +12,8 @@ from backend.auth.services import issue_device_token
 from backend.extensions import db
 from backend.points import earning, rewards, services, verify
 from backend.points.models import Redemption, Reward
-from tests.faults.conftest import HttpClient, Server
 from tests.factories import build_world
+from tests.faults.conftest import HttpClient, Server
 
 RACERS = 50
 

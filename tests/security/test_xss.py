@@ -18,8 +18,10 @@ from sqlalchemy import select, update
 
 from backend.auth.models import Device, User
 from backend.extensions import db
+from backend.sharing import exchanges, moderation
 from tests.factories import (
     AttachmentRefFactory,
+    BannedWordFactory,
     AuditEntryFactory,
     CalendarDayFactory,
     ConflictFactory,
@@ -29,10 +31,14 @@ from tests.factories import (
     Open311KeyFactory,
     Open311SubmissionFactory,
     PatrolReportFactory,
+    PostFactory,
+    PostReportFactory,
+    PostResponseFactory,
     RatingFactory,
     RegistrationAttemptFactory,
     ReplyTemplateFactory,
     RequestFactory,
+    ShareCategoryFactory,
     SignInAttemptFactory,
     UserFactory,
     VisitFactory,
@@ -75,6 +81,11 @@ FREE_TEXT = {
     "audit_entries": {"address"},
     "attachment_refs": {"note"},
     "consents": {"given_by", "detail", "withdraw_reason"},
+    "share_categories": {"name"},
+    "share_posts": {"author_name", "consent_given_by", "title", "body", "availability", "hidden_reason"},
+    "share_responses": {"responder_name", "message", "author_comment", "responder_comment"},
+    "share_reports": {"reason", "note"},
+    "share_banned_words": {"word"},
 }
 # A link from outside: a `javascript:` address must never become a link.
 LINKS = {"open311_submissions": {"media_url"}}
@@ -106,6 +117,9 @@ NOT_FREE_TEXT = {
     "registration_attempts": {"code_hash"},
     "consents": {"purpose", "basis"},
     "devices": {"token_hash"},
+    "share_posts": {"kind", "reach", "status"},
+    "share_responses": {"status", "promise_key"},  # promise_key: a post's id
+    "share_reports": {"status"},
 }
 # One account of each kind of reach: everything, above a community, a community, a grid, a household.
 DATA_TYPES = ("application/json", "application/problem+json", "text/csv", "application/javascript",
@@ -158,6 +172,16 @@ def _one_of_everything(w):
     AuditEntryFactory(actor=w.admin)
     DeviceFactory(user=w.worker1)
     UserFactory(role="resident", status="pending", community_id=w.C1.id, claimed_address="1号楼")
+    post = PostFactory(author=w.resident1, kind="skill", title="书法课", capacity=3,
+                       category=ShareCategoryFactory(community=w.C1).id)
+    neighbour = UserFactory(role="resident", home=w.H2)
+    exchange = PostResponseFactory(post=post, responder=neighbour, status="done")
+    exchanges.transition(db.session, neighbour, exchange, "rate", {"score": 5, "comment": "好"})
+    exchanges.transition(db.session, w.resident1, exchange, "rate", {"score": 4, "comment": "好"})
+    PostReportFactory(post=post, reporter=neighbour)
+    hidden = PostFactory(author=w.resident1, title="广告")
+    moderation.hide(db.session, w.staff1, hidden, {"reason": "广告"})
+    BannedWordFactory()
     return request, key
 
 
@@ -182,9 +206,19 @@ def poisoned(app):
         values = {"household_id": w.H1.id, "resident_id": w.R1.id, "node_id": w.C1.id,
                   "user_id": pending, "request_id": request.id, "device_id": device.id,
                   "service_request_id": request.id, "service_code": "environment", "fmt": "json",
-                  "api_key": key.plain}
+                  "api_key": key.plain, **_sharing_ids()}
         yield w, values
         empty_database()
+
+
+def _sharing_ids() -> dict:
+    from backend.sharing.models import BannedWord, Post, PostReport, PostResponse, ShareCategory
+
+    return {"post_id": db.session.scalar(select(Post.id).where(Post.kind == "skill")),
+            "response_id": db.session.scalar(select(PostResponse.id)),
+            "report_id": db.session.scalar(select(PostReport.id)),
+            "category_id": db.session.scalar(select(ShareCategory.id)),
+            "word_id": db.session.scalar(select(BannedWord.id))}
 
 
 def get_pages(app):

@@ -37,6 +37,15 @@ def test_an_offices_scope_is_whole_communities(world, device, client):
     assert status(client, device("volunteer1"))["scope"] == []
 
 
+def test_a_resident_s_scope_names_the_shared_kinds(world, device, client):
+    body = status(client, device("resident1"))
+    me = world.resident1.id
+    expected = sorted([(world.C1.id, "household", world.H1.id), (world.C1.id, "public", ""),
+                       (world.C1.id, "user", me), (world.C2.id, "street", ""), (world.C2.id, "user", me)])
+    assert body["scope"] == [{"community_id": space, "kind": kind, "key": key or None}
+                             for space, kind, key in expected]
+
+
 def test_the_device_part_follows_its_pushes_and_pulls(world, device, client):
     phone = device("worker1")
     assert status(client, phone)["device"] == {"device_id": phone.device_id, "last_push_at": None,

@@ -125,6 +125,7 @@ def test_staff_and_grid_workers_receive_exchanges_and_the_catalogue(world, devic
     assert result["status"] == "applied", result
     _m, answered = _push_one(device("resident2"), "post_responses", "create",
                              data={"post_id": mutation["record_id"], "message": "我想借用"})
+    assert answered["status"] == "applied", answered
     worker1, worker2 = device("worker1"), device("worker2")
     for phone in (staff, worker1, worker2, resident):
         phone.pull()

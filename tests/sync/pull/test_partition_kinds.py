@@ -135,7 +135,7 @@ def test_retired_and_deleted_records_leave_the_devices_that_hold_them(shares_app
     public = add(shares_app, t["C1"])
     street = add(shares_app, t["C2"], "street")
     private = add(shares_app, t["C2"], "private", owner=t["resident1"])
-    gone = add(shares_app, t["C1"], "private", helper=t["resident1"])
+    gone = add(shares_app, t["C1"], "private", owner=t["resident4"], helper=t["resident1"])
     one, two = devices(shares_app, "resident1", "resident2")
     one.pull()
     two.pull()
@@ -145,6 +145,11 @@ def test_retired_and_deleted_records_leave_the_devices_that_hold_them(shares_app
     with shares_app.app_context():
         db.session.delete(db.session.get(Share, gone))
         db.session.commit()
+    with shares_app.app_context():
+        named = db.session.execute(db.select(Tombstone.record_id, Tombstone.user_id, Tombstone.reason)
+                                   .where(Tombstone.user_id.is_not(None))).all()
+    # one for each user the deleted record named; a retirement leaves none (the row stays)
+    assert sorted(named) == sorted([(gone, t["resident1"], "deleted"), (gone, t["resident4"], "deleted")])
     reasons = {c["id"]: c["reason"] for c in pulled(one)}
     assert reasons == {public: "retired", street: "retired", private: "retired", gone: "deleted"}
     assert one.ids("shares") == set()

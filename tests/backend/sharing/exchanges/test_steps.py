@@ -170,7 +170,7 @@ def test_an_answer_is_refused_on_a_post_that_is_not_open_or_ones_own(world, neig
     db.session.rollback()
     step(response, world.resident1, "accept")
     with pytest.raises(NotAllowedNow):
-        answer(post, UserFactory_resident(world))
+        answer(post, another_c1_resident(world))
     with pytest.raises(Invalid) as caught:
         answer(post, neighbours["resident3"])  # another street: no such post
     assert "post_id" in caught.value.errors
@@ -179,7 +179,7 @@ def test_an_answer_is_refused_on_a_post_that_is_not_open_or_ones_own(world, neig
     assert "message" in caught.value.errors
 
 
-def UserFactory_resident(world):  # noqa: N802
+def another_c1_resident(world):
     from tests.factories import UserFactory
 
     user = UserFactory(role="resident", home=world.H2)
