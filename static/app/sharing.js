@@ -130,7 +130,7 @@ export async function postsScreen(root, params) {
     ["", ...KINDS].map((k) => h("a", { href: k ? `#/share?kind=${k}` : "#/share", class: "button small",
                                        "aria-current": k === kind ? "true" : null, "data-kind": k || "all",
                                        text: k ? t.postKinds[k] || k : t.allKinds })));
-  const mayPost = user.role === "resident" || ON_BEHALF_ROLES.has(user.role) || !ON_BEHALF_ROLES.size;
+  const mayPost = user.role === "resident" || user.role === "volunteer" || ON_BEHALF_ROLES.has(user.role);
   append(root, flashBox(), refusedNotice(rejections), h("h1", { text: t.sharing }),
     h("div", { class: "actions" },
       mayPost ? h("a", { href: "#/share/new", class: "button primary big", id: "new-post", text: t.newPost }) : null,

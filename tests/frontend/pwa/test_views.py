@@ -126,6 +126,13 @@ def test_the_shell_tells_the_app_its_stores_modules_and_the_requests_rules(clien
             for action, step in steps.items()} == machine.TABLE
     assert "rate" in rules["machine"]["resolved"] and "rate" not in rules["machine"]["reopened"]
     assert set(rules["on_behalf_roles"]) == {"admin", "community_staff", "grid_worker", "station_operator"}
+    # The exchanges' machine (backend/sharing/machine.py): who takes each step, on which kinds of post.
+    from backend.sharing import machine as sharing_machine
+
+    exchanges = config["capabilities"]["sharing"]["machine"]
+    assert {(state, action): (step["to"], step["who"]) for state, steps in exchanges.items()
+            for action, step in steps.items()} == sharing_machine.TABLE
+    assert exchanges["pending"]["accept"]["who"] == "author" and exchanges["accepted"]["hand_over"]["kinds"] == ["lend"]
 
 
 def test_the_build_changes_with_what_the_areas_tell_the_app(app):
