@@ -61,7 +61,7 @@ function postStatusBadge(status) {
 }
 
 function exchangeStatusBadge(status) {
-  const tone = OPEN_RESPONSES.has(status) ? "open" : status === "confirmed" || status === "closed" ? "ok" : "done";
+  const tone = status === "confirmed" || status === "closed" ? "ok" : OPEN_RESPONSES.has(status) ? "open" : "done";
   return h("span", { class: `badge status ${tone}`, "data-status": status,
                      text: t.exchangeStatuses[status] || status });
 }
@@ -321,9 +321,10 @@ function ratingBox(response, side) {
 }
 
 function handOverForm(response) {
-  const due = h("input", { type: "date", name: "due_at", required: true });
-  const d = new Date(Date.now() + 7 * 86400_000);
-  due.value = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  // Left empty (a form with nothing in it is redrawn when a sync brings news); from tomorrow on.
+  const d = new Date(Date.now() + 86400_000);
+  const due = h("input", { type: "date", name: "due_at", required: true,
+    min: `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}` });
   const form = h("form", { class: "form hand-over", "data-refresh": "idle" }, field(t.dueDate, due),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", "data-action": "hand_over",
                                                  text: t.exchangeActions.hand_over })));

@@ -239,3 +239,22 @@ def test_two_phones_accept_the_same_lend_offline_and_exactly_one_wins(phones, wo
     expect(notice).to_contain_text("已答应给另一位邻居")  # the server's reason, in the phone's language
     expect(b.locator(f"#exchange-list li[data-id='{first}']")).to_have_attribute("data-status", "accepted")
     expect(b.locator(f"#exchange-list li[data-id='{second}']")).to_have_attribute("data-status", "pending")
+
+    # The drill went out three days ago for a day and has not come back: both phones badge it overdue.
+    from datetime import timedelta
+
+    from backend.common import utcnow
+
+    db.session.remove()
+    then = utcnow() - timedelta(days=3)
+    exchanges.transition(db.session, db.session.get(User, author_id), db.session.get(PostResponse, first),
+                         "hand_over", {"due_at": (then + timedelta(days=1)).isoformat() + "Z"}, now=then)
+    assert exchanges.sweep(db.session)["overdue"] == 1
+    db.session.commit()
+    sync_now(b)
+    lent = b.locator(f"#exchange-list li[data-id='{first}']")
+    expect(lent).to_have_attribute("data-status", "lent")
+    expect(lent.locator(".overdue-badge")).to_have_text("逾期未还")
+    b.get_by_role("link", name="返回").click()
+    b.get_by_role("link", name="我的发布和交换").click()
+    expect(b.locator(f"#my-exchanges li[data-id='{first}'] .overdue-badge")).to_be_visible()
