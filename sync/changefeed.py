@@ -146,6 +146,8 @@ def _changed(session, registry) -> list:
                    if _history_changed(state, f)]
         if not changed:
             continue
+        if "photos" in changed:
+            _refer_new_photos(session, collection, obj, state)
         tombstones = []
         if any(column in changed for column in collection.partition_attrs) or collection.user_attrs:
             old = {attr: _old_value(state, attr) for attr in collection.partition_attrs}
@@ -169,6 +171,18 @@ def _user_tombstones(collection, obj, state, old, deleted: bool = False) -> list
         named -= {getattr(obj, attr) for attr in collection.user_attrs}
     extra = {collection.space_attr: space} | ({"reason": "deleted"} if deleted else {})
     return [(collection, obj, old | extra | {"user_id": user_id}) for user_id in sorted(named)]
+
+
+def _refer_new_photos(session, collection, obj, state) -> None:
+    """An edit that names photos (a post's, merged field by field) refers to them as a new
+    record does: they are served to whoever may read the record, once their upload lands."""
+    before = set(_old_value(state, "photos") or ())
+    pending = session.info.get(PENDING) or {}
+    for sha256 in dict.fromkeys(obj.photos or ()):
+        if sha256 in before or session.get(AttachmentRef, (sha256, collection.name, obj.id)) is not None:
+            continue
+        session.add(AttachmentRef(sha256=sha256, collection=collection.name, record_id=obj.id,
+                                  pending_by_id=pending.get(sha256)))
 
 
 def _deleted(session, registry) -> list:

@@ -20,7 +20,8 @@ BASIS_NAMES = {
     "guardian": _l("Consent of a guardian"),
     "legal_duty": _l("A duty under law (no consent needed)"),
 }
-PURPOSE_NAMES = {"proxy_request": _l("Request raised on their behalf"), "care_tag": _l("Sensitive care tag")}
+PURPOSE_NAMES = {"proxy_request": _l("Request raised on their behalf"), "care_tag": _l("Sensitive care tag"),
+                 "proxy_share": _l("Shared post or answer made on their behalf")}
 # Bases that must say more: the guardian's name (given_by), the law (detail).
 NEEDS_GIVEN_BY = {"guardian"}
 NEEDS_DETAIL = {"legal_duty"}

@@ -21,7 +21,7 @@ from backend.auth import policy
 from backend.common import new_id, utcnow
 from backend.errors import Conflict, Invalid, NotAllowedNow, Refused
 from backend.registry.models import Resident
-from backend.sharing import machine, moderation
+from backend.sharing import machine, moderation, posts
 from backend.sharing import policy as share_policy
 from backend.sharing.machine import AUTHOR, CLOSE_DAYS, REMIND_HOURS
 from backend.sharing.models import Post, PostResponse
@@ -85,7 +85,8 @@ def respond(session, actor, data: dict, now=None) -> PostResponse:
     if post is None or not policy.can(actor, policy.READ, post) or post.retired_at is not None:
         raise Invalid({"post_id": [_l("No such post.")]})
     if post.status != "open":
-        raise NotAllowedNow(_("This post takes no more answers: %(status)s.", status=post.status))
+        raise NotAllowedNow(_("This post takes no more answers: %(status)s.",
+                              status=posts.STATUS_NAMES.get(post.status, post.status)))
     message = clean["message"].strip()
     if not message:
         raise Invalid({"message": [_l("Write a message to the neighbour.")]})
@@ -104,6 +105,9 @@ def respond(session, actor, data: dict, now=None) -> PostResponse:
                             created_at=now, updated_at=now)
     session.add(response)
     session.flush()
+    if on_behalf:
+        posts.note_consent(actor, {"consent_given_by": clean.get("consent_given_by")}, resident.household, resident,
+                           f"share_response:{response.id}", now)
     return response
 
 

@@ -11,6 +11,7 @@ from backend.auth import policy
 from backend.common import new_id, utcnow
 from backend.errors import Conflict, Invalid, NotAllowedNow, Refused
 from backend.fieldwork.records import check_photos
+from backend.registry import consent as consents
 from backend.registry.models import Household, Resident
 from backend.sharing import moderation
 from backend.sharing import policy as share_policy
@@ -102,7 +103,22 @@ def create_post(session, actor, data: dict, now=None) -> Post:
                 created_at=now, updated_at=now)
     session.add(post)
     session.flush()
+    if on_behalf:
+        note_consent(actor, clean, household, resident, f"share_post:{post.id}", now)
     return post
+
+
+def note_consent(actor, clean, household, resident, detail: str, now) -> None:
+    """The resident's agreement to a post or answer made for them, as a consent record
+    (backend/registry/consent.py, purpose "proxy_share"); a client that does not say: spoken."""
+    try:
+        given = consents.clean({"basis": clean.get("consent_basis") or "verbal",
+                                "given_by": clean.get("consent_given_by") or "", "detail": detail})
+    except Invalid as exc:
+        raise Invalid({f"consent_{key.rsplit('.', 1)[-1]}": value for key, value in exc.errors.items()}) from None
+    consents.record(actor, purpose="proxy_share", basis=given["basis"], resident=resident,
+                    household=household if resident is None else None, given_by=given["given_by"],
+                    detail=given["detail"], now=now)
 
 
 def update_post(session, actor, post: Post, data: dict, now=None) -> Post:

@@ -21,8 +21,8 @@ from backend.extensions import db
 from backend.sharing import exchanges, moderation
 from tests.factories import (
     AttachmentRefFactory,
-    BannedWordFactory,
     AuditEntryFactory,
+    BannedWordFactory,
     CalendarDayFactory,
     ConflictFactory,
     ConsentFactory,

@@ -2,9 +2,11 @@
 consent noted; edited by the author's side only; withdrawn; banned words refused naming the field."""
 
 import pytest
+from sqlalchemy import select
 
 from backend.errors import Invalid, NotAllowedNow, Refused
 from backend.extensions import db
+from backend.registry.models import Consent
 from backend.sharing import moderation, posts
 from backend.sharing.models import PostResponse
 from tests.backend.sharing.conftest import NOW, answer, make_post, step
@@ -61,6 +63,15 @@ def test_staff_post_for_a_resident_with_no_phone_with_consent(world):
     assert (post.on_behalf, post.consent, post.consent_given_by, post.author_name) == (True, True, "张秀英本人",
                                                                                          "张秀英")
     assert (post.household_id, post.author_id) == (world.H1.id, world.staff1.id)
+    db.session.commit()
+    consent = db.session.scalar(select(Consent).where(Consent.purpose == "proxy_share"))
+    assert (consent.resident_id, consent.basis, consent.given_by, consent.detail) == (
+        world.R1b.id, "verbal", "张秀英本人", f"share_post:{post.id}")
+    with pytest.raises(Invalid) as caught:
+        posts.create_post(db.session, world.staff1, data | {"resident_id": world.R1b.id, "on_behalf": True,
+                                                            "consent": True, "consent_basis": "guardian"})
+    assert "consent_given_by" in caught.value.errors
+    db.session.rollback()
     # Staff of the community act for the post; a worker of another grid may not.
     posts.update_post(db.session, world.staff1, post, {"title": "帮忙买菜和药"})
     posts.update_post(db.session, world.worker1, post, {"availability": "上午"})

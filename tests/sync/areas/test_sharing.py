@@ -77,8 +77,7 @@ def test_two_phones_accepting_one_item_offline_one_wins_and_the_other_is_told(wo
     lost = phone_b.push()[accept_b["id"]]
     assert won["status"] == "applied"
     assert lost["status"] == "rejected" and lost["error"]["status"] == 409
-    assert "promised" in lost["error"]["detail"].lower() or "承诺" in lost["error"]["detail"] \
-        or "借" in lost["error"]["detail"]
+    assert lost["error"]["detail"] == "已答应给另一位邻居：这条信息的名额已满。"  # the default language: zh_Hans
     assert "resident2" not in lost["error"]["detail"]
     db.session.expire_all()
     assert [db.session.get(PostResponse, i).status for i in answers] == ["accepted", "pending"]
@@ -146,3 +145,22 @@ def test_an_unknown_action_and_an_unseen_answer_are_rejected(world, device, neig
     assert unknown["status"] == "rejected"
     _y, unseen = _push_one(device("resident5"), "post_responses", "action", _m["record_id"], {}, action="accept")
     assert unseen["status"] == "rejected" and unseen["error"]["status"] == 404
+
+
+def test_a_photo_added_by_an_edit_is_served_to_the_posts_readers_only(world, client, device):
+    from tests.sync.test_attachments import jpeg, put, sha
+
+    resident = device("resident1")
+    mutation, _ = _post(resident)
+    resident.pull()
+    post_id = mutation["record_id"]
+    data = jpeg()
+    assert put(client, resident, data).status_code in (200, 201)
+    photo = sha(data)
+    staff, outsider = device("staff1"), device("staff2")
+    assert client.get(f"/api/v1/attachments/{photo}", headers=staff.headers).status_code == 404
+    version = resident.get("posts", post_id)["version"]
+    _m, result = _push_one(resident, "posts", "update", post_id, {"photos": [photo]}, base_version=version)
+    assert result["status"] == "applied", result
+    assert client.get(f"/api/v1/attachments/{photo}", headers=staff.headers).status_code == 200
+    assert client.get(f"/api/v1/attachments/{photo}", headers=outsider.headers).status_code == 404
