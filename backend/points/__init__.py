@@ -16,7 +16,8 @@ AREA = Area(
     nav=(NavEntry(_l("Points"), "points_pages.index", MANAGERS, order=40, id="nav-points"),),
     sync="sync.areas.points",
     # The residents' balance, history, rewards, redemptions and donations (static/app/points.js).
-    field_app=FieldApp(module="points.js", stores=(Store("points_entries", since=3), Store("rewards", since=3),
-                                                   Store("redemptions", since=3), Store("donations", since=3))),
+    field_app=FieldApp(module="points.js",
+                       stores=(Store("points_entries", "owner_id", since=3), Store("rewards", "community_id", since=3),
+                               Store("redemptions", "user_id", since=3), Store("donations", "from_user_id", since=3))),
     seed="backend.points.demo:seed",
 )

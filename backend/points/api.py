@@ -225,7 +225,7 @@ def reserve():
       responses:
         201: {content: {application/json: {schema: RedemptionOut}}}
         403: {description: Not a resident}
-        409: {description: Rejected (not enough points, out of stock)}
+        409: {description: "Rejected: not enough points, or out of stock"}
         422: {description: Validation failed}
     """
     data = load(redemption_in)
@@ -433,7 +433,7 @@ def reverse(transaction_id):
       responses:
         201: {content: {application/json: {schema: TransactionOut}}}
         404: {description: No such transaction in your scope}
-        409: {description: Cannot be reversed (already, or it would overdraw)}
+        409: {description: "Cannot be reversed: reversed already, or it would overdraw"}
         422: {description: Validation failed}
     """
     found = services.transaction(db.session, g.user, transaction_id)

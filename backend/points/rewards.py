@@ -149,7 +149,7 @@ def _close(session, redemption: Redemption, status: str) -> None:
                             .values(status=status)).rowcount
     session.refresh(redemption, ["status"])
     if moved != 1:
-        raise NotAllowedNow(_("This redemption is %(status)s already.", status=redemption.status))
+        raise NotAllowedNow(_("This redemption is no longer reserved: it was handed over or cancelled."))
 
 
 def fulfil(session, actor, redemption: Redemption, now=None) -> Redemption:

@@ -28,6 +28,7 @@ from tests.factories import (
     ConsentFactory,
     DepartmentFactory,
     DeviceFactory,
+    DonationFactory,
     Open311KeyFactory,
     Open311SubmissionFactory,
     PatrolReportFactory,
@@ -35,14 +36,17 @@ from tests.factories import (
     PostReportFactory,
     PostResponseFactory,
     RatingFactory,
+    RedemptionFactory,
     RegistrationAttemptFactory,
     ReplyTemplateFactory,
     RequestFactory,
     ShareCategoryFactory,
+    RewardFactory,
     SignInAttemptFactory,
     UserFactory,
     VisitFactory,
     VisitTaskFactory,
+    VolunteerHoursFactory,
     build_world,
     empty_database,
 )
@@ -86,6 +90,12 @@ FREE_TEXT = {
     "share_responses": {"responder_name", "message", "author_comment", "responder_comment"},
     "share_reports": {"reason", "note"},
     "share_banned_words": {"word"},
+    "points_transactions": {"memo"},
+    "points_entries": {"memo"},
+    "points_rewards": {"title", "description"},
+    "points_redemptions": {"reason"},
+    "points_donations": {"message"},
+    "points_hours": {"activity"},
 }
 # A link from outside: a `javascript:` address must never become a link.
 LINKS = {"open311_submissions": {"media_url"}}
@@ -120,6 +130,11 @@ NOT_FREE_TEXT = {
     "share_posts": {"kind", "reach", "status"},
     "share_responses": {"status", "promise_key"},  # promise_key: a post's id
     "share_reports": {"status"},
+    "points_accounts": {"code", "kind", "head_hash"},  # generated; the kind from a closed set
+    "points_transactions": {"kind", "reference"},  # a closed set; references are built by the services
+    "points_entries": {"kind", "reference", "prev_hash", "hash"},
+    "points_redemptions": {"status"},
+    "points_donations": {"to_kind"},
 }
 # One account of each kind of reach: everything, above a community, a community, a grid, a household.
 DATA_TYPES = ("application/json", "application/problem+json", "text/csv", "application/javascript",
@@ -182,6 +197,9 @@ def _one_of_everything(w):
     hidden = PostFactory(author=w.resident1, title="广告")
     moderation.hide(db.session, w.staff1, hidden, {"reason": "广告"})
     BannedWordFactory()
+    RedemptionFactory(reward=RewardFactory(community=w.C1), user=w.resident1)
+    DonationFactory(community=w.C1, user=w.resident1)
+    VolunteerHoursFactory(community=w.C1, user=w.resident1)
     return request, key
 
 

@@ -45,7 +45,7 @@ def test_an_empty_pool_refuses_the_award(world):
     with pytest.raises(ledger.Overdraft) as caught:
         earning.award(db.session, community_id=world.C1.id, user_id=world.resident1.id, rule="hours",
                       reference="hours:b", quantity=1)
-    assert "pool" in caught.value.detail
+    assert "积分池" in caught.value.detail  # Chinese first: "the community's pool is empty"
     db.session.rollback()
     assert services.balance_of(db.session, world.resident1) == 0
 

@@ -52,13 +52,13 @@ def test_out_of_stock_and_short_balance_are_refused_leaving_everything(shop):
     w, reward = shop
     rewards.reserve(db.session, w.resident1, reward.id)
     db.session.commit()
-    with pytest.raises(Conflict, match="stock"):
+    with pytest.raises(Conflict, match="库存不足"):
         rewards.reserve(db.session, w.resident1, reward.id)
     db.session.rollback()
     rewards.update_reward(db.session, w.staff1, reward, {"stock": 3})
     db.session.commit()
     assert (reward.stock_total, reward.stock_available) == (4, 3)
-    with pytest.raises(Conflict, match="points"):
+    with pytest.raises(Conflict, match="积分不足"):
         rewards.reserve(db.session, w.resident1, reward.id)  # 40 left, 60 needed
     db.session.rollback()
     assert db.session.get(Reward, reward.id).stock_available == 3

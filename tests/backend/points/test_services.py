@@ -37,7 +37,7 @@ def test_a_reversal_that_would_overdraw_is_refused(funded):
     earned = give(w, w.resident1, 30)
     donations.donate(db.session, w.resident1, {"to_kind": "community_pool", "amount": 20})
     db.session.commit()
-    with pytest.raises(Conflict, match="spent"):
+    with pytest.raises(Conflict, match="积分已被使用"):
         services.reverse(db.session, w.staff1, earned, "录错了")
 
 

@@ -116,8 +116,9 @@ def test_the_shell_tells_the_app_its_stores_modules_and_the_requests_rules(clien
         "visits": ("household_id", 1), "patrol_reports": (None, 1), "requests": ("household_id", 2),
         "request_events": ("request_id", 2), "ratings": ("target_id", 2),
         "posts": ("community_id", 3), "post_responses": ("post_id", 3), "share_categories": ("community_id", 3),
-        "points_entries": (None, 3), "rewards": (None, 3), "redemptions": (None, 3), "donations": (None, 3)}
-    assert config["db_version"] == 3
+        "points_entries": ("owner_id", 3), "rewards": ("community_id", 3), "redemptions": ("user_id", 3),
+        "donations": ("from_user_id", 3)}
+    assert config["db_version"] == 3  # the sharing and points stores (issue 13) came with version 3
     assert config["modules"] == ["households.js", "fieldwork.js", "patrols.js", "requests.js", "sharing.js",
                                  "points.js"]
     rules = config["capabilities"]["requests"]
