@@ -5,8 +5,9 @@ push's transaction (backend/points): past the balance or the stock the mutation 
 with the reason.
 
 Entries and donations are a person's own: they are served through the `user` partition kind
-(contract of issue 13); until the sync engine has it they reach no device and the field app reads
-them from /api/v1/points/me."""
+(contract of issue 13); redemptions to the office ("all") and their resident ("user"); rewards to
+the office, grid workers and the community's residents ("public"). The field app's screens are
+static/app/points.js."""
 
 from dataclasses import dataclass
 
