@@ -136,8 +136,11 @@ def transition(session, actor, response: PostResponse, action: str, data: dict |
     now = now or utcnow()
     if action not in TRANSITIONS:
         raise Invalid({"action": [_l("Unknown action.")]})
-    clean = _load(response_action, {k: v for k, v in (data or {}).items()})
-    unknown = set(k for k, v in (data or {}).items() if v not in (None, "")) - set(ACTION_FIELDS[action])
+    data = data or {}
+    if not isinstance(data, dict):
+        raise Invalid({"_schema": [_l("Send an object.")]})
+    clean = _load(response_action, data)
+    unknown = {k for k, v in data.items() if v not in (None, "")} - set(ACTION_FIELDS[action])
     if unknown:
         raise Invalid({name: [_l("Not used by this action.")] for name in sorted(unknown)})
     if not share_policy.can_act(actor, response, action):

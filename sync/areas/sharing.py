@@ -2,12 +2,13 @@
 moves only through the server), the answers that become exchanges (stateful: created by
 the answering neighbour, then moved by actions) and the categories catalogue (read-only).
 
-Partitions: until the `public`, `street` and `user` kinds (issue 13's contract, branch
-`scope`) land, posts reach the devices of the community's staff ("all"), of the post's
-grid's workers ("grid") and of the author's household ("household"); exchanges reach
-staff and grid workers; the catalogue reaches every device of the community. Hidden and
-withdrawn posts are retired: they leave every device. Moderation fields (hide reasons,
-reports) are never on the wire."""
+Partitions (issue 13's contract): posts reach the community's staff ("all"), the post's
+grid's workers ("grid"), the community's residents ("public"), the residents of the street's
+other communities when posted for the whole street ("street") and their author ("user");
+an exchange reaches staff, the grid's workers and its two sides only ("user": responder_id,
+author_id), never a whole community; the catalogue reaches every device of the community.
+Hidden and withdrawn posts are retired: they leave every device. Moderation fields (hide
+reasons, reports) are never on the wire."""
 
 from flask_babel import gettext as _
 
@@ -29,9 +30,8 @@ POSTS = Collection(
     wire={name: name for name in _POST_WIRE},  # never the moderation fields
     tracked_attrs=(*(name for name in _POST_WIRE if name != "id"), "retired_at"),
     merge_fields=posts.EDITABLE_FIELDS, rule=LAST_WRITE_WINS,
-    # the community's residents ("public"), the street's other communities' residents for street-wide posts
-    # ("street"), and the author ("user"); reach decides the street partitions: its change leaves a tombstone
-    partition_kinds=("all", "grid", "household", "public", "street", "user"),
+    partition_kinds=("all", "grid", "public", "street", "user"),
+    # reach decides the street partitions: its change leaves a tombstone like a move
     partition_attrs=("community_id", "grid_id", "household_id", "reach"),
     street_only=lambda table: table.c.reach == "street", user_attrs=("author_id",),
     description="Posts of the sharing community (lend, give, skill, help). Editable by the author's side, merged "
@@ -49,7 +49,6 @@ POST_RESPONSES = Collection(
     name="post_responses", model=PostResponse, kind=STATEFUL,
     wire={name: name for name in _RESPONSE_WIRE},
     tracked_attrs=(*(name for name in _RESPONSE_WIRE if name != "id"), "household_id", "updated_at"),
-    # never "public": an exchange is between two people (and the office)
     partition_kinds=("all", "grid", "user"), partition_attrs=("community_id", "grid_id", "household_id"),
     user_attrs=("responder_id", "author_id"),
     description="Answers to posts, which the author's acceptance makes exchanges. Stateful: created by the "
@@ -72,7 +71,7 @@ SHARE_CATEGORIES = _CommunityWide(
     name="share_categories", model=ShareCategory, kind=READ_ONLY,
     wire={"id": "id", "community_id": "community_id", "name": "name", "sort_order": "sort_order"},
     tracked_attrs=("community_id", "name", "sort_order", "retired_at"),
-    partition_kinds=("all", "grid", "household", "public"), partition_attrs=("community_id",), household_attr=None,
+    partition_kinds=("all", "grid", "public"), partition_attrs=("community_id",), household_attr=None,
     description="The categories of a community's sharing catalogue, kept by its staff (read-only on devices).",
 )
 

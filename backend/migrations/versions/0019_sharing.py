@@ -1,7 +1,7 @@
 """The sharing community: categories, posts, answers and exchanges, reports, banned words
 
 Revision ID: 0019_sharing
-Revises: 0016_account_security
+Revises: 0017_partition_kinds
 Create Date: 2026-12-06 23:31:30.396554
 
 """

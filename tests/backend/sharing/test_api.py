@@ -46,6 +46,8 @@ def test_problems_name_the_field(world, client, auth, neighbours):
                                                                                    "message": "借"}).get_json()
     late = _post(client, f"/api/v1/sharing/exchanges/{answer['id']}/actions/confirm", resident)
     assert late.status_code == 409 and late.mimetype == "application/problem+json"
+    listed = _post(client, f"/api/v1/sharing/exchanges/{answer['id']}/actions/accept", resident, [1, 2])
+    assert listed.status_code == 422 and listed.mimetype == "application/problem+json"
     unknown = _post(client, f"/api/v1/sharing/exchanges/{answer['id']}/actions/steal", resident)
     assert unknown.status_code == 404 and "action" in unknown.get_json()["errors"]
     wrong = _post(client, f"/api/v1/sharing/exchanges/{answer['id']}/actions/accept", auth.headers("resident2"))

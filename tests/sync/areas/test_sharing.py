@@ -164,3 +164,61 @@ def test_a_photo_added_by_an_edit_is_served_to_the_posts_readers_only(world, cli
     assert result["status"] == "applied", result
     assert client.get(f"/api/v1/attachments/{photo}", headers=staff.headers).status_code == 200
     assert client.get(f"/api/v1/attachments/{photo}", headers=outsider.headers).status_code == 404
+
+
+@pytest.fixture
+def far(world):
+    user = UserFactory(username="resident3", display_name="resident3", role="resident", home=world.H3)
+    db.session.commit()
+    return user
+
+
+def test_residents_receive_their_communitys_posts_and_the_streets_shared_ones(world, device, neighbours, far):
+    author = device("resident1")
+    own, _ = _post(author, title="只给本社区")
+    street, _ = _post(author, kind="give", title="整条街都可以要", reach="street")
+    phones = {name: device(name) for name in ("resident2", "resident5", "resident3")}
+    for phone in phones.values():
+        phone.pull()
+    assert phones["resident2"].ids("posts") == {own["record_id"], street["record_id"]}
+    assert phones["resident5"].ids("posts") == {street["record_id"]}  # a neighbouring community of the street
+    assert phones["resident3"].ids("posts") == set()  # another street
+    # The author narrows the reach: the neighbouring community's phones drop it.
+    author.pull()
+    version = author.get("posts", street["record_id"])["version"]
+    _m, result = _push_one(author, "posts", "update", street["record_id"], {"reach": "community"},
+                           base_version=version)
+    assert result["status"] == "applied", result
+    phones["resident5"].pull()
+    assert phones["resident5"].ids("posts") == set()
+
+
+def test_an_exchange_reaches_its_two_sides_only(world, device, neighbours):
+    author = device("resident1")
+    mutation, _ = _post(author)
+    post_id = mutation["record_id"]
+    first, second = device("resident2"), device("resident2b")
+    mine, _r = _push_one(first, "post_responses", "create", data={"post_id": post_id, "message": "我想借用"})
+    theirs, _r2 = _push_one(second, "post_responses", "create", data={"post_id": post_id, "message": "我也想借"})
+    for phone in (author, first, second):
+        phone.pull()
+    assert author.ids("post_responses") == {mine["record_id"], theirs["record_id"]}
+    assert first.ids("post_responses") == {mine["record_id"]}
+    assert second.ids("post_responses") == {theirs["record_id"]}
+    assert author.ids("posts") == first.ids("posts") == {post_id}
+
+
+def test_a_hidden_post_leaves_every_neighbours_device(world, device, neighbours):
+    author = device("resident1")
+    mutation, _ = _post(author, reach="street")
+    post_id = mutation["record_id"]
+    phones = [author, device("resident2"), device("resident5"), device("worker1")]
+    for phone in phones:
+        phone.pull()
+    assert all(post_id in phone.ids("posts") for phone in phones)
+    moderation.hide(db.session, world.staff1, db.session.get(Post, post_id), {"reason": "商业广告，违反公约"})
+    db.session.commit()
+    for phone in phones:
+        phone.pull()
+        assert post_id not in phone.ids("posts")
+        assert "商业广告" not in str(phone.records)
