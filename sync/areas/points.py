@@ -4,10 +4,9 @@ fulfil) and donations (created once). Redemptions and donations are decided by t
 push's transaction (backend/points): past the balance or the stock the mutation is `rejected`, 409,
 with the reason.
 
-Entries and donations are a person's own: they are served through the `user` partition kind
-(contract of issue 13); redemptions to the office ("all") and their resident ("user"); rewards to
-the office, grid workers and the community's residents ("public"). The field app's screens are
-static/app/points.js."""
+Entries and donations are a person's own: they are served through the `user` partition kind only
+(issue 13's contract, docs/SYNC.md "Partition kinds"); residents receive their community's active
+rewards through `public`."""
 
 from dataclasses import dataclass
 
@@ -46,8 +45,8 @@ POINTS_ENTRIES = Collection(
     wire={name: name for name in ("id", "account_id", "amount", "kind", "reference", "created_at",
                                   "transaction_id", "memo", "owner_id", "seq", "hash")},
     tracked_attrs=("community_id", "owner_id"),
-    partition_kinds=("user",), household_attr=None,
-    partition_attrs=("community_id",), user_attrs=("owner_id",),
+    partition_kinds=("user",), partition_attrs=("community_id",), household_attr=None,
+    user_attrs=("owner_id",),
     description="The owner's points ledger: one posting each (signed amount), written by the server. "
                 "Served to the owner only (partition kind 'user').",
 )
@@ -58,8 +57,10 @@ REWARDS = CommunityWide(
                                   "active", "updated_at")},
     tracked_attrs=("community_id", "title", "description", "points", "stock_available", "active", "updated_at"),
     partition_kinds=("all", "grid", "public"), household_attr=None,
-    partition_attrs=("community_id",),
-    description="A community's rewards catalogue with the stock still available. Read-only on devices.",
+    # `active` decides the public partition: a reward taken off the catalogue leaves residents' devices
+    partition_attrs=("community_id", "active"), public_only=lambda table: table.c.active.is_(True),
+    description="A community's rewards catalogue with the stock still available. Read-only on devices; "
+                "residents receive the active ones.",
 )
 
 REDEMPTIONS = Collection(
@@ -67,8 +68,8 @@ REDEMPTIONS = Collection(
     wire={name: name for name in ("id", "reward_id", "community_id", "user_id", "points", "status", "reason",
                                   "created_at", "closed_at")},
     tracked_attrs=("community_id", "user_id", "status", "closed_at", "reason"),
-    partition_kinds=("all", "user"), household_attr=None,
-    partition_attrs=("community_id",), user_attrs=("user_id",),
+    partition_kinds=("all", "user"), partition_attrs=("community_id",), household_attr=None,
+    user_attrs=("user_id",),
     description="Redemptions of rewards. Stateful: a create reserves (points and one item held; rejected, 409, "
                 "past the balance or the stock), then op 'action': cancel (the resident or staff, optional "
                 "reason) or fulfil (staff).",
@@ -79,8 +80,8 @@ DONATIONS = Collection(
     wire={name: name for name in ("id", "from_user_id", "to_kind", "to_id", "to_user_id", "amount", "message",
                                   "created_at")},
     tracked_attrs=("community_id", "from_user_id", "to_user_id"),
-    partition_kinds=("user",), household_attr=None,
-    partition_attrs=("community_id",), user_attrs=("from_user_id", "to_user_id"),
+    partition_kinds=("user",), partition_attrs=("community_id",), household_attr=None,
+    user_attrs=("from_user_id", "to_user_id"),
     description="Points a resident gives to another resident, the community's pool or a paired community's "
                 "pool. Created once; rejected (409) past the balance.",
 )

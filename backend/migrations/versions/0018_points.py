@@ -1,7 +1,7 @@
 """The points bank (积分银行): accounts, hash-chained entries, transactions, rules, pairings, rewards, redemptions, donations, volunteer hours
 
 Revision ID: 0018_points
-Revises: 0016_account_security
+Revises: 0017_partition_kinds
 Create Date: 2026-12-06 23:31:50.996745
 
 """

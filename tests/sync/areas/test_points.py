@@ -81,3 +81,31 @@ def test_devices_never_write_entries_or_rewards(world, device):
     (entry,) = results(phone, phone.mutation("points_entries", "create", data={}))
     (changed,) = results(phone, phone.mutation("rewards", "update", reward.id, {"title": "x"}, base_version=1))
     assert entry["status"] == changed["status"] == "rejected"
+
+
+def test_a_resident_pulls_their_ledger_redemptions_donations_and_the_active_rewards(world, device):
+    from tests.factories import user
+
+    reward = _shop(world, stock=3)
+    neighbour = user("resident2", "resident", home=world.H2)
+    db.session.commit()
+    phone, other = device("resident1"), device("resident2")
+    reserve = phone.mutation("redemptions", "create", data={"reward_id": reward.id})
+    gift = phone.mutation("donations", "create", data={"to_kind": "resident", "to_id": neighbour.id, "amount": 5})
+    results(phone, reserve, gift)
+    phone.pull()
+    other.pull()
+    mine = {phone.get("points_entries", i)["amount"] for i in phone.ids("points_entries")}
+    assert mine == {100, -60, -5} and all(phone.get("points_entries", i)["owner_id"] == world.resident1.id
+                                          for i in phone.ids("points_entries"))
+    assert phone.ids("redemptions") == {reserve["record_id"]} and not other.ids("redemptions")
+    assert phone.ids("donations") == other.ids("donations") == {gift["record_id"]}
+    assert {other.get("points_entries", i)["amount"] for i in other.ids("points_entries")} == {5}
+    assert phone.get("rewards", reward.id)["stock_available"] == 2 and other.ids("rewards") == {reward.id}
+    rewards.update_reward(db.session, world.staff1, reward, {"active": False})
+    db.session.commit()
+    phone.pull()
+    assert not phone.ids("rewards")  # taken off the catalogue: off residents' devices
+    staff = device("staff1")
+    staff.pull()
+    assert staff.ids("rewards") == {reward.id} and not staff.ids("points_entries")
