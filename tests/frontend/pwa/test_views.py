@@ -173,3 +173,18 @@ def test_the_manifest_installs_the_field_app_in_chinese(client):
     assert {icon["sizes"] for icon in body["icons"]} == {"192x192", "512x512", "any"}
     for icon in body["icons"]:
         assert client.get(icon["src"]).status_code == 200, icon["src"]
+
+
+def test_the_app_names_every_post_kind_and_status_exchange_and_redemption_state_in_three_languages():
+    """The sharing and points screens (static/app/sharing.js, points.js) name the server's states themselves."""
+    from backend.points.models import REDEMPTION_STATUSES, TRANSACTION_KINDS
+    from backend.sharing.models import KINDS, POST_STATUSES, RESPONSE_STATUSES
+
+    source = (APP_DIR / "i18n.js").read_text(encoding="utf-8")
+    for name, codes in (("postKinds", KINDS), ("postStatuses", POST_STATUSES), ("exchangeStatuses", RESPONSE_STATUSES),
+                        ("answerLabels", KINDS), ("redemptionStatuses", REDEMPTION_STATUSES),
+                        ("entryKinds", TRANSACTION_KINDS)):
+        blocks = re.findall(rf"\b{name}: \{{(.*?)\}}", source, re.S)
+        assert len(blocks) == 3, name
+        for block in blocks:
+            assert all(re.search(rf"\b{code}:", block) for code in codes), (name, block)
