@@ -11,13 +11,13 @@ import { lang, t } from "./i18n.js";
 import { app, describers, flashBox, go, photoStrip, reason, say, waitingBadge } from "./screens.js";
 import { append, field, formatTime, h } from "./ui.js";
 
-// The server's rules (backend/activities, capabilities): the signups' state machine as
-// {state: {action: {to, who}}}, the statuses that hold a place, those that may be rated.
+// The server's rules (backend/activities/machine.py, capabilities): the sign-ups' state machine as
+// {state: {action: {to, who}}} (who: "owner" or "door"), the states holding a place, those waiting in line.
 const RULES = capabilities("activities");
 const MACHINE = RULES.machine || {};
-const HOLDING = new Set(RULES.holding_states || ["confirmed", "offered", "attended"]);
-const LIVE = new Set(RULES.live_states || ["confirmed", "waitlisted", "offered", "attended"]);
-const RATE_FROM = new Set(RULES.rate_states || ["attended", "confirmed"]);
+const HOLDING = new Set(RULES.holding || ["confirmed", "attended"]);
+const WAITING = new Set(RULES.waiting || ["waitlisted", "offered"]);
+const LIVE = new Set([...HOLDING, ...WAITING]);
 const VISIBLE = new Set(["published", "cancelled", "done"]);
 
 export const routes = [
@@ -31,8 +31,9 @@ export const routes = [
 
 // May `action` be taken on a signup in `status`? Without a machine from the server, the contract's steps.
 function allows(status, action) {
-  if (Object.keys(MACHINE).length) return !!MACHINE[status]?.[action];
-  const steps = { confirmed: ["cancel"], waitlisted: ["cancel"], offered: ["confirm", "decline", "cancel"] };
+  if (Object.keys(MACHINE).length) return MACHINE[status]?.[action]?.who === "owner";
+  const steps = { confirmed: ["cancel"], waitlisted: ["cancel"], offered: ["confirm", "decline", "cancel"],
+                  attended: ["rate"] };
   return (steps[status] || []).includes(action);
 }
 
@@ -173,10 +174,10 @@ async function householdPeople(user) {
   return people.filter((r) => !r.retired_at && !r.moved_out_at);
 }
 
-function signupForm(activity, user, people) {
+function signupForm(activity, user, people, meTaken = false) {
   const roles = (activity.volunteer_roles || []).filter((r) => r && r.role);
   const who = people.length ? h("select", { name: "resident_id" },
-    h("option", { value: "", text: t.signupMyself }),
+    meTaken ? null : h("option", { value: "", text: t.signupMyself }),
     people.map((r) => h("option", { value: r.id, text: r.name || "" }))) : null;
   const as = roles.length ? h("select", { name: "role" },
     h("option", { value: "participant", text: t.asParticipant }),
@@ -311,8 +312,8 @@ function signupCard(signup, activity, waitingFor, people) {
       if (action !== "confirm" && !window.confirm(t.signupCancelConfirm)) return;
       await act(signup.id, action, {}, t.actionSaved, `#/activity/${signup.activity_id}`);
     } }));
-  const mayRate = activity && ended(activity) && RATE_FROM.has(signup.status) && !signup.score &&
-    !waitingFor.has("rate") && !signup._local && (!Object.keys(MACHINE).length || allows(signup.status, "rate"));
+  const mayRate = activity && ended(activity) && allows(signup.status, "rate") && !signup.score &&
+    !waitingFor.has("rate") && !signup._local;
   return h("li", { class: "card signup", "data-id": signup.id, "data-status": signup._local ? "sending" : signup.status },
     h("span", { class: "title", text: [name, signup.role === "volunteer"
       ? t.asVolunteer(signup.volunteer_role || "") : null].filter(Boolean).join(" · ") }),
@@ -371,7 +372,8 @@ export async function activityScreen(root, id) {
   const past = signups.filter((s) => !live.includes(s));
   const takenBy = new Set(live.map((s) => s.resident_id || "me"));
   const free = people.filter((r) => !takenBy.has(r.id));
-  const mayJoin = takesPart(user) && signupOpen(activity) && (!takenBy.has("me") || free.length);
+  const noRoom = !placesLeft(activity) && activity.waitlist === false;
+  const mayJoin = takesPart(user) && signupOpen(activity) && !noRoom && (!takenBy.has("me") || free.length);
   const month = monthOf(new Date(activity.starts_at));
   const roles = (activity.volunteer_roles || []).filter((r) => r && r.role);
   append(root, flashBox(), notices,
@@ -395,9 +397,10 @@ export async function activityScreen(root, id) {
       h("a", { href: `#/door/${id}`, class: "button primary big", id: "to-door", text: t.doorList })) : null,
     live.length ? [h("h2", { text: t.mySignup }), h("ul", { class: "list", id: "signup-list" },
       live.map((s) => signupCard(s, activity, steps(s.id), people)))] : null,
-    mayJoin ? [h("h2", { text: t.signUpTitle }), signupForm(activity, user, free.filter(() => true))] : null,
+    mayJoin ? [h("h2", { text: t.signUpTitle }), signupForm(activity, user, free, takenBy.has("me"))] : null,
     takesPart(user) && !signupOpen(activity) && !live.length && activity.status === "published" && !ended(activity)
       ? h("p", { class: "hint", text: t.signupNotOpen }) : null,
+    takesPart(user) && signupOpen(activity) && noRoom ? h("p", { class: "hint", id: "signup-full", text: t.full }) : null,
     past.length ? [h("h2", { text: t.pastSignups }), h("ul", { class: "list", id: "past-signups" },
       past.map((s) => signupCard(s, activity, steps(s.id), people)))] : null);
 }
@@ -468,7 +471,7 @@ export async function recordCheckin(activity, { signup = null, name = null, kind
 }
 
 function expected(signups) {
-  return signups.filter((s) => HOLDING.has(s.status) || s.status === "attended")
+  return signups.filter((s) => HOLDING.has(s.status))
     .sort((a, b) => String(a.name || "").localeCompare(String(b.name || ""), "zh"));
 }
 

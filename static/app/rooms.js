@@ -10,13 +10,14 @@ import { lang, t } from "./i18n.js";
 import { app, describers, flashBox, go, reason, say, waitingBadge } from "./screens.js";
 import { append, checkbox, field, formatTime, h } from "./ui.js";
 
-// The server's rules (backend/rooms, capabilities): the bookings' machine {state: {action: {to, who}}},
-// the roles that may book weekly, the longest weekly series, the slot length offered.
+// The server's rules (backend/rooms/machine.py, capabilities): the bookings' machine
+// {state: {action: {to, who}}} (who: "booker", "staff" or "either"), the longest weekly series (none:
+// one-off bookings only) and the longest booking.
 const RULES = capabilities("rooms");
 const MACHINE = RULES.machine || {};
-const WEEKLY_ROLES = new Set(RULES.weekly_roles || RULES.recurring_roles || []);
-const MAX_WEEKS = RULES.max_weeks || 12;
-const SLOT_MINUTES = RULES.slot_minutes || 60;
+const MAX_WEEKS = RULES.max_weeks || 0;
+const MAX_HOURS = RULES.max_hours || 12;
+const SLOT_MINUTES = 60;
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 export const routes = [
@@ -106,23 +107,23 @@ export async function roomsScreen(root) {
 }
 
 // ---- free slots: the server's answer, kept for offline --------------------------------
-async function fetchFree(roomId, from, to) {
+async function fetchFree(roomId, first, last) {
   const token = await store.getMeta("token");
-  const query = new URLSearchParams({ start: from.toISOString(), end: to.toISOString() });
+  const query = new URLSearchParams({ from: first, to: last });
   const response = await fetch(`/api/v1/rooms/${encodeURIComponent(roomId)}/free?${query}`, {
     credentials: "omit", cache: "no-store", headers: { Authorization: `Bearer ${token}`, "Accept-Language": lang } });
   if (!response.ok) throw new Error(`free slots ${response.status}`);
-  const body = await response.json();
-  return body.items || body.free || body.slots || [];
+  return (await response.json()).free || [];
 }
 
+// The room's free ranges for a local day or the week from it: asked when there is a signal,
+// the last answer kept (with its time) for offline.
 async function freeSlots(roomId, day, week) {
-  const from = new Date(`${day}T00:00:00`);
-  const to = new Date(from.getTime() + (week ? 7 : 1) * 86400_000);
+  const last = week ? dayValue(new Date(new Date(`${day}T12:00:00`).getTime() + 6 * 86400_000)) : day;
   const key = `free:${roomId}:${day}:${week ? "w" : "d"}`;
   if (navigator.onLine) {
     try {
-      const slots = await fetchFree(roomId, from, to);
+      const slots = await fetchFree(roomId, day, last);
       await store.setMeta(key, { at: new Date().toISOString(), slots });
       return { slots, at: null };
     } catch {
@@ -151,7 +152,7 @@ function bookForm(room, user, day) {
   const to = h("input", { type: "time", name: "ends", required: true, step: 900,
                           value: timeValue(new Date(start.getTime() + SLOT_MINUTES * 60_000)) });
   const purpose = h("input", { name: "purpose", maxlength: 200, required: true });
-  const weekly = WEEKLY_ROLES.has(user.role) ? checkbox(t.weekly, { name: "weekly" }) : null;
+  const weekly = MAX_WEEKS > 1 ? checkbox(t.weekly, { name: "weekly" }) : null;
   const weeks = weekly ? h("input", { type: "number", name: "weeks", min: 2, max: MAX_WEEKS, value: "4",
                                       inputmode: "numeric" }) : null;
   const status = h("p", { class: "hint", role: "status" });
@@ -164,7 +165,8 @@ function bookForm(room, user, day) {
     status.className = "flash error";
     const startsAt = new Date(`${date.value}T${from.value}`);
     const endsAt = new Date(`${date.value}T${to.value}`);
-    if (Number.isNaN(startsAt.getTime()) || Number.isNaN(endsAt.getTime()) || endsAt <= startsAt) {
+    if (Number.isNaN(startsAt.getTime()) || Number.isNaN(endsAt.getTime()) || endsAt <= startsAt ||
+        endsAt - startsAt > MAX_HOURS * 3600_000) {
       status.textContent = t.bookTimesWrong;
       return;
     }
@@ -196,15 +198,20 @@ export async function roomScreen(root, id, params) {
   });
   const mine = (await store.all("bookings")).filter((b) => b.room_id === id && b.user_id === user.id &&
     (b.status === "pending" || b.status === "confirmed" || b._local));
+  const form = mayBook(room, user) ? bookForm(room, user, day) : null;
+  // A free range fills the form: its day, its start and an hour (or what is left of the range).
+  const choose = (slot) => {
+    const from = new Date(slot.starts_at);
+    const to = new Date(Math.min(new Date(slot.ends_at).getTime(), from.getTime() + SLOT_MINUTES * 60_000));
+    form.elements.date.value = dayValue(from);
+    form.elements.starts.value = timeValue(from);
+    form.elements.ends.value = timeValue(to);
+    form.elements.purpose.focus();
+  };
   const freeList = answer ? (answer.slots.length ? h("ul", { class: "list plain", id: "free-slots" },
     answer.slots.map((s) => h("li", { "data-starts": s.starts_at }, h("span", { text: span(s) }), " ",
-      mayBook(room, user) ? h("button", { type: "button", class: "small", text: t.bookThis, onclick: async () => {
-        const purpose = window.prompt(t.purpose, "");
-        if (purpose === null || !purpose.trim()) return;
-        await book(room, user, { startsAt: new Date(s.starts_at), endsAt: new Date(s.ends_at), purpose: purpose.trim(),
-                                 weeks: 1 });
-        go("#/rooms/mine");
-      } }) : null))) : h("p", { class: "hint", id: "free-slots-none", text: t.noFreeSlots }))
+      form ? h("button", { type: "button", class: "small", text: t.bookThis, onclick: () => choose(s) }) : null)))
+    : h("p", { class: "hint", id: "free-slots-none", text: t.noFreeSlots }))
     : h("p", { class: "hint", id: "free-slots-offline", text: t.freeSlotsNeedNetwork });
   append(root, flashBox(), h("a", { href: "#/rooms", class: "back", text: t.back }),
     h("h1", { id: "room-name", text: room.name || "" }),
@@ -221,8 +228,7 @@ export async function roomScreen(root, id, params) {
     freeList,
     mine.length ? [h("h2", { text: t.myBookingsHere }), h("ul", { class: "list" }, mine.map((b) => h("li",
       { class: "card", "data-id": b.id }, h("span", { class: "title", text: span(b) }), " ", statusBadge(b))))] : null,
-    mayBook(room, user) ? [h("h2", { text: t.bookRoom }), bookForm(room, user, day)]
-      : h("p", { class: "hint", text: t.notBookable }));
+    form ? [h("h2", { text: t.bookRoom }), form] : h("p", { class: "hint", text: t.notBookable }));
 }
 
 // ---- my bookings -----------------------------------------------------------------------
@@ -282,8 +288,8 @@ export async function myBookingsScreen(root) {
       b.purpose ? h("p", { class: "notes", text: b.purpose }) : null,
       b.recurrence?.weekly ? h("p", { class: "sub", text: t.weeklyFor(b.recurrence.weekly) }) : null,
       h("span", { class: "badges" }, statusBadge(b), b._local || waitingFor.size ? waitingBadge() : null),
-      b.status === "refused" && (b.refusal_reason || b.reason) ? h("p", { class: "reason",
-        text: `${t.refusedBecause}${b.refusal_reason || b.reason}` }) : null,
+      b.reason && (b.status === "refused" || b.status === "cancelled") ? h("p", { class: "reason",
+        text: `${t.refusedBecause}${b.reason}` }) : null,
       next ? h("p", { class: "next-free", text: t.nextFree(span(next)) }) : null,
       cancel ? h("div", { class: "actions" }, h("button", { type: "button", class: "danger", "data-action": "cancel",
         text: t.bookingActions.cancel, onclick: async () => {

@@ -97,6 +97,10 @@ async function applyResults(batch, results) {
       tx.objectStore("rejections").add({ at: new Date().toISOString(), kind: m.collection, mutation: m,
                                          record, error: result.error || {} });
       if (m.op === "create" && local) tx.objectStore(m.collection).delete(m.record_id);
+    } else if (result.same_as && result.same_as !== m.record_id && m.op === "create" && local) {
+      // The server kept another record for the same thing (another phone's check-in of the same
+      // person): ours is dropped, the kept one arrives with the pull.
+      tx.objectStore(m.collection).delete(m.record_id);
     } else if (result.status === "conflict") {
       tx.objectStore("conflicts").add({ at: new Date().toISOString(), collection: m.collection, mutation: m,
                                         record: local || m.data, conflict_id: result.conflict_id || null,
