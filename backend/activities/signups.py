@@ -18,6 +18,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import flag_modified
 
 from backend.activities import machine, menu
 from backend.activities import policy as act_policy
@@ -56,7 +57,12 @@ def _bump(session, activity_id: str, condition, **values) -> bool:
 
 
 def _refresh(session, activity):
+    """Read the counts a conditional UPDATE moved, and mark them changed: the change feed stamps the
+    activity with a new version at the next flush, so devices receive the new counts (the UPDATE
+    itself, a Core statement, is not seen by it). The row is locked by that UPDATE until commit."""
     session.refresh(activity, ["held_count", "confirmed_count", "waitlist_count", "last_position"])
+    flag_modified(activity, "confirmed_count")
+    flag_modified(activity, "waitlist_count")
 
 
 def window_open(activity: Activity, now) -> bool:

@@ -470,6 +470,9 @@ export async function recordCheckin(activity, { signup = null, name = null, kind
   return true;
 }
 
+// What is being typed at the door (a code, a walk-in's name), kept across the page's redraws.
+const drafts = { code: "", walkIn: "" };
+
 function expected(signups) {
   return signups.filter((s) => HOLDING.has(s.status))
     .sort((a, b) => String(a.name || "").localeCompare(String(b.name || ""), "zh"));
@@ -528,6 +531,8 @@ export async function doorScreen(root, id) {
     store.byIndex("checkins", "activity_id", id).catch(async () => (await store.all("checkins"))
       .filter((c) => c.activity_id === id)),
     store.all("outbox")]);
+  const place = await placeOf(activity);
+  // From here on the page is built with no wait: a sync's redraw never loses what is being typed.
   const queued = new Set(outbox.map((m) => m.record_id));
   const list = expected(signups);
   const inOf = (s) => findCheckin(checkins, { signupId: s.id });
@@ -544,7 +549,8 @@ export async function doorScreen(root, id) {
   };
   // A typed (or scanned) code: the signup of this activity holding it.
   const code = h("input", { name: "code", autocomplete: "off", autocapitalize: "characters", inputmode: "text",
-                            maxlength: 16, id: "checkin-code" });
+                            maxlength: 16, id: "checkin-code", value: drafts.code });
+  code.addEventListener("input", () => { drafts.code = code.value; });
   const byCode = async (value) => {
     const wanted = String(value || "").trim().toUpperCase();
     if (!wanted) return;
@@ -555,6 +561,7 @@ export async function doorScreen(root, id) {
       code.select();
       return;
     }
+    drafts.code = "";
     await checkIn(signup);
   };
   const codeForm = h("form", { class: "form", id: "code-form", role: "search" },
@@ -588,17 +595,19 @@ export async function doorScreen(root, id) {
           go(`#/door/${id}`);
         } })) : null);
   };
-  const walkName = h("input", { name: "walk_in_name", maxlength: 60, id: "walk-in-name" });
-  const walkForm = h("form", { class: "form", id: "walk-in-form" }, field(t.walkInName, walkName),
+  const walkName = h("input", { name: "walk_in_name", maxlength: 60, id: "walk-in-name", value: drafts.walkIn });
+  walkName.addEventListener("input", () => { drafts.walkIn = walkName.value; });
+  const walkForm = h("form", { class: "form", id: "walk-in-form", "data-refresh": "idle" }, field(t.walkInName, walkName),
     h("div", { class: "actions" }, h("button", { type: "submit", text: t.addWalkIn })));
   walkForm.addEventListener("submit", (event) => {
     event.preventDefault();
     if (!walkName.value.trim()) return;
+    drafts.walkIn = "";
     checkIn(null, walkName.value.trim());
   });
   append(root, flashBox(), h("a", { href: `#/activity/${id}`, class: "back", text: t.back }),
     h("h1", { id: "door-title", text: `${t.doorList}：${activity.title || ""}` }),
-    h("p", { class: "sub", text: [when(activity), await placeOf(activity)].filter(Boolean).join(" · ") }),
+    h("p", { class: "sub", text: [when(activity), place].filter(Boolean).join(" · ") }),
     h("p", { class: "door-count", id: "door-count", "data-arrived": String(arrived),
              "data-walk-ins": String(walkIns.length), text: t.arrivedCount(arrived, list.length, walkIns.length) }),
     codeForm, h("h2", { text: t.attendees }),

@@ -117,10 +117,11 @@ def test_the_shell_tells_the_app_its_stores_modules_and_the_requests_rules(clien
         "request_events": ("request_id", 2), "ratings": ("target_id", 2),
         "posts": ("community_id", 3), "post_responses": ("post_id", 3), "share_categories": ("community_id", 3),
         "points_entries": ("owner_id", 3), "rewards": ("community_id", 3), "redemptions": ("user_id", 3),
-        "donations": ("from_user_id", 3)}
-    assert config["db_version"] == 3  # the sharing and points stores (issue 13) came with version 3
+        "donations": ("from_user_id", 3),
+        "activities": ("community_id", 4), "signups": ("activity_id", 4), "checkins": ("activity_id", 4)}
+    assert config["db_version"] == 4  # activities and rooms (issue 14) came with version 4
     assert config["modules"] == ["households.js", "fieldwork.js", "patrols.js", "requests.js", "sharing.js",
-                                 "points.js"]
+                                 "activities.js", "points.js"]
     rules = config["capabilities"]["requests"]
     assert rules["reopen_days"] == machine.REOPEN_DAYS == 7
     assert {(state, action): (step["to"], step["who"]) for state, steps in rules["machine"].items()
@@ -133,6 +134,13 @@ def test_the_shell_tells_the_app_its_stores_modules_and_the_requests_rules(clien
     exchanges = config["capabilities"]["sharing"]["machine"]
     assert {(state, action): (step["to"], step["who"]) for state, steps in exchanges.items()
             for action, step in steps.items()} == sharing_machine.TABLE
+    # The sign-ups' machine (backend/activities/machine.py): the app offers only the owner's steps.
+    from backend.activities import machine as activities_machine
+
+    signups = config["capabilities"]["activities"]
+    assert {(state, action): (step["to"], step["who"]) for state, steps in signups["machine"].items()
+            for action, step in steps.items()} == activities_machine.TABLE
+    assert signups["holding"] == ["confirmed", "attended"] and signups["waiting"] == ["waitlisted", "offered"]
     assert exchanges["pending"]["accept"]["who"] == "author" and exchanges["accepted"]["hand_over"]["kinds"] == ["lend"]
 
 
@@ -184,6 +192,19 @@ def test_the_app_names_every_post_kind_and_status_exchange_and_redemption_state_
     for name, codes in (("postKinds", KINDS), ("postStatuses", POST_STATUSES), ("exchangeStatuses", RESPONSE_STATUSES),
                         ("answerLabels", KINDS), ("redemptionStatuses", REDEMPTION_STATUSES),
                         ("entryKinds", TRANSACTION_KINDS)):
+        blocks = re.findall(rf"\b{name}: \{{(.*?)\}}", source, re.S)
+        assert len(blocks) == 3, name
+        for block in blocks:
+            assert all(re.search(rf"\b{code}:", block) for code in codes), (name, block)
+
+
+def test_the_app_names_every_activity_sign_up_and_booking_state_in_three_languages():
+    """The activities and rooms screens (static/app/activities.js, rooms.js) name the server's states themselves."""
+    from backend.activities.models import ACTIVITY_STATUSES, SIGNUP_STATUSES
+
+    source = (APP_DIR / "i18n.js").read_text(encoding="utf-8")
+    named = [("activityStatuses", ACTIVITY_STATUSES), ("signupStatuses", SIGNUP_STATUSES)]
+    for name, codes in named:
         blocks = re.findall(rf"\b{name}: \{{(.*?)\}}", source, re.S)
         assert len(blocks) == 3, name
         for block in blocks:
