@@ -63,6 +63,11 @@ class Activity(FieldVersioned, db.Model):
 
     community = relationship("Node", foreign_keys=[community_id])
 
+    @property
+    def household(self):
+        """An activity hangs under no household (the sync merge asks)."""
+        return None
+
 
 class Signup(Versioned, db.Model):
     """A place asked for: confirmed, or waiting in line (waitlisted), offered a freed place, then

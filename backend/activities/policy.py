@@ -1,7 +1,8 @@
 """Who may read and act on activities. Asked through the one `policy.can` (backend/auth/policy.py),
 which loads RULES. docs/PRIVACY.md, "Activities", says it field by field.
 
-Activities: residents (and volunteers of a household) read the published, cancelled and done
+Activities: residents (and volunteers of a household: they take part as neighbours; a volunteer
+without one reads nothing, as their devices receive nothing) read the published, cancelled and done
 activities of their own community; the community's staff, its grid workers, the officers above
 it and station operators read all of them, drafts too; the community's managers edit them.
 Sign-ups: a resident reads those they made and those of their own household; the door (the
@@ -10,9 +11,9 @@ birth, no phone, no ID number ever reach a sign-up). Check-ins: the door only.""
 
 from sqlalchemy import false, or_, select, true
 
+from backend.activities.models import PUBLIC_STATUSES, Activity, Checkin, Signup
 from backend.auth.policy import CHANGE, MANAGE, READ, RETIRE, active, area_paths, path_condition, within
 from backend.org.models import Node
-from backend.activities.models import PUBLIC_STATUSES, Activity, Checkin, Signup
 
 AREA_READERS = {"community_staff", "street_officer", "district_officer", "station_operator"}
 MANAGERS = {"admin", "community_staff", "street_officer", "district_officer"}
@@ -30,10 +31,6 @@ def home_community_id(user) -> str | None:
 
 def _worker_communities(user) -> set[str]:
     return {n.parent_id for n in user.scope_nodes if n.kind == "grid" and n.retired_at is None}
-
-
-def _volunteer_communities(user) -> set[str]:
-    return {n.id for n in user.scope_nodes if n.kind == "community" and n.retired_at is None}
 
 
 def sees_community(user, community_id: str | None) -> bool:
@@ -71,8 +68,6 @@ def can_read_activity(user, activity: Activity) -> bool:
         return False
     if is_neighbour(user):
         return activity.community_id == home_community_id(user)
-    if user.role == "volunteer":
-        return activity.community_id in _volunteer_communities(user)
     return False
 
 
@@ -137,8 +132,6 @@ def activity_filter(user):
     public = Activity.status.in_(PUBLIC_STATUSES)
     if is_neighbour(user):
         return live & public & (Activity.community_id == (home_community_id(user) or ""))
-    if user.role == "volunteer":
-        return live & public & Activity.community_id.in_(_volunteer_communities(user) or {""})
     return live & Activity.community_id.in_(visible_communities(user))
 
 

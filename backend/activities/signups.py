@@ -80,11 +80,8 @@ def _attendee(session, actor, clean, activity):
         resident = session.get(Resident, clean["resident_id"])
         if resident is None or resident.retired_at is not None:
             raise Invalid({"resident_id": [_l("No such member of your household.")]})
-        if actor.household_id is not None and resident.household_id == actor.household_id:
-            pass
-        elif act_policy.can_manage(actor, resident.community_id) or act_policy.is_door(actor, resident.community_id):
-            pass
-        else:
+        own = actor.household_id is not None and resident.household_id == actor.household_id
+        if not own and not act_policy.is_door(actor, resident.community_id):
             raise Invalid({"resident_id": [_l("No such member of your household.")]})
         return resident, resident.household, resident.name
     household = session.get(Household, actor.household_id) if actor.household_id else None
@@ -112,16 +109,7 @@ def sign_up(session, actor, data: dict, now=None) -> Signup:
     resident, household, name = _attendee(session, actor, clean, activity)
     role = clean["role"]
     volunteer_role = (clean.get("volunteer_role") or "").strip()
-    if role == "participant":
-        if volunteer_role:
-            raise Invalid({"volunteer_role": [_l("Only volunteers have a role.")]})
-        reason = menu.eligible(activity, resident, household)
-        if reason == "community":
-            raise Invalid({"resident_id": [_l("Only residents of the activity's community may join.")]})
-        if reason is not None:
-            raise Invalid({"eligibility": [_l("This activity is not open to this person (%(rule)s).", rule=reason)]})
-    else:
-        _check_volunteer_role(session, actor, activity, volunteer_role)
+    _check_role(session, actor, activity, role, volunteer_role, resident, household)
     _no_twice(session, activity, actor, resident, role)
     signup = Signup(id=record_id, activity_id=activity.id, community_id=activity.community_id,
                     household_id=household.id if household is not None and household.community_id ==
@@ -129,27 +117,44 @@ def sign_up(session, actor, data: dict, now=None) -> Signup:
                     user_id=actor.id, resident_id=resident.id if resident is not None else None,
                     name=(name or "")[:50], role=role, volunteer_role=volunteer_role, code=_code(session, activity.id),
                     created_at=now, updated_at=now)
-    if role == "volunteer":
-        signup.status = "confirmed"
-    elif _bump(session, activity.id, (Activity.held_count < Activity.capacity) & (Activity.waitlist_count == 0)
-               & (Activity.status == "published"),
-               held_count=Activity.held_count + 1, confirmed_count=Activity.confirmed_count + 1):
-        signup.status = "confirmed"
-    elif not activity.waitlist:
-        raise Conflict(_("Full: every place is taken and this activity keeps no waitlist."),
-                       {"activity_id": [_l("Full.")]})
-    elif _bump(session, activity.id, Activity.status == "published",
-               waitlist_count=Activity.waitlist_count + 1, last_position=Activity.last_position + 1):
-        _refresh(session, activity)
-        signup.status, signup.position = "waitlisted", activity.last_position
-        signup.notice, signup.noticed_at = _("Full: you are number %(n)s on the waitlist.",
-                                             n=activity.waitlist_count), now
-    else:
-        raise NotAllowedNow(_("This activity takes no sign-ups now."))
+    _take_place(session, activity, signup, now)
     session.add(signup)
     session.flush()
     _refresh(session, activity)
     return signup
+
+
+def _take_place(session, activity, signup, now) -> None:
+    """The server decides, inside the write transaction: a free place (none waiting before), else the line."""
+    free = (Activity.held_count < Activity.capacity) & (Activity.waitlist_count == 0) \
+        & (Activity.status == "published")
+    if signup.role == "volunteer" or _bump(session, activity.id, free, held_count=Activity.held_count + 1,
+                                           confirmed_count=Activity.confirmed_count + 1):
+        signup.status = "confirmed"
+        return
+    if not activity.waitlist:
+        raise Conflict(_("Full: every place is taken and this activity keeps no waitlist."),
+                       {"activity_id": [_l("Full.")]})
+    if not _bump(session, activity.id, Activity.status == "published",
+                 waitlist_count=Activity.waitlist_count + 1, last_position=Activity.last_position + 1):
+        raise NotAllowedNow(_("This activity takes no sign-ups now."))
+    _refresh(session, activity)
+    signup.status, signup.position = "waitlisted", activity.last_position
+    signup.notice, signup.noticed_at = _("Full: you are number %(n)s on the waitlist.",
+                                         n=activity.waitlist_count), now
+
+
+def _check_role(session, actor, activity, role, volunteer_role, resident, household) -> None:
+    if role == "volunteer":
+        _check_volunteer_role(session, actor, activity, volunteer_role)
+        return
+    if volunteer_role:
+        raise Invalid({"volunteer_role": [_l("Only volunteers have a role.")]})
+    reason = menu.eligible(activity, resident, household)
+    if reason == "community":
+        raise Invalid({"resident_id": [_l("Only residents of the activity's community may join.")]})
+    if reason is not None:
+        raise Invalid({"eligibility": [_l("This activity is not open to this person (%(rule)s).", rule=reason)]})
 
 
 def _check_volunteer_role(session, actor, activity, volunteer_role):

@@ -1,7 +1,7 @@
 """activities: the menu, sign-ups with a waitlist, check-ins
 
 Revision ID: 0021_activities
-Revises: 0019_sharing (0020_rooms after the merge)
+Revises: 0020_rooms
 Create Date: 2026-12-07 00:15:13.084941
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0021_activities'
-# The lead rechains at merge: down_revision = '0020_rooms' (pointed at main's head to test on this branch).
-down_revision = '0019_sharing'
+# Rechained after 0020_rooms (the lead's merge order: rooms, then activities).
+down_revision = '0020_rooms'
 branch_labels = None
 depends_on = None
 

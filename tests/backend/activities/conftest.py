@@ -43,3 +43,11 @@ def residents(world):
     made = [UserFactory(role="resident", home=world.H1 if i % 2 else world.H2) for i in range(4)]
     db.session.commit()
     return made
+
+
+@pytest.fixture
+def helper(world):
+    """A volunteer of C1 who belongs to household H2 (a volunteer takes part as a neighbour)."""
+    made = UserFactory(username="helper1", display_name="志愿者小周", role="volunteer", home=world.H2)
+    db.session.commit()
+    return made

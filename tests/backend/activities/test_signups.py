@@ -163,9 +163,9 @@ def test_eligibility_care_tags_buildings_and_age_on_the_server(world):
         sign(activity, other, resident_id=child.id)
 
 
-def test_volunteers_sign_up_for_a_role_without_taking_places(world, residents):
+def test_volunteers_sign_up_for_a_role_without_taking_places(world, residents, helper):
     activity = make_activity(world, capacity=1, volunteer_roles=[{"role": "签到", "count": 1}])
-    volunteer = sign(activity, world.volunteer1, role="volunteer", volunteer_role="签到")
+    volunteer = sign(activity, helper, role="volunteer", volunteer_role="签到")
     assert volunteer.status == "confirmed" and _counts(activity) == (0, 0, 0)
     with pytest.raises(Conflict):
         sign(activity, residents[0], role="volunteer", volunteer_role="签到")
