@@ -15,7 +15,8 @@ AREA = Area(
     nav=(NavEntry(_l("Rooms"), "room_pages.index", OFFICE, order=27, id="nav-rooms",
                   badge="frontend.rooms.views:pending_badge", badge_title=_l("%(n)s bookings to approve")),),
     sync="sync.areas.rooms",
-    field_app=FieldApp(stores=(Store("rooms", "community_id", since=4), Store("bookings", "room_id", since=4)),
+    field_app=FieldApp(module="rooms.js",
+                       stores=(Store("rooms", "community_id", since=4), Store("bookings", "room_id", since=4)),
                        capabilities="backend.rooms.machine:capabilities"),
     seed="backend.rooms.demo:seed",
 )

@@ -118,10 +118,11 @@ def test_the_shell_tells_the_app_its_stores_modules_and_the_requests_rules(clien
         "posts": ("community_id", 3), "post_responses": ("post_id", 3), "share_categories": ("community_id", 3),
         "points_entries": ("owner_id", 3), "rewards": ("community_id", 3), "redemptions": ("user_id", 3),
         "donations": ("from_user_id", 3),
+        "rooms": ("community_id", 4), "bookings": ("room_id", 4),
         "activities": ("community_id", 4), "signups": ("activity_id", 4), "checkins": ("activity_id", 4)}
     assert config["db_version"] == 4  # activities and rooms (issue 14) came with version 4
     assert config["modules"] == ["households.js", "fieldwork.js", "patrols.js", "requests.js", "sharing.js",
-                                 "activities.js", "points.js"]
+                                 "rooms.js", "activities.js", "points.js"]
     rules = config["capabilities"]["requests"]
     assert rules["reopen_days"] == machine.REOPEN_DAYS == 7
     assert {(state, action): (step["to"], step["who"]) for state, steps in rules["machine"].items()
@@ -141,6 +142,13 @@ def test_the_shell_tells_the_app_its_stores_modules_and_the_requests_rules(clien
     assert {(state, action): (step["to"], step["who"]) for state, steps in signups["machine"].items()
             for action, step in steps.items()} == activities_machine.TABLE
     assert signups["holding"] == ["confirmed", "attended"] and signups["waiting"] == ["waitlisted", "offered"]
+    # The bookings' machine (backend/rooms/machine.py): a booker cancels; staff approve and refuse.
+    from backend.rooms import machine as rooms_machine
+
+    bookings = config["capabilities"]["rooms"]
+    assert {(state, action): (step["to"], step["who"]) for state, steps in bookings["machine"].items()
+            for action, step in steps.items()} == rooms_machine.TABLE
+    assert bookings["max_weeks"] == rooms_machine.MAX_WEEKS
     assert exchanges["pending"]["accept"]["who"] == "author" and exchanges["accepted"]["hand_over"]["kinds"] == ["lend"]
 
 
@@ -201,9 +209,12 @@ def test_the_app_names_every_post_kind_and_status_exchange_and_redemption_state_
 def test_the_app_names_every_activity_sign_up_and_booking_state_in_three_languages():
     """The activities and rooms screens (static/app/activities.js, rooms.js) name the server's states themselves."""
     from backend.activities.models import ACTIVITY_STATUSES, SIGNUP_STATUSES
+    from backend.rooms.machine import ACTIONS
+    from backend.rooms.models import STATUSES
 
     source = (APP_DIR / "i18n.js").read_text(encoding="utf-8")
-    named = [("activityStatuses", ACTIVITY_STATUSES), ("signupStatuses", SIGNUP_STATUSES)]
+    named = [("activityStatuses", ACTIVITY_STATUSES), ("signupStatuses", SIGNUP_STATUSES),
+             ("bookingStatuses", STATUSES), ("bookingActions", ACTIONS)]
     for name, codes in named:
         blocks = re.findall(rf"\b{name}: \{{(.*?)\}}", source, re.S)
         assert len(blocks) == 3, name
