@@ -107,6 +107,27 @@ function markCurrent() {
   }
 }
 
+// A finger (or mouse button) is down: the page is not swapped under it, or the tap that began on a
+// button would end on its redrawn copy and be lost (a sync's redraw at the door, between two ticks).
+let pressed = false;
+const released = [];
+window.addEventListener("pointerdown", () => { pressed = true; }, { capture: true, passive: true });
+for (const type of ["pointerup", "pointercancel"]) {
+  window.addEventListener(type, () => {
+    pressed = false;
+    // After the click that follows the release has run.
+    setTimeout(() => { for (const resolve of released.splice(0)) resolve(); }, 0);
+  }, { capture: true, passive: true });
+}
+
+function pointerReleased() {
+  if (!pressed) return Promise.resolve();
+  return new Promise((resolve) => {
+    released.push(resolve);
+    setTimeout(resolve, 1500); // a release the page never saw
+  });
+}
+
 async function lockedRoute() {
   renderNav(false, null);
   const view = h("div", { class: "view" });
@@ -115,7 +136,7 @@ async function lockedRoute() {
   root.dataset.screen = "/lock";
 }
 
-async function route() {
+async function route(refresh = false) {
   if (lock.isLocked()) return lockedRoute();
   const meta = await store.allMeta();
   const signedIn = !!meta.token;
@@ -139,13 +160,18 @@ async function route() {
     const found = findRoute(path, audience) || findRoute(home, audience);
     await found.screen(view, { path, params, parts: path.split("/") });
   }
+  await pointerReleased();
+  // A refresh was asked while nothing was being typed; if typing began meanwhile (a field took the
+  // focus), the screen stays as it is and shows the new data at the next refresh.
+  if (refresh && editing()) return;
   clear(root).append(view);
   root.dataset.screen = pinFirst ? "/pin" : signedIn ? path : "/sign-in";
   markCurrent();
 }
 
-function render() {
-  rendering = rendering.then(route, route).catch((error) => console.error(error));
+function render(refresh = false) {
+  const step = () => route(refresh);
+  rendering = rendering.then(step, step).catch((error) => console.error(error));
   return rendering;
 }
 
@@ -156,13 +182,16 @@ function untouched(form) {
       : el.type === "file" ? !el.files?.length : !("value" in el) || el.tagName === "BUTTON" || !el.value));
 }
 
-// Data changed under a screen that is not a form being filled in: show the new data.
-function refreshIfIdle() {
+// A form being filled in, or a field holding the focus.
+function editing() {
   const active = document.activeElement;
   const forms = Array.from(root.querySelectorAll("form:not([role=search])"));
-  const editing = forms.some((form) => !untouched(form)) ||
-    (active && root.contains(active) && active.matches("input, textarea"));
-  if (!editing) render();
+  return forms.some((form) => !untouched(form)) || !!(active && root.contains(active) && active.matches("input, textarea"));
+}
+
+// Data changed under a screen that is not a form being filled in: show the new data.
+function refreshIfIdle() {
+  if (!editing()) render(true);
 }
 
 function offerUpdate() {

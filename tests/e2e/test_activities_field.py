@@ -68,14 +68,14 @@ def sign_up(actor_id, activity_id, at, **data):
 
 
 def door_scene(world):
-    """一碗腊八粥 began ten minutes ago: twelve residents of G1 signed up (by staff), two volunteers
-    signed up themselves; C1's pool can pay their hours."""
+    """一碗腊八粥 began ten minutes ago: twelve residents of G1 signed up (by staff), two volunteers of
+    the community signed up themselves; C1's pool can pay their hours."""
     from backend.auth.models import User
     from backend.org.models import Node
     from backend.points import services
     from tests.factories import household, resident, user
 
-    staff, community, grid, volunteer1 = world.staff1.id, world.C1.id, world.G1.id, world.volunteer1.id
+    staff, community, grid = world.staff1.id, world.C1.id, world.G1.id
     db.session.remove()
     services.grant(db.session, db.session.get(User, staff), community, 1000, "街道拨付")
     db.session.commit()
@@ -85,8 +85,10 @@ def door_scene(world):
     for i in range(12):
         home = household(db.session.get(Node, grid), f"幸福小区3号楼{i + 1:02d}室", f"居民{i + 1:02d}")
         people.append(resident(home, f"居民{i + 1:02d}").id)
+    # Volunteers who live in the community (they take part as neighbours).
     c1 = db.session.get(Node, community)
-    helpers = [volunteer1, user("volunteer2", "volunteer", [c1], community=c1).id]
+    helpers = [user(f"volunteer{n}", "volunteer", [c1], community=c1,
+                    home=household(db.session.get(Node, grid), f"幸福小区5号楼{n}室", f"志愿者{n}")).id for n in (2, 3)]
     db.session.commit()
     signups = [sign_up(staff, activity_id, before, resident_id=person) for person in people]
     volunteers = [sign_up(helper, activity_id, before, role="volunteer", volunteer_role="引导") for helper in helpers]
