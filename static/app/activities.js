@@ -393,7 +393,8 @@ export async function activityScreen(root, id) {
       text: [t.activityCancelled, activity.cancel_reason].filter(Boolean).join(" ") }) : null,
     activity.description ? h("p", { class: "notes", id: "activity-description", text: activity.description }) : null,
     activity.photos?.length ? photoStrip(activity.photos) : null,
-    !takesPart(user) || user.role === "volunteer" ? h("div", { class: "actions" },
+    // The door: the community's grid workers and staff (the server's policy; volunteers take part).
+    !takesPart(user) ? h("div", { class: "actions" },
       h("a", { href: `#/door/${id}`, class: "button primary big", id: "to-door", text: t.doorList })) : null,
     live.length ? [h("h2", { text: t.mySignup }), h("ul", { class: "list", id: "signup-list" },
       live.map((s) => signupCard(s, activity, steps(s.id), people)))] : null,

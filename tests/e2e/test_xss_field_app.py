@@ -10,13 +10,15 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import update
 
+from backend.activities.models import Signup
 from backend.extensions import db
 from backend.registry.models import CareTag, Household, Resident
 from backend.requests.models import Request, RequestEvent
+from backend.rooms.models import Room
 from backend.sharing.models import Post, PostResponse
 from tests.e2e import test_field_app
 from tests.e2e.test_field_app import H1_ADDRESS, controlled, open_app, sign_in, unlock
-from tests.factories import PostFactory, PostResponseFactory, RequestFactory
+from tests.factories import PostFactory, PostResponseFactory, RequestFactory, RoomFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -44,8 +46,29 @@ def poisoned(world):
     answer = PostResponseFactory(post=post, message=MARKUP)
     db.session.execute(update(Post).where(Post.id == post.id).values(author_name=MARKUP))
     db.session.execute(update(PostResponse).where(PostResponse.id == answer.id).values(responder_name=MARKUP))
+    # an activity of C1 resident1's household signed up for, and a function room
+    activity = _activity(world)
+    db.session.execute(update(Signup).where(Signup.activity_id == activity.id).values(name=MARKUP, notice=MARKUP))
+    RoomFactory(community=world.C1, name=MARKUP[:60])
+    db.session.execute(update(Room).values(rules=MARKUP))
     db.session.commit()
     return world
+
+
+def _activity(world):
+    from datetime import timedelta
+
+    from backend.activities import menu, signups
+    from backend.common import utcnow
+
+    start = utcnow().replace(microsecond=0) + timedelta(hours=3)
+    made = menu.create_activity(db.session, world.staff1, {
+        "community_id": world.C1.id, "title": MARKUP, "description": MARKUP, "address": MARKUP,
+        "starts_at": start.isoformat() + "Z", "ends_at": (start + timedelta(hours=1)).isoformat() + "Z",
+        "volunteer_roles": [{"role": "<x-xss>", "count": 1}]})
+    menu.publish(db.session, world.staff1, made)
+    signups.sign_up(db.session, world.resident1, {"activity_id": made.id})
+    return made
 
 
 def clean(page):
@@ -69,6 +92,13 @@ def test_a_grid_workers_phone_shows_markup_as_text_online_and_offline(phone, poi
     expect(mine).to_contain_text("<img src=x")
     mine.get_by_role("link").click()
     expect(page.locator("main")).to_contain_text("<x-xss>")
+    clean(page)
+    # The activity's door list: its title and the attendee's name as text.
+    page.get_by_role("navigation").get_by_role("link", name="社区活动").click()
+    page.locator("#activity-list li a").first.click()
+    page.get_by_role("link", name="签到名单").click()
+    expect(page.locator("#door-title")).to_contain_text("<img src=x")
+    expect(page.locator("#attendee-list")).to_contain_text("<x-xss>")
     clean(page)
     phone.set_offline(True)
     page.reload()
@@ -95,5 +125,16 @@ def test_a_residents_phone_shows_markup_as_text(phone, poisoned):
     page.locator("#post-list li a").first.click()
     expect(page.locator("#post-body")).to_contain_text("<x-xss>")
     expect(page.locator("#exchange-list")).to_contain_text("<img src=x")
+    clean(page)
+    page.get_by_role("navigation").get_by_role("link", name="社区活动").click()
+    expect(page.locator("#activity-list")).to_contain_text("<img src=x")
+    page.locator("#activity-list li a").first.click()
+    expect(page.locator("#activity-description")).to_contain_text("<x-xss>")
+    expect(page.locator("#signup-list")).to_contain_text("<x-xss>")  # the name and the notice on the sign-up
+    clean(page)
+    page.get_by_role("navigation").get_by_role("link", name="功能室").click()
+    expect(page.locator("#room-list")).to_contain_text("<img src=x")
+    page.locator("#room-list li a").first.click()
+    expect(page.locator("#room-rules")).to_contain_text("<x-xss>")
     clean(page)
     assert phone.problems == []
