@@ -22,7 +22,7 @@ def test_the_sweep_command_expires_reminds_closes_and_commits(app, world, reside
     assert db.session.get(Signup, ids[1]).status == "expired" and db.session.get(Signup, ids[2]).status == "offered"
     clock.run_from(START + timedelta(hours=3))
     result = app.test_cli_runner().invoke(args=["activities-sweep"])
-    assert result.output.strip() == "1 offers expired, 0 reminded, 1 closed, 0 hours posted"  # the offer ends at the start
+    assert result.output.strip() == "1 offers expired, 0 reminded, 1 closed, 0 hours posted"  # the offer ended
     again = app.test_cli_runner().invoke(args=["activities-sweep"])
     assert again.output.strip() == "0 offers expired, 0 reminded, 0 closed, 0 hours posted"
     db.session.remove()
