@@ -200,7 +200,7 @@ def close(activity_id):
         200: {content: {application/json: {schema: ActivityOut}}}
         403: {description: You may not manage it}
         404: {description: Not in your scope}
-        409: {description: Not begun, or not published}
+        409: {description: "Not begun, or not published"}
     """
     record = _activity(activity_id)
     attendance.close_by_staff(db.session, g.user, record)

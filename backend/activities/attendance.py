@@ -8,7 +8,7 @@ the next sweep (hours_posted stays false). Flushes; the caller commits."""
 import logging
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backend.activities import checkins
 from backend.activities.models import Activity, Signup
@@ -32,8 +32,9 @@ def close(session, activity: Activity, now=None, actor=None) -> dict:
             elif signup.status in ("waitlisted", "offered"):
                 signup.status, signup.position, signup.offer_expires_at, signup.updated_at = "expired", None, None, now
                 counts["expired"] += 1
-        activity.waitlist_count = 0
-        activity.held_count = activity.confirmed_count
+        attended = session.scalar(select(func.count()).select_from(Signup).where(
+            Signup.activity_id == activity.id, Signup.role == "participant", Signup.status == "attended"))
+        activity.waitlist_count, activity.held_count, activity.confirmed_count = 0, attended, attended
         activity.status, activity.attendance_closed_at, activity.updated_at = "done", now, now
         session.flush()
     if activity.status == "done":

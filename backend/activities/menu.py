@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from backend.activities import places
 from backend.activities import policy as act_policy
 from backend.activities.machine import OPEN_STATES
 from backend.activities.models import Activity, Signup
@@ -100,18 +101,16 @@ def update_activity(session, actor, activity: Activity, data: dict, now=None) ->
             values[name] = ""
     merged = {name: values.get(name, getattr(activity, name)) for name in EDITABLE_FIELDS}
     _check_times(merged)
-    if "capacity" in values and values["capacity"] < activity.confirmed_count:
-        raise Invalid({"capacity": [_l("Already %(n)s confirmed: the capacity cannot be smaller.",
-                                       n=activity.confirmed_count)]})
+    if "capacity" in values and values["capacity"] < activity.held_count:
+        raise Invalid({"capacity": [_l("%(n)s places are taken or offered: the capacity cannot be smaller.",
+                                       n=activity.held_count)]})
     for name, value in values.items():
         if getattr(activity, name) != value:
             setattr(activity, name, value)
     activity.updated_at = now
     session.flush()
     if "capacity" in values:
-        from backend.activities import signups
-
-        signups.offer_free_places(session, activity, now)
+        places.offer_free_places(session, activity, now)
     return activity
 
 

@@ -18,12 +18,14 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.orm.attributes import flag_modified
 
 from backend.activities import machine, menu
 from backend.activities import policy as act_policy
-from backend.activities.machine import OFFER_HOURS, OWNER
+from backend.activities.machine import OWNER
 from backend.activities.models import Activity, Signup
+from backend.activities.places import bump as _bump
+from backend.activities.places import offer_free_places, window_open
+from backend.activities.places import refresh as _refresh
 from backend.activities.schemas import signup_action, signup_create
 from backend.auth import policy
 from backend.common import new_id, utcnow
@@ -47,29 +49,6 @@ def _code(session, activity_id: str) -> str:
         code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(6))
         if session.scalar(select(Signup.id).where(Signup.activity_id == activity_id, Signup.code == code)) is None:
             return code
-
-
-def _bump(session, activity_id: str, condition, **values) -> bool:
-    """One conditional UPDATE of the activity's counts: True when it moved."""
-    moved = session.execute(update(Activity).where(Activity.id == activity_id, condition).values(**values)
-                            .execution_options(synchronize_session=False)).rowcount
-    return moved == 1
-
-
-def _refresh(session, activity):
-    """Read the counts a conditional UPDATE moved, and mark them changed: the change feed stamps the
-    activity with a new version at the next flush, so devices receive the new counts (the UPDATE
-    itself, a Core statement, is not seen by it). The row is locked by that UPDATE until commit."""
-    session.refresh(activity, ["held_count", "confirmed_count", "waitlist_count", "last_position"])
-    flag_modified(activity, "confirmed_count")
-    flag_modified(activity, "waitlist_count")
-
-
-def window_open(activity: Activity, now) -> bool:
-    if activity.signup_opens_at is not None and now < activity.signup_opens_at:
-        return False
-    closes = activity.signup_closes_at or activity.starts_at
-    return now < closes
 
 
 def _attendee(session, actor, clean, activity):
@@ -191,28 +170,6 @@ def _move(session, signup, states, to, now, **values) -> None:
         raise NotAllowedNow(_("Not allowed while the sign-up is %(status)s.",
                               status=STATUS_NAMES.get(signup.status, signup.status)))
     session.refresh(signup)
-
-
-def offer_free_places(session, activity: Activity, now) -> list[Signup]:
-    """Offer every free place to the first in line, in order (each until OFFER_HOURS later, or the
-    close of the window). Nothing once the window is closed."""
-    offered = []
-    if activity.status != "published" or not window_open(activity, now):
-        return offered
-    deadline = min(now + timedelta(hours=OFFER_HOURS), activity.signup_closes_at or activity.starts_at)
-    while _bump(session, activity.id, (Activity.held_count < Activity.capacity) & (Activity.waitlist_count > 0)
-                & (Activity.status == "published"),
-                held_count=Activity.held_count + 1, waitlist_count=Activity.waitlist_count - 1):
-        first = session.scalar(select(Signup).where(Signup.activity_id == activity.id,
-                                                    Signup.status == "waitlisted")
-                               .order_by(Signup.position).limit(1))
-        first.status, first.offer_expires_at, first.updated_at = "offered", deadline, now
-        first.notice, first.noticed_at = _("A place is free for you: take it before %(time)s.",
-                                           time=deadline.strftime("%Y-%m-%d %H:%M UTC")), now
-        session.flush()
-        offered.append(first)
-    _refresh(session, activity)
-    return offered
 
 
 def _free(session, activity, now, confirmed: bool) -> None:

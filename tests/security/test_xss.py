@@ -94,6 +94,9 @@ FREE_TEXT = {
     "share_categories": {"name"},
     "share_posts": {"author_name", "consent_given_by", "title", "body", "availability", "hidden_reason"},
     "share_responses": {"responder_name", "message", "author_comment", "responder_comment"},
+    "activities": {"title", "description", "address", "room_id", "cancel_reason"},
+    "activity_signups": {"name", "volunteer_role", "notice", "comment"},
+    "activity_checkins": {"name", "who"},  # who: "name:<a walk-in's name>"
     "share_reports": {"reason", "note"},
     "share_banned_words": {"word"},
 }
@@ -135,6 +138,9 @@ NOT_FREE_TEXT = {
     "share_posts": {"kind", "reach", "status"},
     "share_responses": {"status", "promise_key"},  # promise_key: a post's id
     "share_reports": {"status"},
+    "activities": {"status"},
+    "activity_signups": {"role", "status", "code"},  # closed sets; the code is generated
+    "activity_checkins": {"kind"},
 }
 # One account of each kind of reach: everything, above a community, a community, a grid, a household.
 DATA_TYPES = ("application/json", "application/problem+json", "text/csv", "application/javascript",

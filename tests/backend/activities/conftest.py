@@ -14,13 +14,14 @@ NOW = EPOCH
 START = EPOCH + timedelta(days=3)
 
 
-def make_activity(world, now=NOW, publish=True, **data):
+def make_activity(world, now=NOW, publish=True, staff=None, **data):
     values = {"community_id": world.C1.id, "title": "一碗腊八粥", "description": "社区食堂一起熬粥",
               "starts_at": aware(START).isoformat(), "ends_at": aware(START + timedelta(hours=2)).isoformat(),
               "capacity": 2} | data
-    activity = menu.create_activity(db.session, world.staff1, values, now=now)
+    staff = staff or world.staff1
+    activity = menu.create_activity(db.session, staff, values, now=now)
     if publish:
-        menu.publish(db.session, world.staff1, activity, now=now)
+        menu.publish(db.session, staff, activity, now=now)
     db.session.commit()
     return activity
 
