@@ -96,6 +96,8 @@ FREE_TEXT = {
     "share_responses": {"responder_name", "message", "author_comment", "responder_comment"},
     "share_reports": {"reason", "note"},
     "share_banned_words": {"word"},
+    "rooms": {"name", "rules"},
+    "bookings": {"purpose", "reason"},
 }
 # A link from outside: a `javascript:` address must never become a link.
 LINKS = {"open311_submissions": {"media_url"}}
@@ -135,6 +137,7 @@ NOT_FREE_TEXT = {
     "share_posts": {"kind", "reach", "status"},
     "share_responses": {"status", "promise_key"},  # promise_key: a post's id
     "share_reports": {"status"},
+    "bookings": {"status", "kind", "reference"},  # closed sets; references are built by other areas' services
 }
 # One account of each kind of reach: everything, above a community, a community, a grid, a household.
 DATA_TYPES = ("application/json", "application/problem+json", "text/csv", "application/javascript",
