@@ -16,6 +16,7 @@ def test_residents_read_their_own_bookings_only_and_staff_of_the_community_all(w
     assert policy.can(world.staff1, policy.READ, mine) and policy.can(world.staff1, policy.MANAGE, mine)
     assert not policy.can(world.staff2, policy.READ, mine)
     assert not policy.can(world.resident1, policy.MANAGE, mine)
+    assert policy.can(world.worker1, policy.READ, mine) and not policy.can(world.worker1, policy.MANAGE, mine)
     assert room_policy.can_act(world.resident1, mine, "cancel") and not room_policy.can_act(world.resident1, mine,
                                                                                             "approve")
     seen = db.session.scalars(services.visible_bookings(db.session, world.resident2)).all()
