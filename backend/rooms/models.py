@@ -64,7 +64,7 @@ class Booking(Versioned, db.Model):
     purpose: Mapped[str] = mapped_column(String(200), default="")
     starts_at = mapped_column(db.DateTime, nullable=False)
     ends_at = mapped_column(db.DateTime, nullable=False)
-    recurrence = mapped_column(JSON)
+    recurrence = mapped_column(JSON(none_as_null=True))
     status: Mapped[str] = mapped_column(String(12), default="pending")
     kind: Mapped[str] = mapped_column(String(12), default="booking")
     # Idempotency key of a slot booked by another area (an activity): unique, NULLs never collide.

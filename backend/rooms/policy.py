@@ -2,11 +2,13 @@
 (backend/auth/policy.py), which loads RULES. docs/PRIVACY.md, "Function rooms", says it field by field.
 
 Rooms: a resident (or a volunteer with a household) reads the active rooms of their own community;
-staff, officers and station operators of the area every room of its communities; admin all.
+staff, officers and station operators of the area every room of its communities, grid workers those
+of their grids' communities (their devices hold them); admin all.
 Managing rooms, approving, refusing and blocking: the managers of the community (community staff,
 street and district officers, admin).
 Bookings: a resident reads only their own; others' bookings reach them only as busy time ranges
-(services.free_slots), never a purpose or a name. The area readers read all of their communities'."""
+(services.free_ranges), never a purpose or a name. The area readers and the communities' grid workers
+read all of their communities'."""
 
 from sqlalchemy import false, select, true
 
@@ -36,12 +38,19 @@ def sees_community(user, community_id: str | None) -> bool:
         return False
     if user.role == "admin":
         return True
+    if user.role == "grid_worker":
+        return community_id in _worker_communities(user)
     if user.role in AREA_READERS:
         from backend.extensions import db
 
         node = db.session.get(Node, community_id)
         return node is not None and within(node.path, area_paths(user))
     return False
+
+
+def _worker_communities(user) -> set[str]:
+    """A grid worker's communities: the parents of their grids (their devices hold its rooms and bookings)."""
+    return {n.parent_id for n in user.scope_nodes if n.kind == "grid" and n.retired_at is None}
 
 
 def manages(user, community_id: str | None) -> bool:
@@ -96,6 +105,8 @@ def communities_in_area(user):
         return select(Node.id).where(false())
     if user.role == "admin":
         return select(Node.id).where(Node.kind == "community", true())
+    if user.role == "grid_worker":
+        return select(Node.id).where(Node.id.in_(_worker_communities(user) or {""}))
     if user.role not in AREA_READERS:
         return select(Node.id).where(false())
     return select(Node.id).where(Node.kind == "community", path_condition(Node.path, area_paths(user)))

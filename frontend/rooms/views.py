@@ -138,7 +138,7 @@ def _show(room, errors, block_errors, form, status_ok=True):
         day = monday + timedelta(days=n)
         items = [(slot, booking) for slot, booking in entries if services.local(slot.starts_at).date() == day]
         days.append({"date": day, "name": WEEKDAY_NAMES[n], "openings": (room.opening_hours or {}).get(str(n), []),
-                     "items": items})
+                     "entries": items})
     context = {"room": room, "days": days, "monday": monday, "prev": monday - timedelta(days=7),
                "next": monday + timedelta(days=7), "bookable": BOOKABLE_BY,
                "hours_text": _hours_text(room.opening_hours), "may_manage": policy.can(_user(), policy.MANAGE, room),

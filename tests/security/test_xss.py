@@ -99,6 +99,8 @@ FREE_TEXT = {
     "activity_checkins": {"name", "who"},  # who: "name:<a walk-in's name>"
     "share_reports": {"reason", "note"},
     "share_banned_words": {"word"},
+    "rooms": {"name", "rules"},
+    "bookings": {"purpose", "reason"},
 }
 # A link from outside: a `javascript:` address must never become a link.
 LINKS = {"open311_submissions": {"media_url"}}
@@ -141,6 +143,7 @@ NOT_FREE_TEXT = {
     "activities": {"status"},
     "activity_signups": {"role", "status", "code"},  # closed sets; the code is generated
     "activity_checkins": {"kind"},
+    "bookings": {"status", "kind", "reference"},  # closed sets; references are built by other areas' services
 }
 # One account of each kind of reach: everything, above a community, a community, a grid, a household.
 DATA_TYPES = ("application/json", "application/problem+json", "text/csv", "application/javascript",

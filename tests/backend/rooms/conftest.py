@@ -6,7 +6,6 @@ from datetime import datetime
 
 import pytest
 
-from backend import clock
 from backend.extensions import db
 from backend.rooms import services
 from tests.factories import UserFactory
@@ -26,6 +25,10 @@ def utc(day: str, hhmm: str) -> datetime:
 
 @pytest.fixture
 def rooms(world):
+    return make_rooms(world)
+
+
+def make_rooms(world) -> dict:
     hall = services.create_room(db.session, world.staff1, {"community_id": world.C1.id, "name": "书法绘画室",
                                                            "opening_hours": {str(d): [["08:00", "20:00"]]
                                                                              for d in range(7)},
@@ -46,4 +49,3 @@ def book(user, room, day=DAY, start="10:00", end="11:00", **data):
     return booking
 
 
-__all__ = ["clock", "at", "utc", "book", "DAY"]

@@ -3,6 +3,7 @@
 a booking or a block is refused exactly when one of its occurrences meets a held slot."""
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -33,7 +34,7 @@ def _check_no_overlap(room) -> None:
     slots = db.session.execute(select(BookingSlot.starts_at, BookingSlot.ends_at)
                                .where(BookingSlot.room_id == room.id, BookingSlot.active.is_(True))
                                .order_by(BookingSlot.starts_at)).all()
-    for before, after in zip(slots, slots[1:], strict=False):
+    for before, after in pairwise(slots):
         assert before.ends_at <= after.starts_at, (before, after)
 
 

@@ -2,9 +2,16 @@
 decides (the loser `rejected`, 409 "Slot taken", with the slot and the next free one); bookings
 reach staff and their booker only (never another resident); rooms are read-only on devices."""
 
+import pytest
+
 from backend.extensions import db
 from backend.rooms.models import Booking
-from tests.backend.rooms.conftest import DAY, at, rooms  # noqa: F401 (the fixture)
+from tests.backend.rooms.conftest import DAY, at, make_rooms
+
+
+@pytest.fixture
+def rooms(world):
+    return make_rooms(world)
 
 
 def results(phone, *mutations):
@@ -32,8 +39,9 @@ def test_two_offline_bookings_of_one_slot_the_loser_is_told_the_next_free_slot(w
     assert problem["slot"] == {"starts_at": "2026-11-30T02:30:00Z", "ends_at": "2026-11-30T03:30:00Z"}
     assert problem["next_free"] == {"starts_at": "2026-11-30T03:00:00Z", "ends_at": "2026-11-30T04:00:00Z"}
     assert db.session.query(Booking).count() == 1
+    offer = problem["next_free"]
     (taken_offer,) = results(second, second.mutation("bookings", "create", data={
-        "room_id": hall.id, "starts_at": problem["next_free"]["starts_at"], "ends_at": problem["next_free"]["ends_at"]}))
+        "room_id": hall.id, "starts_at": offer["starts_at"], "ends_at": offer["ends_at"]}))
     assert taken_offer["status"] == "applied"
 
 
