@@ -170,11 +170,18 @@ export async function newPostScreen(root, params) {
   showCapacity();
   let household = null;
   let consent = null;
+  let basis = null;
+  let givenBy = null;
   const behalf = [];
   if (!resident) {
     household = householdPicker(await store.all("households"), params.get("h") || "");
     consent = checkbox(t.shareConsent, { name: "consent" });
-    behalf.push(field(t.postFor, household), h("fieldset", { class: "consent" }, consent));
+    // How the resident agreed: the server keeps it as a consent record (docs/PRIVACY.md, "Consent").
+    basis = h("select", { name: "consent_basis" },
+      ["verbal", "written", "guardian"].map((code) => h("option", { value: code, text: t.consentBases[code] })));
+    givenBy = h("input", { name: "consent_given_by", maxlength: 50 });
+    behalf.push(field(t.postFor, household), h("fieldset", { class: "consent" }, consent,
+      field(t.consentBasis, basis), field(t.consentGivenBy, givenBy)));
   }
   const form = h("form", { class: "form", id: "post-form" },
     behalf, field(t.postKind, kind), field(t.postTitle, title, t.postTitleHint), field(t.postBody, body),
@@ -198,6 +205,11 @@ export async function newPostScreen(root, params) {
       status.textContent = t.shareConsentRequired;
       return;
     }
+    if (!resident && basis.value === "guardian" && !givenBy.value.trim()) {
+      status.className = "flash error";
+      status.textContent = t.guardianRequired;
+      return;
+    }
     submit.disabled = true;
     try {
       const shots = await photosOf(photos, status);
@@ -212,7 +224,9 @@ export async function newPostScreen(root, params) {
       const local = { author_id: user.id, author_name: user.display_name || user.username, status: "open",
                       created_at: now, updated_at: now, household_id: user.household_id || null };
       if (!resident) {
-        Object.assign(data, { household_id: household.value, on_behalf: true, consent: true });
+        Object.assign(data, { household_id: household.value, on_behalf: true, consent: true,
+                              consent_basis: basis.value });
+        if (givenBy.value.trim()) data.consent_given_by = givenBy.value.trim();
         const hh = await store.get("households", household.value);
         Object.assign(local, { household_id: household.value, grid_id: hh?.grid_id, author_name: hh?.head_name || "" });
       }
