@@ -15,8 +15,9 @@ AREA = Area(
     schemas=("backend.points.schemas",),
     nav=(NavEntry(_l("Points"), "points_pages.index", MANAGERS, order=40, id="nav-points"),),
     sync="sync.areas.points",
-    # The screens come later (issue 13's field-app part); the stores are there for the data.
-    field_app=FieldApp(stores=(Store("points_entries", "owner_id", since=3), Store("rewards", "community_id", since=3),
+    # The residents' balance, history, rewards, redemptions and donations (static/app/points.js).
+    field_app=FieldApp(module="points.js",
+                       stores=(Store("points_entries", "owner_id", since=3), Store("rewards", "community_id", since=3),
                                Store("redemptions", "user_id", since=3), Store("donations", "from_user_id", since=3))),
     seed="backend.points.demo:seed",
 )

@@ -188,6 +188,34 @@ export async function recordRating(rating) {
   await tx.done;
 }
 
+// Any area's record made on the device (a post, an answer, a redemption…): the local copy (marked
+// waiting) and its `create` mutation in one transaction, with the photos it names.
+export async function recordCreate(collection, id, data, local = {}, photos = []) {
+  const d = await db();
+  const tx = d.transaction([collection, "photos", "outbox"], "readwrite");
+  for (const p of photos) tx.objectStore("photos").put({ ...p, uploaded: false });
+  tx.objectStore(collection).put({ id, ...data, ...local, _local: true });
+  tx.objectStore("outbox").add(mutation(collection, id, "create", data));
+  await tx.done;
+}
+
+// A step on any stateful record (op "action"): the server decides its outcome when it arrives.
+export async function recordAction(collection, recordId, action, data = {}) {
+  const d = await db();
+  const tx = d.transaction(["outbox"], "readwrite");
+  tx.objectStore("outbox").add(mutation(collection, recordId, "action", data, null, action));
+  await tx.done;
+}
+
+// Taking down an editable record (op "delete", naming the version it was based on): it leaves
+// the device when the server retires it.
+export async function recordDelete(collection, recordId, baseVersion, data = {}) {
+  const d = await db();
+  const tx = d.transaction(["outbox"], "readwrite");
+  tx.objectStore("outbox").add(mutation(collection, recordId, "delete", data, baseVersion ?? null));
+  await tx.done;
+}
+
 export async function outboxFor(recordId) {
   return (await all("outbox")).filter((m) => m.record_id === recordId || m.data?.target_id === recordId);
 }

@@ -364,7 +364,12 @@ function describeRequestRejection(record, mutation) {
   return t.rejectedRequest(t.requestCategories[record?.category] || record?.category || "");
 }
 
+// What an area's refused record is called on the sync page: kind -> (record, mutation) -> text;
+// the areas' modules add theirs (static/app/sharing.js, points.js).
+export const describers = {};
+
 async function describe(kind, record, mutation = null) {
+  if (describers[kind]) return describers[kind](record, mutation);
   if (kind === "visits") {
     const hh = record?.household_id ? await store.get("households", record.household_id) : null;
     return t.rejectedVisit(hh?.address || record?._address || t.unknownHousehold);

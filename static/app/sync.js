@@ -224,7 +224,7 @@ async function prefetchPhotos() {
   const d = await db();
   const have = new Set(await d.getAllKeys("photos"));
   const wanted = new Set();
-  for (const name of ["requests", "request_events"]) {
+  for (const name of ["requests", "request_events", "posts"].filter((n) => COLLECTIONS.includes(n))) {
     for (const record of await d.getAll(name)) for (const sha of record.photos || []) if (!have.has(sha)) wanted.add(sha);
   }
   for (const sha of [...wanted].slice(0, PREFETCH_PHOTOS)) {

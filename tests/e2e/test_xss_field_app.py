@@ -13,9 +13,10 @@ from sqlalchemy import update
 from backend.extensions import db
 from backend.registry.models import CareTag, Household, Resident
 from backend.requests.models import Request, RequestEvent
+from backend.sharing.models import Post, PostResponse
 from tests.e2e import test_field_app
 from tests.e2e.test_field_app import H1_ADDRESS, controlled, open_app, sign_in, unlock
-from tests.factories import RequestFactory
+from tests.factories import PostFactory, PostResponseFactory, RequestFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -38,6 +39,11 @@ def poisoned(world):
     db.session.execute(update(RequestEvent).where(RequestEvent.request_id == request.id)
                        .values(message=MARKUP, actor_name=MARKUP))
     db.session.execute(update(Request).where(Request.id == request.id).values(requester_name=MARKUP))
+    # resident1's post in the sharing community and a neighbour's answer to it
+    post = PostFactory(author=world.resident1, kind="help", title=MARKUP, body=MARKUP, availability=MARKUP)
+    answer = PostResponseFactory(post=post, message=MARKUP)
+    db.session.execute(update(Post).where(Post.id == post.id).values(author_name=MARKUP))
+    db.session.execute(update(PostResponse).where(PostResponse.id == answer.id).values(responder_name=MARKUP))
     db.session.commit()
     return world
 
@@ -82,5 +88,12 @@ def test_a_residents_phone_shows_markup_as_text(phone, poisoned):
     clean(page)
     items.get_by_role("link").first.click()
     expect(page.locator("main")).to_contain_text("<x-xss>")
+    clean(page)
+    page.get_by_role("navigation").get_by_role("link", name="邻里共享").click()
+    expect(page.locator("#post-list")).to_contain_text("<img src=x")
+    clean(page)
+    page.locator("#post-list li a").first.click()
+    expect(page.locator("#post-body")).to_contain_text("<x-xss>")
+    expect(page.locator("#exchange-list")).to_contain_text("<img src=x")
     clean(page)
     assert phone.problems == []

@@ -119,13 +119,21 @@ def test_the_shell_tells_the_app_its_stores_modules_and_the_requests_rules(clien
         "points_entries": ("owner_id", 3), "rewards": ("community_id", 3), "redemptions": ("user_id", 3),
         "donations": ("from_user_id", 3)}
     assert config["db_version"] == 3  # the sharing and points stores (issue 13) came with version 3
-    assert config["modules"] == ["households.js", "fieldwork.js", "patrols.js", "requests.js"]
+    assert config["modules"] == ["households.js", "fieldwork.js", "patrols.js", "requests.js", "sharing.js",
+                                 "points.js"]
     rules = config["capabilities"]["requests"]
     assert rules["reopen_days"] == machine.REOPEN_DAYS == 7
     assert {(state, action): (step["to"], step["who"]) for state, steps in rules["machine"].items()
             for action, step in steps.items()} == machine.TABLE
     assert "rate" in rules["machine"]["resolved"] and "rate" not in rules["machine"]["reopened"]
     assert set(rules["on_behalf_roles"]) == {"admin", "community_staff", "grid_worker", "station_operator"}
+    # The exchanges' machine (backend/sharing/machine.py): who takes each step, on which kinds of post.
+    from backend.sharing import machine as sharing_machine
+
+    exchanges = config["capabilities"]["sharing"]["machine"]
+    assert {(state, action): (step["to"], step["who"]) for state, steps in exchanges.items()
+            for action, step in steps.items()} == sharing_machine.TABLE
+    assert exchanges["pending"]["accept"]["who"] == "author" and exchanges["accepted"]["hand_over"]["kinds"] == ["lend"]
 
 
 def test_the_build_changes_with_what_the_areas_tell_the_app(app):
@@ -165,3 +173,18 @@ def test_the_manifest_installs_the_field_app_in_chinese(client):
     assert {icon["sizes"] for icon in body["icons"]} == {"192x192", "512x512", "any"}
     for icon in body["icons"]:
         assert client.get(icon["src"]).status_code == 200, icon["src"]
+
+
+def test_the_app_names_every_post_kind_and_status_exchange_and_redemption_state_in_three_languages():
+    """The sharing and points screens (static/app/sharing.js, points.js) name the server's states themselves."""
+    from backend.points.models import REDEMPTION_STATUSES, TRANSACTION_KINDS
+    from backend.sharing.models import KINDS, POST_STATUSES, RESPONSE_STATUSES
+
+    source = (APP_DIR / "i18n.js").read_text(encoding="utf-8")
+    for name, codes in (("postKinds", KINDS), ("postStatuses", POST_STATUSES), ("exchangeStatuses", RESPONSE_STATUSES),
+                        ("answerLabels", KINDS), ("redemptionStatuses", REDEMPTION_STATUSES),
+                        ("entryKinds", TRANSACTION_KINDS)):
+        blocks = re.findall(rf"\b{name}: \{{(.*?)\}}", source, re.S)
+        assert len(blocks) == 3, name
+        for block in blocks:
+            assert all(re.search(rf"\b{code}:", block) for code in codes), (name, block)
