@@ -22,6 +22,7 @@ AREAS = (
     "backend.requests",
     "backend.ratings",
     "backend.sharing",
+    "backend.rooms",
     "backend.points",
     "backend.workdays",
     "backend.open311",

@@ -58,6 +58,8 @@ from backend.requests.models import (
     TimeLimit,
 )
 from backend.requests.policy import LEVEL_ROLE
+from backend.rooms import services as rooms
+from backend.rooms.models import Booking, BookingSlot, Room
 from backend.sharing import exchanges, moderation, posts
 from backend.sharing.models import BannedWord, Post, PostReport, PostResponse, ShareCategory
 from backend.workdays.models import CalendarDay
@@ -1084,6 +1086,60 @@ class VolunteerHoursFactory(_ServiceFactory):
         user = user or _points_member(community)
         return points_earning.record_hours(db.session, account_of(community, "community_staff"), user_id=user.id,
                                            hours=hours, activity=activity, worked_on=None)
+
+
+OPEN_ALL_WEEK = {str(day): [["08:00", "20:00"]] for day in range(7)}
+
+
+class RoomFactory(_ServiceFactory):
+    """A function room of a community, open 08:00-20:00 every day (local time)."""
+
+    class Meta:
+        model = Room
+
+    community = factory.LazyFunction(new_community)
+    name = factory.Sequence(lambda n: f"活动室{n}")
+    needs_approval = False
+    opening_hours = factory.LazyFunction(lambda: dict(OPEN_ALL_WEEK))
+
+    @classmethod
+    def _create(cls, model_class, *, community, name, needs_approval, opening_hours):
+        return rooms.create_room(db.session, account_of(community, "community_staff"),
+                                 {"community_id": community.id, "name": name, "needs_approval": needs_approval,
+                                  "opening_hours": opening_hours, "bookable_by": ["residents", "staff"]})
+
+
+class BookingFactory(_ServiceFactory):
+    """A confirmed booking of an hour, a day after now (booked through the services' one writer)."""
+
+    class Meta:
+        model = Booking
+
+    room = factory.SubFactory(RoomFactory)
+    starts_at = factory.LazyFunction(lambda: utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(days=1))
+    hours = 1
+    kind = "booking"
+
+    @classmethod
+    def _create(cls, model_class, *, room, starts_at, hours, kind):
+        community = db.session.get(Node, room.community_id)
+        return rooms.book_slot(db.session, room_id=room.id, starts_at=starts_at,
+                               ends_at=starts_at + timedelta(hours=hours),
+                               user_id=account_of(community, "community_staff").id, kind=kind,
+                               reference=f"factory:{new_id()}")
+
+
+class BookingSlotFactory(_ServiceFactory):
+    """The one slot of a booking."""
+
+    class Meta:
+        model = BookingSlot
+
+    booking = factory.SubFactory(BookingFactory)
+
+    @classmethod
+    def _create(cls, model_class, *, booking):
+        return booking.slots[0]
 
 
 def node(kind, name, parent=None, **extra) -> Node:

@@ -96,6 +96,8 @@ FREE_TEXT = {
     "points_redemptions": {"reason"},
     "points_donations": {"message"},
     "points_hours": {"activity"},
+    "rooms": {"name", "rules"},
+    "bookings": {"purpose", "reason"},
 }
 # A link from outside: a `javascript:` address must never become a link.
 LINKS = {"open311_submissions": {"media_url"}}
@@ -135,6 +137,7 @@ NOT_FREE_TEXT = {
     "points_entries": {"kind", "reference", "prev_hash", "hash"},
     "points_redemptions": {"status"},
     "points_donations": {"to_kind"},
+    "bookings": {"status", "kind", "reference"},  # closed sets; references are built by other areas' services
 }
 # One account of each kind of reach: everything, above a community, a community, a grid, a household.
 DATA_TYPES = ("application/json", "application/problem+json", "text/csv", "application/javascript",
