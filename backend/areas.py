@@ -23,6 +23,7 @@ AREAS = (
     "backend.ratings",
     "backend.sharing",
     "backend.rooms",
+    "backend.activities",
     "backend.points",
     "backend.workdays",
     "backend.open311",

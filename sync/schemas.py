@@ -31,6 +31,8 @@ class MutationResult(Schema):
     version = fields.Integer(allow_none=True)
     conflict_id = fields.String()
     duplicate = fields.Boolean()
+    same_as = fields.String(metadata={"description": "applied as another record already there (a check-in "
+                                                     "another phone uploaded first): its id; nothing was added"})
     error = fields.Dict(metadata={"description": "a problem object (RFC 9457), for rejected"})
 
 

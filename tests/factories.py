@@ -14,6 +14,10 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 from sqlalchemy import select
 
+from backend.activities import checkins as activity_checkins
+from backend.activities import menu as activity_menu
+from backend.activities import signups as activity_signups
+from backend.activities.models import Activity, Checkin, Signup
 from backend.audit.models import AuditEntry, RevealAlert
 from backend.auth.models import Device, RegistrationAttempt, SignInAttempt, User
 from backend.auth.passwords import hash_password
@@ -1140,6 +1144,64 @@ class BookingSlotFactory(_ServiceFactory):
     @classmethod
     def _create(cls, model_class, *, booking):
         return booking.slots[0]
+class ActivityFactory(_ServiceFactory):
+    """An activity of a community's menu, made (and published) by its staff, starting `starts_at`."""
+
+    class Meta:
+        model = Activity
+
+    community = factory.LazyFunction(new_community)
+    title = "一碗腊八粥"
+    capacity = 10
+    starts_at = factory.LazyFunction(lambda: utcnow().replace(microsecond=0) + timedelta(days=3))
+    published = True
+    extra = factory.LazyFunction(dict)
+
+    @classmethod
+    def _create(cls, model_class, *, community, title, capacity, starts_at, published, extra):
+        staff = account_of(community, "community_staff")
+        activity = activity_menu.create_activity(db.session, staff, {
+            "community_id": community.id, "title": title, "capacity": capacity,
+            "starts_at": starts_at.isoformat() + "Z", "ends_at": (starts_at + timedelta(hours=2)).isoformat() + "Z",
+            **extra})
+        if published:
+            activity_menu.publish(db.session, staff, activity)
+        return activity
+
+
+class SignupFactory(_ServiceFactory):
+    """A resident of the activity's community signed up (confirmed while places are free)."""
+
+    class Meta:
+        model = Signup
+
+    activity = factory.SubFactory(ActivityFactory)
+    user = None
+
+    @classmethod
+    def _create(cls, model_class, *, activity, user):
+        user = user or _points_member(activity.community)
+        return activity_signups.sign_up(db.session, user, {"activity_id": activity.id})
+
+
+class CheckinFactory(_ServiceFactory):
+    """A sign-up checked in at the door by a grid worker of the community."""
+
+    class Meta:
+        model = Checkin
+
+    signup = factory.SubFactory(SignupFactory)
+    offline = True
+
+    @classmethod
+    def _create(cls, model_class, *, signup, offline):
+        grid = db.session.scalar(select(Node).where(Node.parent_id == signup.community_id, Node.kind == "grid")
+                                 .limit(1))
+        at = signup.activity.starts_at
+        checkin, _existing = activity_checkins.record(db.session, account_of(grid, "grid_worker"), {
+            "activity_id": signup.activity_id, "signup_id": signup.id, "at": at.isoformat() + "Z",
+            "offline": offline})
+        return checkin
 
 
 def node(kind, name, parent=None, **extra) -> Node:

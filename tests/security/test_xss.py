@@ -98,6 +98,9 @@ FREE_TEXT = {
     "points_hours": {"activity"},
     "rooms": {"name", "rules"},
     "bookings": {"purpose", "reason"},
+    "activities": {"title", "description", "address", "room_id", "cancel_reason"},
+    "activity_signups": {"name", "volunteer_role", "notice", "comment"},
+    "activity_checkins": {"name", "who"},  # who: "name:<a walk-in's name>"
 }
 # A link from outside: a `javascript:` address must never become a link.
 LINKS = {"open311_submissions": {"media_url"}}
@@ -138,6 +141,9 @@ NOT_FREE_TEXT = {
     "points_redemptions": {"status"},
     "points_donations": {"to_kind"},
     "bookings": {"status", "kind", "reference"},  # closed sets; references are built by other areas' services
+    "activities": {"status"},
+    "activity_signups": {"role", "status", "code"},  # closed sets; the code is generated
+    "activity_checkins": {"kind"},
 }
 # One account of each kind of reach: everything, above a community, a community, a grid, a household.
 DATA_TYPES = ("application/json", "application/problem+json", "text/csv", "application/javascript",

@@ -1,0 +1,96 @@
+"""Check-ins at the door: the phone's real time and offline flag kept, idempotent per person and kind
+(a second phone adds nothing), by code, walk-ins, volunteers' check-out giving hours, refusals."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from backend.activities import checkins
+from backend.activities.models import Checkin
+from backend.errors import Invalid, NotAllowedNow, Refused
+from backend.extensions import db
+from tests.backend.activities.conftest import START, make_activity, sign
+from tests.timing import aware
+
+
+def tick(actor, activity, now=START, **data):
+    data = {"activity_id": activity.id, "at": aware(now).isoformat()} | data
+    result = checkins.record(db.session, actor, data, now=now + timedelta(hours=3))
+    db.session.commit()
+    return result
+
+
+def _rows(activity):
+    return db.session.scalar(select(func.count()).select_from(Checkin).where(Checkin.activity_id == activity.id))
+
+
+def test_a_checkin_keeps_the_phones_time_and_moves_the_signup(world, residents):
+    activity = make_activity(world)
+    signup = sign(activity, residents[0])
+    at = START + timedelta(minutes=7)
+    checkin, duplicate = tick(world.worker1, activity, now=at, signup_id=signup.id, offline=True)
+    assert not duplicate and checkin.at == at and checkin.offline and checkin.recorded_by == world.worker1.id
+    db.session.refresh(signup)
+    assert signup.status == "attended" and signup.checked_in_at == at
+
+
+def test_a_second_phone_adds_nothing(world, residents):
+    activity = make_activity(world)
+    signup = sign(activity, residents[0])
+    first, _dup = tick(world.worker1, activity, signup_id=signup.id)
+    again, duplicate = tick(world.worker2, activity, now=START + timedelta(minutes=2), signup_id=signup.id)
+    by_code, duplicate2 = tick(world.staff1, activity, code=signup.code.lower())
+    assert duplicate and duplicate2 and again.id == first.id == by_code.id
+    assert _rows(activity) == 1
+
+
+def test_walk_ins_by_resident_or_name_once_each(world, residents):
+    activity = make_activity(world)
+    tick(world.worker1, activity, resident_id=world.R2.id)
+    tick(world.worker1, activity, name="王阿姨")
+    assert tick(world.worker2, activity, name=" 王阿姨 ")[1]
+    assert tick(world.worker2, activity, resident_id=world.R2.id)[1]
+    assert _rows(activity) == 2
+    with pytest.raises(Invalid) as caught:
+        tick(world.worker1, activity)
+    assert "name" in caught.value.errors
+    db.session.rollback()
+    with pytest.raises(Invalid) as caught:
+        tick(world.worker1, activity, resident_id=world.R5.id)  # another community's
+    assert "resident_id" in caught.value.errors
+
+
+def test_volunteer_checks_out_and_has_hours(world, helper):
+    activity = make_activity(world, volunteer_roles=[{"role": "签到", "count": 2}])
+    volunteer = sign(activity, helper, role="volunteer", volunteer_role="签到")
+    tick(world.worker1, activity, now=START - timedelta(minutes=30), signup_id=volunteer.id)
+    tick(world.worker1, activity, now=START + timedelta(hours=2), signup_id=volunteer.id, kind="check_out")
+    db.session.refresh(volunteer)
+    assert volunteer.hours == 2.5
+
+
+def test_refusals(world, residents):
+    activity = make_activity(world, capacity=1)
+    confirmed, waiting = sign(activity, residents[0]), sign(activity, residents[1])
+    with pytest.raises(NotAllowedNow):
+        tick(world.worker1, activity, signup_id=waiting.id)
+    db.session.rollback()
+    with pytest.raises(Invalid) as caught:
+        tick(world.worker1, activity, signup_id=confirmed.id, kind="check_out")
+    assert "kind" in caught.value.errors
+    db.session.rollback()
+    with pytest.raises(Invalid):  # a resident is not the door, and does not see the activity's list
+        tick(residents[0], activity, signup_id=confirmed.id)
+    db.session.rollback()
+    with pytest.raises(Invalid):  # a worker of another community
+        tick(world.staff2, activity, signup_id=confirmed.id)
+    db.session.rollback()
+    with pytest.raises(Invalid) as caught:
+        tick(world.worker1, activity, code="ZZZZZZ")
+    assert "code" in caught.value.errors
+    db.session.rollback()
+    with pytest.raises(Invalid) as caught:
+        checkins.record(db.session, world.worker1, {"activity_id": activity.id})
+    assert "at" in caught.value.errors
+    assert Refused  # the door check is is_door (tested in test_policy)
