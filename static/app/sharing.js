@@ -30,6 +30,7 @@ export const routes = [
   { path: "/share/new", for: ["resident", "worker"], screen: (view, { params }) => newPostScreen(view, params) },
   { path: "/share/mine", for: ["resident", "worker"], screen: (view) => mineScreen(view) },
   { path: /^\/post\/[^/]+$/, for: ["resident", "worker"], screen: (view, { parts }) => postScreen(view, parts[2]) },
+  { path: /^\/post\/[^/]+\/edit$/, for: ["resident", "worker"], screen: (view, { parts }) => editPostScreen(view, parts[2]) },
 ];
 
 // May `who` ("author" or "responder") take `action` on an exchange in `status` of a post of `kind`?
@@ -470,7 +471,8 @@ export async function postScreen(root, id) {
         responses.map((r) => exchangeCard(r, post, user, steps(r.id))))
         : h("p", { class: "hint", text: t.noAnswers }));
     if (LISTED.has(post.status) && !post._local && !outbox.some((m) => m.record_id === id && m.op === "delete")) {
-      parts.push(h("div", { class: "actions" }, h("button", { type: "button", class: "danger", id: "withdraw-post",
+      parts.push(h("div", { class: "actions" }, h("a", { href: `#/post/${id}/edit`, class: "button", id: "edit-post",
+                                                         text: t.editPost }), h("button", { type: "button", class: "danger", id: "withdraw-post",
         text: t.postActions.withdraw, onclick: async () => {
           if (!window.confirm(t.withdrawPostConfirm)) return;
           await store.recordDelete("posts", id, post._v);
@@ -504,6 +506,56 @@ export async function postScreen(root, id) {
     post.kind === "skill" && post.capacity ? h("p", { class: "sub", text: t.capacityOf(post.capacity) }) : null,
     post.photos?.length ? photoStrip(post.photos) : null,
     parts);
+}
+
+// ---- the author edits their post ------------------------------------------------
+// Posts are editable (docs/SYNC.md, "Sharing"): the changed fields go as one `update` with the
+// version the phone holds, and the server merges them field by field (only the author may).
+export async function editPostScreen(root, id) {
+  const [user, post] = await Promise.all([me(), store.get("posts", id)]);
+  if (!post || post.author_id !== user.id || post._local) return postScreen(root, id);
+  const cats = await categories();
+  const category = h("select", { name: "category" }, h("option", { value: "", text: t.noCategory }),
+    cats.map((c) => h("option", { value: c.code, text: c.name, selected: c.code === post.category })));
+  const title = h("input", { name: "title", maxlength: 80, required: true, value: post.title || "" });
+  const body = h("textarea", { name: "body", rows: 5, maxlength: 2000 });
+  body.value = post.body || "";
+  const availability = h("input", { name: "availability", maxlength: 120, value: post.availability || "" });
+  const kept = (post.photos || []).map((sha) => checkbox(t.keepPhoto, { name: "keep_photo", value: sha, checked: true }));
+  const photos = photoInput();
+  const status = h("p", { class: "hint", role: "status" });
+  const submit = h("button", { type: "submit", class: "primary big", text: t.save });
+  const form = h("form", { class: "form", id: "edit-post-form" },
+    field(t.postTitle, title, t.postTitleHint), field(t.postBody, body),
+    cats.length ? field(t.category, category) : null, field(t.availability, availability, t.availabilityHint),
+    post.photos?.length ? h("div", { class: "field" }, photoStrip(post.photos), kept) : null,
+    field(t.addPhoto, photos), status,
+    h("div", { class: "actions" }, submit, h("a", { href: `#/post/${id}`, class: "button", text: t.cancel })));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    status.className = "hint";
+    if (!title.value.trim()) {
+      status.textContent = t.required;
+      title.focus();
+      return;
+    }
+    submit.disabled = true;
+    try {
+      const shots = await photosOf(photos, status);
+      const keep = kept.map((box) => box.querySelector("input")).filter((i) => i.checked).map((i) => i.value);
+      const changes = { title: title.value.trim(), body: body.value.trim(), availability: availability.value.trim(),
+                        photos: [...keep, ...shots.map((p) => p.sha256)] };
+      if (category.value || post.category) changes.category = category.value || null;
+      const changed = await store.editRecord("posts", id, changes, shots);
+      say(changed ? t.postEditSaved : t.nothingChanged);
+      app.onChange();
+      if (changed) app.sync();
+      go(`#/post/${id}`);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  append(root, h("a", { href: `#/post/${id}`, class: "back", text: t.back }), h("h1", { text: t.editPost }), form);
 }
 
 // ---- my posts and my exchanges -------------------------------------------------

@@ -147,11 +147,27 @@ def test_a_help_post_made_offline_is_answered_confirmed_and_pays_the_helper(phon
     assert b"LinliTestCam" not in stored.data and max(stored.width, stored.height) == 1600
     post_id = post.id
 
+    # The author edits it: an `update` of the changed fields (base_version), merged by the server.
+    page.locator(f"#post-list li[data-id='{post_id}'] a").click()
+    page.locator("#edit-post").click()
+    expect(page.get_by_label("保留这张照片")).to_be_checked()
+    page.get_by_label("标题").fill("水龙头漏水，求修理")
+    page.get_by_label("方便的时间").fill("周六全天")
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.locator("#post-title")).to_have_text("水龙头漏水，求修理")
+    synced(page)
+    db.session.remove()
+    edited = db.session.get(Post, post_id)
+    assert (edited.title, edited.availability, edited.photos, edited.body) == (
+        "水龙头漏水，求修理", "周六全天", post.photos, "厨房水龙头一直滴水，家里没有工具")
+    to_sharing(page)
+
     # A neighbour's phone pulls it, with its photo, and answers "I can help".
     other = phones()
     helper = resident_phone(other, "resident2")
     to_sharing(helper)
     helper.locator(f"#post-list li[data-id='{post_id}'] a").click()
+    expect(helper.locator("#post-title")).to_have_text("水龙头漏水，求修理")
     expect(helper.locator("#post-body")).to_have_text("厨房水龙头一直滴水，家里没有工具")
     expect(helper.locator("main img.thumb")).to_have_count(1)
     helper.get_by_label("留言").fill("我有扳手，周六上午过来")
