@@ -71,6 +71,12 @@ class Applier:
     def prefetch(self, session, mutations, context) -> None:
         """Load in a few queries what the batch's mutations will look up one by one."""
 
+    def spaces(self, session, user, mutations) -> set:
+        """Sync spaces beyond the user's own that these mutations may write to (e.g. a donation to
+        a paired community in another street): the push locks them with the user's, in one sorted
+        order, before any write."""
+        return set()
+
     def prepare(self, session, user, mutations, context) -> None:
         """For a batch of appends alone (nothing in it changes what another
         mutation reads): check the batch's creates at once, leaving in

@@ -296,7 +296,12 @@ def apply_batch(session, user, device, batch: Batch) -> list[dict]:
         # Lock the user's spaces in a fixed order before any write: two pushes
         # never wait on each other's spaces in opposite orders. (Appends alone
         # lock their spaces when they are written, in that same order.)
-        for space in sorted({p.space for p in scopes.partitions(session, user)}):
+        # Spaces a mutation writes beyond the user's (a paired community's pool) are taken in
+        # the same sorted pass, never after: no lock is ever taken out of order.
+        spaces = {p.space for p in scopes.partitions(session, user)}
+        for name in {m.collection for m in fresh}:
+            spaces |= APPLIERS[name].spaces(session, user, [m for m in fresh if m.collection == name])
+        for space in sorted(spaces):
             reserve(session, space, 0)
     appends: dict[str, list] = {}
     # Each photo a mutation names must be one its author uploaded or can

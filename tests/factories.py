@@ -1144,8 +1144,6 @@ class BookingSlotFactory(_ServiceFactory):
     @classmethod
     def _create(cls, model_class, *, booking):
         return booking.slots[0]
-
-
 class ActivityFactory(_ServiceFactory):
     """An activity of a community's menu, made (and published) by its staff, starting `starts_at`."""
 

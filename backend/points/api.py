@@ -84,9 +84,11 @@ def me():
     community_id = policy.home_community(g.user) if g.user.role in policy.MEMBERS else None
     redeemable = [r for r in rewards.catalogue(db.session, g.user, community_id)
                   if r.stock_available > 0 and r.points <= balance] if community_id else []
+    partners = [{"id": node.id, "name": node.name} for node in rules.partners(db.session, community_id)
+                if node.retired_at is None] if community_id else []
     return balance_out.dump({"community_id": community_id, "account_id": account.id if account else None,
                              "balance": balance, "entries": services.history(db.session, g.user, limit=20),
-                             "redeemable": redeemable})
+                             "redeemable": redeemable, "partners": partners})
 
 
 @bp.get("/entries")

@@ -14,6 +14,7 @@ from backend.common import utcnow
 from backend.extensions import db
 from backend.org.models import Node
 from backend.points import donations, earning, rewards, rules, services
+from backend.sharing import exchanges
 
 # title, description, points, stock
 CATALOGUE = (
@@ -64,6 +65,9 @@ def populate(seed: int, now=None) -> dict:
     villages = [c for c in communities if c.community_kind == "village"]
     for community, staff in urban if villages else ():
         rules.pair(db.session, staff, community.id, villages[0].id)
+    # The sharing demo confirmed its help exchanges before any pool was funded (sharing seeds
+    # first): their helpers earn now, through the real award path (sharing's signal).
+    counts["help_exchanges_paid"] = exchanges.resend_help_confirmed(db.session)
     for person in members:
         home = person.household.community_id if person.household is not None else person.community_id
         staff = dict((c.id, s) for c, s in staffed).get(home)

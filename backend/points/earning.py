@@ -53,18 +53,20 @@ def award(session, *, community_id: str, user_id: str, rule: str, reference: str
     now = now or utcnow()
     rules = rules_of(session, community_id)
     points = round(float(quantity) * rules.rate(rule))
-    resident = ledger.account(session, "resident", community_id, user_id)
-    pool = ledger.account(session, "pool", community_id)
+    # The community's space first (every ledger writer takes the spaces of all the accounts it
+    # touches before them): no other award to this resident's account, whose entries the cap
+    # counts, can slip in until this transaction ends.
+    ledger.lock_spaces(session, [community_id])
+    resident, pool = ledger.accounts(session, community_id, ("resident", user_id), ("pool", None))
     cap = rules.daily_cap(rule)
     if cap is not None:
-        ledger.lock_spaces(session, [community_id])
-        ledger.lock(session, resident.id)
         points = max(0, min(points, cap - earned_today(session, resident.id, rule, now)))
         if points == 0:
             memo = "capped"
     return ledger.post(session, community_id=community_id, kind=rule, reference=reference, memo=memo,
                        actor_id=actor_id, now=now, postings=[(pool, -points), (resident, points)],
-                       refusal=_("The community's pool is empty: staff must fund it first."))
+                       refusal=_("The community's pool is empty: staff must fund it first."),
+                       checked=True, locked=True)
 
 
 @help_confirmed.connect

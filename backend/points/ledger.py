@@ -14,7 +14,7 @@ carries the hash of its account's previous entry (one chain per account; see `en
 import hashlib
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -68,6 +68,15 @@ def account(session, kind: str, community_id: str, owner_id: str | None = None) 
     return session.scalar(select(PointsAccount).where(PointsAccount.code == code))
 
 
+def accounts(session, community_id: str, *specs) -> list[PointsAccount]:
+    """The accounts of a community named by (kind, owner_id or None), in that order, read in one
+    query; any not opened yet is opened as `account` does."""
+    codes = [account_code(kind, community_id, owner_id) for kind, owner_id in specs]
+    found = {a.code: a for a in session.scalars(select(PointsAccount).where(PointsAccount.code.in_(codes)))}
+    return [found.get(code) or account(session, kind, community_id, owner_id)
+            for code, (kind, owner_id) in zip(codes, specs, strict=True)]
+
+
 def lock(session, account_id: str) -> None:
     """Take the account row's lock until the transaction ends (a no-op write), e.g. to decide a
     daily cap from its entries without a concurrent award slipping in."""
@@ -82,18 +91,23 @@ def existing(session, reference: str | None) -> PointsTransaction | None:
 
 def post(session, *, community_id: str, kind: str, postings, reference: str | None = None, memo: str = "",
          actor_id: str | None = None, reverses_id: str | None = None, now=None,
-         refusal: str | None = None) -> PointsTransaction:
+         refusal: str | None = None, checked: bool = False, locked: bool = False) -> PointsTransaction:
     """Record a transaction of `postings` [(account, amount)], which must sum to zero. With a
     `reference` it is idempotent: the transaction already recorded for it is returned. Raises
-    `Overdraft` (409, `refusal` or a default reason) when an account would go below zero."""
+    `Overdraft` (409, `refusal` or a default reason) when an account would go below zero.
+
+    A caller that has just looked the reference up (`checked`) or has locked the spaces of the
+    community and of every account itself (`locked`, in this same transaction, outside any
+    savepoint since rolled back) says so: the look-up or the locks are not taken twice."""
     postings = [(acct, int(amount)) for acct, amount in postings if int(amount) != 0]
     if sum(amount for _acct, amount in postings) != 0:
         raise ValueError("postings must sum to zero")
-    found = existing(session, reference)
+    found = None if checked else existing(session, reference)
     if found is not None:
         return found
     now = now or utcnow()
-    lock_spaces(session, [community_id, *(acct.community_id for acct, _amount in postings)])
+    if not locked:
+        lock_spaces(session, [community_id, *(acct.community_id for acct, _amount in postings)])
     try:
         with session.begin_nested():  # a refused posting rolls back the whole transaction, nothing else
             transaction = _write(session, community_id, kind, postings, reference, memo, actor_id, reverses_id,
@@ -115,18 +129,22 @@ def _write(session, community_id, kind, postings, reference, memo, actor_id, rev
     session.flush([transaction])
     entries = []
     for acct, amount in sorted(postings, key=lambda p: p[0].id):
-        statement = (update(ACCOUNTS).where(ACCOUNTS.c.id == acct.id)
-                     .values(balance=ACCOUNTS.c.balance + amount, entry_count=ACCOUNTS.c.entry_count + 1)
-                     .returning(ACCOUNTS.c.entry_count, ACCOUNTS.c.head_hash))
-        if amount < 0 and acct.kind != "issuance":
-            statement = statement.where(ACCOUNTS.c.balance + amount >= 0)
-        row = session.execute(statement).first()
-        if row is None:
-            raise Overdraft(refusal or _("Not enough points: the balance would go below zero."))
-        seq, prev_hash = row
         entry_id = new_id()
-        digest = entry_hash(prev_hash, entry_id, transaction.id, acct.id, seq, amount, kind, reference, now)
-        session.execute(update(ACCOUNTS).where(ACCOUNTS.c.id == acct.id).values(head_hash=digest))
+        conditional = amount < 0 and acct.kind != "issuance"
+        seq, prev_hash, digest = _post_known_head(session, acct, amount, conditional, entry_id, transaction.id,
+                                                  kind, reference, now)
+        if seq is None:
+            statement = (update(ACCOUNTS).where(ACCOUNTS.c.id == acct.id)
+                         .values(balance=ACCOUNTS.c.balance + amount, entry_count=ACCOUNTS.c.entry_count + 1)
+                         .returning(ACCOUNTS.c.entry_count, ACCOUNTS.c.head_hash))
+            if conditional:
+                statement = statement.where(ACCOUNTS.c.balance + amount >= 0)
+            row = session.execute(statement).first()
+            if row is None:
+                raise Overdraft(refusal or _("Not enough points: the balance would go below zero."))
+            seq, prev_hash = row
+            digest = entry_hash(prev_hash, entry_id, transaction.id, acct.id, seq, amount, kind, reference, now)
+            session.execute(update(ACCOUNTS).where(ACCOUNTS.c.id == acct.id).values(head_hash=digest))
         entries.append(PointsEntry(id=entry_id, transaction_id=transaction.id, account_id=acct.id,
                                    community_id=acct.community_id, owner_id=acct.owner_id, amount=amount,
                                    kind=kind, reference=reference, memo=memo, seq=seq, prev_hash=prev_hash,
@@ -134,6 +152,28 @@ def _write(session, community_id, kind, postings, reference, memo, actor_id, rev
     session.add_all(entries)
     session.flush()
     return transaction
+
+
+def _post_known_head(session, acct, amount, conditional, entry_id, transaction_id, kind, reference, now):
+    """The posting in one statement when the account's chain head is already loaded: the new
+    head is computed from it and written with the balance, on condition that the row still has
+    that many entries (and, for a debit, the points). (seq, prev_hash, hash), or Nones when the
+    head is not loaded or has moved, or the debit would overdraw: then the two-statement path
+    decides (and words an overdraft), with the row as it is now."""
+    loaded = inspect(acct).dict
+    count, prev_hash = loaded.get("entry_count"), loaded.get("head_hash")
+    if count is None or prev_hash is None:
+        return None, None, None
+    seq = count + 1
+    digest = entry_hash(prev_hash, entry_id, transaction_id, acct.id, seq, amount, kind, reference, now)
+    statement = (update(ACCOUNTS).where(ACCOUNTS.c.id == acct.id, ACCOUNTS.c.entry_count == count,
+                                        ACCOUNTS.c.head_hash == prev_hash)
+                 .values(balance=ACCOUNTS.c.balance + amount, entry_count=seq, head_hash=digest))
+    if conditional:
+        statement = statement.where(ACCOUNTS.c.balance + amount >= 0)
+    if session.execute(statement.execution_options(synchronize_session=False)).rowcount != 1:
+        return None, None, None
+    return seq, prev_hash, digest
 
 
 def balance(session, account_id: str) -> int:

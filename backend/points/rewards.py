@@ -128,12 +128,12 @@ def reserve(session, user, reward_id, redemption_id: str | None = None, now=None
                                 .returning(REWARDS.c.stock_available)).first()
         if taken is None:
             raise OutOfStock(_("Out of stock: nothing of this reward is left to reserve."))
-        resident = ledger.account(session, "resident", reward.community_id, user.id)
-        escrow = ledger.account(session, "escrow", reward.community_id)
+        resident, escrow = ledger.accounts(session, reward.community_id, ("resident", user.id), ("escrow", None))
         ledger.post(session, community_id=reward.community_id, kind="redeem",
                     reference=f"redemption:{redemption_id}:reserve", memo=reward.title, actor_id=user.id,
                     now=now, postings=[(resident, -reward.points), (escrow, reward.points)],
-                    refusal=_("Not enough points: this reward needs %(points)s.", points=reward.points))
+                    refusal=_("Not enough points: this reward needs %(points)s.", points=reward.points),
+                    locked=True)
     session.refresh(reward, ["stock_available"])
     reward.updated_at = now  # the change feed stamps the new stock for devices
     redemption = Redemption(id=redemption_id, reward_id=reward.id, community_id=reward.community_id,
@@ -159,11 +159,10 @@ def fulfil(session, actor, redemption: Redemption, now=None) -> Redemption:
     now = now or utcnow()
     ledger.lock_spaces(session, [redemption.community_id])
     _close(session, redemption, "fulfilled")
-    escrow = ledger.account(session, "escrow", redemption.community_id)
-    spent = ledger.account(session, "spent", redemption.community_id)
+    escrow, spent = ledger.accounts(session, redemption.community_id, ("escrow", None), ("spent", None))
     ledger.post(session, community_id=redemption.community_id, kind="fulfil",
                 reference=f"redemption:{redemption.id}:close", actor_id=actor.id, now=now,
-                postings=[(escrow, -redemption.points), (spent, redemption.points)])
+                postings=[(escrow, -redemption.points), (spent, redemption.points)], locked=True)
     redemption.closed_at, redemption.closed_by_id = now, actor.id
     session.flush()
     return redemption
@@ -181,11 +180,11 @@ def cancel(session, actor, redemption: Redemption, reason: str = "", now=None) -
     # Locks in the order every writer takes them: the redemption, the reward, then the accounts.
     session.execute(update(REWARDS).where(REWARDS.c.id == redemption.reward_id)
                     .values(stock_available=REWARDS.c.stock_available + 1))
-    escrow = ledger.account(session, "escrow", redemption.community_id)
-    resident = ledger.account(session, "resident", redemption.community_id, redemption.user_id)
+    escrow, resident = ledger.accounts(session, redemption.community_id, ("escrow", None),
+                                       ("resident", redemption.user_id))
     ledger.post(session, community_id=redemption.community_id, kind="cancel",
                 reference=f"redemption:{redemption.id}:close", actor_id=actor.id, now=now,
-                postings=[(escrow, -redemption.points), (resident, redemption.points)])
+                postings=[(escrow, -redemption.points), (resident, redemption.points)], locked=True)
     reward = session.get(Reward, redemption.reward_id)
     session.refresh(reward, ["stock_available"])
     reward.updated_at = now

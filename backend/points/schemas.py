@@ -140,12 +140,20 @@ class TransactionOut(Schema):
     entries = fields.List(fields.Nested(EntryOut))
 
 
+class PartnerOut(Schema):
+    id = fields.String()
+    name = fields.String()
+
+
 class BalanceOut(Schema):
     community_id = fields.String(allow_none=True)
     account_id = fields.String(allow_none=True)
     balance = fields.Integer()
     entries = fields.List(fields.Nested(EntryOut), metadata={"description": "the latest, newest first"})
     redeemable = fields.List(fields.Nested(RewardOut), metadata={"description": "rewards in stock you can afford"})
+    partners = fields.List(fields.Nested(PartnerOut), metadata={
+        "description": "the communities paired with yours (seed 001): a donation's to_id with to_kind "
+                       "paired_community"})
 
 
 class CommunityOut(Schema):

@@ -26,8 +26,7 @@ def grant(session, actor, community_id, amount, memo: str = "", now=None) -> Poi
         raise Invalid({"amount": [_l("A whole number of points from 1 to %(limit)s.", limit=MAX_GRANT)]})
     if not isinstance(memo, str) or len(memo) > 200:
         raise Invalid({"memo": [_l("At most 200 characters.")]})
-    issuance = ledger.account(session, "issuance", community_id)
-    pool = ledger.account(session, "pool", community_id)
+    issuance, pool = ledger.accounts(session, community_id, ("issuance", None), ("pool", None))
     return ledger.post(session, community_id=community_id, kind="grant", memo=memo, actor_id=actor.id, now=now,
                        postings=[(issuance, -amount), (pool, amount)])
 

@@ -264,6 +264,26 @@ def _signal(session, response, now) -> None:
         help_confirmed.send(response, session=session, now=now)
 
 
+def earned_help(session) -> list[PostResponse]:
+    """The help and skill exchanges whose helper has earned the help points: confirmed by both, or
+    closed by the sweep after the helped side confirmed (the moments `_signal` fires)."""
+    found = session.scalars(select(PostResponse).where(PostResponse.status.in_(("confirmed", "closed")),
+                                                       PostResponse.done_at.is_not(None))
+                            .order_by(PostResponse.done_at, PostResponse.id)).all()
+    return [r for r in found if r.post.kind in HELP_KINDS and r.helper_id is not None
+            and getattr(r, f"confirmed_by_{r.helped_side}")]
+
+
+def resend_help_confirmed(session) -> int:
+    """help_confirmed again for every exchange that earned its helper points, at the moment it
+    was confirmed: for a points bank set up after the exchanges (the demo city seeds sharing
+    first, when no pool is funded yet). The receiver is idempotent (one award per exchange)."""
+    earned = earned_help(session)
+    for response in earned:
+        _signal(session, response, response.closed_at or response.updated_at)
+    return len(earned)
+
+
 def visible_responses(session, user):
     return select(PostResponse).where(share_policy.response_filter(user))
 

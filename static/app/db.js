@@ -225,15 +225,25 @@ export async function byIndex(store, index, key) {
 }
 
 export async function editHousehold(id, changes) {
+  return editRecord("households", id, changes);
+}
+
+// An edit of any editable record (a household, a post…): only the fields that changed, as one
+// `update` naming the version it was based on (the server merges field by field), and the local
+// copy changed with it; the new photos it names are kept for upload. Returns how many changed.
+export async function editRecord(collection, id, changes, photos = []) {
   const d = await db();
-  const tx = d.transaction(["households", "outbox"], "readwrite");
-  const current = await tx.objectStore("households").get(id);
-  if (!current) throw new Error("household gone");
+  const tx = d.transaction([collection, "photos", "outbox"], "readwrite");
+  const current = await tx.objectStore(collection).get(id);
+  if (!current) throw new Error(`${collection} record gone`);
+  const same = (a, b) => (Array.isArray(a) || Array.isArray(b)
+    ? JSON.stringify(a ?? []) === JSON.stringify(b ?? []) : (a ?? "") === b);
   const data = {};
-  for (const [k, v] of Object.entries(changes)) if ((current[k] ?? "") !== v) data[k] = v;
+  for (const [k, v] of Object.entries(changes)) if (!same(current[k], v)) data[k] = v;
   if (Object.keys(data).length) {
-    tx.objectStore("households").put({ ...current, ...data });
-    tx.objectStore("outbox").add(mutation("households", id, "update", data, current._v ?? null));
+    for (const p of photos) if ((data.photos || []).includes(p.sha256)) tx.objectStore("photos").put({ ...p, uploaded: false });
+    tx.objectStore(collection).put({ ...current, ...data });
+    tx.objectStore("outbox").add(mutation(collection, id, "update", data, current._v ?? null));
   }
   await tx.done;
   return Object.keys(data).length;

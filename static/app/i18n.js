@@ -140,6 +140,8 @@ const zhHans = {
   donationKinds: { resident: "转给邻居", community_pool: "捐给社区积分池", paired_community: "捐给结对的乡村社区" },
   donateTo: "转赠给", donateToWhom: "哪位邻居", donateToWhomHint: "可以选择和你有过交换的邻居。", donateAmount: "积分数",
   donateMessage: "留言（可不填）", donate: "转赠", donateAmountRequired: "请填写积分数。", donationSaved: "转赠已保存，待发送。",
+  donateToPartner: "哪个结对社区", donateToPartnerHint: "与你的社区结对的社区，积分进入对方的积分池。",
+  editPost: "编辑帖子", keepPhoto: "保留这张照片", postEditSaved: "修改已保存，待发送。", nothingChanged: "没有改动。",
   // Activities (activities.js) and function rooms (rooms.js).
   activities: "社区活动", activityMonths: "按月份查看", previousMonth: "‹ 上个月", nextMonth: "下个月 ›",
   noActivities: "这个月还没有活动。同步后显示本社区发布的活动。", mySignups: "我的报名", noSignups: "还没有报名。",
@@ -331,6 +333,8 @@ const zhHant = {
   donationKinds: { resident: "轉給鄰居", community_pool: "捐給社區積分池", paired_community: "捐給結對的鄉村社區" },
   donateTo: "轉贈給", donateToWhom: "哪位鄰居", donateToWhomHint: "可以選擇和你有過交換的鄰居。", donateAmount: "積分數",
   donateMessage: "留言（可不填）", donate: "轉贈", donateAmountRequired: "請填寫積分數。", donationSaved: "轉贈已儲存，待發送。",
+  donateToPartner: "哪個結對社區", donateToPartnerHint: "與你的社區結對的社區，積分進入對方的積分池。",
+  editPost: "編輯貼文", keepPhoto: "保留這張照片", postEditSaved: "修改已儲存，待發送。", nothingChanged: "沒有改動。",
   // Activities (activities.js) and function rooms (rooms.js).
   activities: "社區活動", activityMonths: "按月份查看", previousMonth: "‹ 上個月", nextMonth: "下個月 ›",
   noActivities: "這個月還沒有活動。同步後顯示本社區發佈的活動。", mySignups: "我的報名", noSignups: "還沒有報名。",
@@ -541,6 +545,8 @@ const en = {
   donateTo: "Donate to", donateToWhom: "Which neighbour", donateToWhomHint: "Someone you have exchanged with.",
   donateAmount: "Points", donateMessage: "Message (optional)", donate: "Donate",
   donateAmountRequired: "Say how many points.", donationSaved: "Donation saved; waiting to send.",
+  donateToPartner: "Which community", donateToPartnerHint: "Communities paired with yours; the points go to their pool.",
+  editPost: "Edit post", keepPhoto: "Keep this photo", postEditSaved: "Changes saved; waiting to send.", nothingChanged: "Nothing changed.",
   // Activities (activities.js) and function rooms (rooms.js).
   activities: "Activities", activityMonths: "By month", previousMonth: "‹ Previous month", nextMonth: "Next month ›",
   noActivities: "No activities this month. Your community's activities show after a sync.", mySignups: "My sign-ups",

@@ -9,10 +9,10 @@ import { app, describers, flashBox, go, reason, say, waitingBadge } from "./scre
 import { append, field, formatTime, h } from "./ui.js";
 
 // A redemption is cancelled (by its resident) only while reserved (backend/points/rewards.py); the
-// server checks again. Donations from the phone go to a neighbour or the community's pool (a paired
-// community's pool needs its id, which the phone does not hold: on the web pages).
+// server checks again. Donations from the phone go to a neighbour, the community's pool or the pool
+// of a community paired with it (the pairings come with a sync: meta "points_partners", sync.js).
 const REDEMPTION_MACHINE = { reserved: { cancel: { to: "cancelled" } } };
-const DONATION_KINDS = ["resident", "community_pool"];
+const DONATION_KINDS = ["resident", "community_pool", "paired_community"];
 
 export const routes = [
   { path: "/points", for: ["resident"], screen: (view) => pointsScreen(view),
@@ -170,20 +170,27 @@ export async function donateScreen(root, params) {
   const user = await me();
   const { available } = await balanceOf(user);
   const people = await neighbours(user);
-  const kinds = DONATION_KINDS.filter((k) => k !== "resident" || people.length);
+  const partners = (await store.getMeta("points_partners")) || [];
+  const kinds = DONATION_KINDS.filter((k) => (k !== "resident" || people.length)
+                                            && (k !== "paired_community" || partners.length));
   const toKind = h("select", { name: "to_kind", required: true },
     kinds.map((k) => h("option", { value: k, text: t.donationKinds[k] || k, selected: k === params.get("to") })));
   const person = h("select", { name: "to_id" }, people.map((p) => h("option", { value: p.id, text: p.name })));
   const personField = field(t.donateToWhom, person, t.donateToWhomHint);
+  const partner = h("select", { name: "partner_id" }, partners.map((p) => h("option", { value: p.id, text: p.name })));
+  const partnerField = field(t.donateToPartner, partner, t.donateToPartnerHint);
   const amount = h("input", { name: "amount", type: "number", min: 1, max: Math.max(1, available), required: true,
                               inputmode: "numeric" });
   const message = h("input", { name: "message", maxlength: 200 });
   const status = h("p", { class: "hint", role: "status" });
-  const showPerson = () => { personField.hidden = toKind.value !== "resident"; };
+  const showPerson = () => {
+    personField.hidden = toKind.value !== "resident";
+    partnerField.hidden = toKind.value !== "paired_community";
+  };
   toKind.addEventListener("change", showPerson);
   showPerson();
   const form = h("form", { class: "form", id: "donate-form" },
-    field(t.donateTo, toKind), personField, field(t.donateAmount, amount, t.availableNow(available)),
+    field(t.donateTo, toKind), personField, partnerField, field(t.donateAmount, amount, t.availableNow(available)),
     field(t.donateMessage, message), status,
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary big", text: t.donate }),
       h("a", { href: "#/points", class: "button", text: t.cancel })));
@@ -201,6 +208,7 @@ export async function donateScreen(root, params) {
     }
     const data = { to_kind: toKind.value, amount: n, message: message.value.trim() };
     if (toKind.value === "resident") data.to_id = person.value;
+    if (toKind.value === "paired_community") data.to_id = partner.value;
     await store.recordCreate("donations", store.uuid(), data,
       { from_user_id: user.id, created_at: new Date().toISOString() });
     say(t.donationSaved);

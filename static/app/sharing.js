@@ -30,6 +30,7 @@ export const routes = [
   { path: "/share/new", for: ["resident", "worker"], screen: (view, { params }) => newPostScreen(view, params) },
   { path: "/share/mine", for: ["resident", "worker"], screen: (view) => mineScreen(view) },
   { path: /^\/post\/[^/]+$/, for: ["resident", "worker"], screen: (view, { parts }) => postScreen(view, parts[2]) },
+  { path: /^\/post\/[^/]+\/edit$/, for: ["resident", "worker"], screen: (view, { parts }) => editPostScreen(view, parts[2]) },
 ];
 
 // May `who` ("author" or "responder") take `action` on an exchange in `status` of a post of `kind`?
@@ -170,11 +171,18 @@ export async function newPostScreen(root, params) {
   showCapacity();
   let household = null;
   let consent = null;
+  let basis = null;
+  let givenBy = null;
   const behalf = [];
   if (!resident) {
     household = householdPicker(await store.all("households"), params.get("h") || "");
     consent = checkbox(t.shareConsent, { name: "consent" });
-    behalf.push(field(t.postFor, household), h("fieldset", { class: "consent" }, consent));
+    // How the resident agreed: the server keeps it as a consent record (docs/PRIVACY.md, "Consent").
+    basis = h("select", { name: "consent_basis" },
+      ["verbal", "written", "guardian"].map((code) => h("option", { value: code, text: t.consentBases[code] })));
+    givenBy = h("input", { name: "consent_given_by", maxlength: 50 });
+    behalf.push(field(t.postFor, household), h("fieldset", { class: "consent" }, consent,
+      field(t.consentBasis, basis), field(t.consentGivenBy, givenBy)));
   }
   const form = h("form", { class: "form", id: "post-form" },
     behalf, field(t.postKind, kind), field(t.postTitle, title, t.postTitleHint), field(t.postBody, body),
@@ -198,6 +206,11 @@ export async function newPostScreen(root, params) {
       status.textContent = t.shareConsentRequired;
       return;
     }
+    if (!resident && basis.value === "guardian" && !givenBy.value.trim()) {
+      status.className = "flash error";
+      status.textContent = t.guardianRequired;
+      return;
+    }
     submit.disabled = true;
     try {
       const shots = await photosOf(photos, status);
@@ -212,7 +225,9 @@ export async function newPostScreen(root, params) {
       const local = { author_id: user.id, author_name: user.display_name || user.username, status: "open",
                       created_at: now, updated_at: now, household_id: user.household_id || null };
       if (!resident) {
-        Object.assign(data, { household_id: household.value, on_behalf: true, consent: true });
+        Object.assign(data, { household_id: household.value, on_behalf: true, consent: true,
+                              consent_basis: basis.value });
+        if (givenBy.value.trim()) data.consent_given_by = givenBy.value.trim();
         const hh = await store.get("households", household.value);
         Object.assign(local, { household_id: household.value, grid_id: hh?.grid_id, author_name: hh?.head_name || "" });
       }
@@ -456,7 +471,8 @@ export async function postScreen(root, id) {
         responses.map((r) => exchangeCard(r, post, user, steps(r.id))))
         : h("p", { class: "hint", text: t.noAnswers }));
     if (LISTED.has(post.status) && !post._local && !outbox.some((m) => m.record_id === id && m.op === "delete")) {
-      parts.push(h("div", { class: "actions" }, h("button", { type: "button", class: "danger", id: "withdraw-post",
+      parts.push(h("div", { class: "actions" }, h("a", { href: `#/post/${id}/edit`, class: "button", id: "edit-post",
+                                                         text: t.editPost }), h("button", { type: "button", class: "danger", id: "withdraw-post",
         text: t.postActions.withdraw, onclick: async () => {
           if (!window.confirm(t.withdrawPostConfirm)) return;
           await store.recordDelete("posts", id, post._v);
@@ -490,6 +506,56 @@ export async function postScreen(root, id) {
     post.kind === "skill" && post.capacity ? h("p", { class: "sub", text: t.capacityOf(post.capacity) }) : null,
     post.photos?.length ? photoStrip(post.photos) : null,
     parts);
+}
+
+// ---- the author edits their post ------------------------------------------------
+// Posts are editable (docs/SYNC.md, "Sharing"): the changed fields go as one `update` with the
+// version the phone holds, and the server merges them field by field (only the author may).
+export async function editPostScreen(root, id) {
+  const [user, post] = await Promise.all([me(), store.get("posts", id)]);
+  if (!post || post.author_id !== user.id || post._local) return postScreen(root, id);
+  const cats = await categories();
+  const category = h("select", { name: "category" }, h("option", { value: "", text: t.noCategory }),
+    cats.map((c) => h("option", { value: c.code, text: c.name, selected: c.code === post.category })));
+  const title = h("input", { name: "title", maxlength: 80, required: true, value: post.title || "" });
+  const body = h("textarea", { name: "body", rows: 5, maxlength: 2000 });
+  body.value = post.body || "";
+  const availability = h("input", { name: "availability", maxlength: 120, value: post.availability || "" });
+  const kept = (post.photos || []).map((sha) => checkbox(t.keepPhoto, { name: "keep_photo", value: sha, checked: true }));
+  const photos = photoInput();
+  const status = h("p", { class: "hint", role: "status" });
+  const submit = h("button", { type: "submit", class: "primary big", text: t.save });
+  const form = h("form", { class: "form", id: "edit-post-form" },
+    field(t.postTitle, title, t.postTitleHint), field(t.postBody, body),
+    cats.length ? field(t.category, category) : null, field(t.availability, availability, t.availabilityHint),
+    post.photos?.length ? h("div", { class: "field" }, photoStrip(post.photos), kept) : null,
+    field(t.addPhoto, photos), status,
+    h("div", { class: "actions" }, submit, h("a", { href: `#/post/${id}`, class: "button", text: t.cancel })));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    status.className = "hint";
+    if (!title.value.trim()) {
+      status.textContent = t.required;
+      title.focus();
+      return;
+    }
+    submit.disabled = true;
+    try {
+      const shots = await photosOf(photos, status);
+      const keep = kept.map((box) => box.querySelector("input")).filter((i) => i.checked).map((i) => i.value);
+      const changes = { title: title.value.trim(), body: body.value.trim(), availability: availability.value.trim(),
+                        photos: [...keep, ...shots.map((p) => p.sha256)] };
+      if (category.value || post.category) changes.category = category.value || null;
+      const changed = await store.editRecord("posts", id, changes, shots);
+      say(changed ? t.postEditSaved : t.nothingChanged);
+      app.onChange();
+      if (changed) app.sync();
+      go(`#/post/${id}`);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  append(root, h("a", { href: `#/post/${id}`, class: "back", text: t.back }), h("h1", { text: t.editPost }), form);
 }
 
 // ---- my posts and my exchanges -------------------------------------------------

@@ -220,6 +220,21 @@ async function refreshCategories() {
   }
 }
 
+// The communities paired with a resident's (seed 001), the receivers of a paired_community
+// donation: from GET /api/v1/points/me (its `partners`), kept in meta like the categories above
+// (docs/SYNC.md, "Points"). Not part of the sync protocol.
+async function refreshPartners() {
+  if ((await getMeta("user"))?.role !== "resident") return;
+  const at = await getMeta("points_partners_at");
+  if (at && Date.now() - at < CATEGORIES_EVERY && Array.isArray(await getMeta("points_partners"))) return;
+  const response = await api("/api/v1/points/me");
+  if (!response.ok) return; // keep the list the device has
+  const body = await response.json();
+  if (!Array.isArray(body.partners)) return;
+  await setMeta("points_partners", body.partners.map(({ id, name }) => ({ id, name })));
+  await setMeta("points_partners_at", Date.now());
+}
+
 // Photos of requests and their steps taken elsewhere (the resident's own, the office's at
 // resolving), fetched so a request's page shows them offline; a few per sync.
 const PREFETCH_PHOTOS = 20;
@@ -304,6 +319,7 @@ export function sync() {
       if (wipeAsked) throw new WipeError("device reported lost");
       await pull();
       await refreshCategories();
+      await refreshPartners();
       await prefetchPhotos();
       await setMeta("last_sync_at", new Date().toISOString());
       await setMeta("last_error", null);

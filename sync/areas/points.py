@@ -11,8 +11,11 @@ rewards through `public`."""
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from backend.auth import policy
+from backend.common import is_uuid
+from backend.org.models import Node
 from backend.points import donations, ledger, rewards
 from backend.points.models import Donation, PointsEntry, Redemption, Reward
 from sync.apply import Applier, ReadOnlyApplier, Rejected, gone
@@ -121,6 +124,15 @@ class DonationApplier(Applier):
 
     def refusal(self, op):
         return _("Donations are never changed; a correction is made by staff.")
+
+    def spaces(self, session, user, mutations) -> set:
+        """The paired communities the batch donates to: their pools are credited in their spaces."""
+        wanted = {m.data.get("to_id") for m in mutations
+                  if m.op == "create" and isinstance(m.data, dict) and m.data.get("to_kind") == "paired_community"}
+        wanted = {value for value in wanted if isinstance(value, str) and is_uuid(value)}
+        if not wanted:
+            return set()
+        return set(session.scalars(select(Node.id).where(Node.id.in_(wanted), Node.kind == "community")))
 
     def on_create(self, session, user, mutation, appends, context):
         record = donations.donate(session, user, dict(mutation.data), donation_id=mutation.record_id)

@@ -24,11 +24,12 @@ def phone(browser, live_server):
 
 def scene(world):
     """resident1 holds 120 points (earned by helping, paid from C1's funded pool); C1 offers a
-    haircut (50 points, 2 left) and a rice cooker (200 points)."""
+    haircut (50 points, 2 left) and a rice cooker (200 points), and is paired with the village V1."""
     from backend.auth.models import User
-    from backend.points import earning, rewards, services
+    from backend.points import earning, rewards, rules, services
 
     staff_id, community, resident = world.staff1.id, world.C1.id, world.resident1.id
+    village = world.V1.id
     db.session.remove()
     staff = db.session.get(User, staff_id)
     services.grant(db.session, staff, community, 1000, "街道拨付")
@@ -36,14 +37,15 @@ def scene(world):
                   reference="hours:test", quantity=12, actor_id=staff.id, memo="社区清洁")
     haircut = rewards.create_reward(db.session, staff, community, {"title": "理发一次", "points": 50, "stock": 2})
     rewards.create_reward(db.session, staff, community, {"title": "电饭煲", "points": 200, "stock": 1})
+    rules.pair(db.session, staff, community, village)
     db.session.commit()
     return haircut.id
 
 
 def test_a_redemption_made_offline_is_reserved_after_sync_and_the_balance_follows(phone, world):
-    from backend.points.models import Redemption, Reward
+    from backend.points.models import Donation, Redemption, Reward
 
-    resident = world.resident1.id
+    resident, village = world.resident1.id, world.V1.id
     haircut = scene(world)
     page = open_app(phone)
     sign_in(page, "resident1")
@@ -88,3 +90,16 @@ def test_a_redemption_made_offline_is_reserved_after_sync_and_the_balance_follow
     expect(page.locator("#points-balance")).to_have_text("70")
     expect(page.locator("#points-history li")).to_have_count(2)
     expect(page.locator("#points-history")).to_contain_text("兑换奖励")
+
+    # The pairing came with the sync: the resident gives 20 points to the paired village's pool.
+    page.locator("#to-donate").click()
+    page.locator("select[name=to_kind]").select_option(label="捐给结对的乡村社区")
+    expect(page.locator("select[name=partner_id]")).to_be_visible()
+    expect(page.locator("select[name=partner_id] option")).to_have_text(["柳树村"])
+    page.locator("input[name=amount]").fill("20")
+    page.get_by_role("button", name="转赠", exact=True).click()
+    synced(page)
+    db.session.remove()
+    gift = db.session.scalars(select(Donation)).one()
+    assert (gift.to_kind, gift.to_id, gift.amount) == ("paired_community", village, 20)
+    expect(page.locator("#points-balance")).to_have_text("50")

@@ -147,11 +147,27 @@ def test_a_help_post_made_offline_is_answered_confirmed_and_pays_the_helper(phon
     assert b"LinliTestCam" not in stored.data and max(stored.width, stored.height) == 1600
     post_id = post.id
 
+    # The author edits it: an `update` of the changed fields (base_version), merged by the server.
+    page.locator(f"#post-list li[data-id='{post_id}'] a").click()
+    page.locator("#edit-post").click()
+    expect(page.get_by_label("保留这张照片")).to_be_checked()
+    page.get_by_label("标题").fill("水龙头漏水，求修理")
+    page.get_by_label("方便的时间").fill("周六全天")
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.locator("#post-title")).to_have_text("水龙头漏水，求修理")
+    synced(page)
+    db.session.remove()
+    edited = db.session.get(Post, post_id)
+    assert (edited.title, edited.availability, edited.photos, edited.body) == (
+        "水龙头漏水，求修理", "周六全天", post.photos, "厨房水龙头一直滴水，家里没有工具")
+    to_sharing(page)
+
     # A neighbour's phone pulls it, with its photo, and answers "I can help".
     other = phones()
     helper = resident_phone(other, "resident2")
     to_sharing(helper)
     helper.locator(f"#post-list li[data-id='{post_id}'] a").click()
+    expect(helper.locator("#post-title")).to_have_text("水龙头漏水，求修理")
     expect(helper.locator("#post-body")).to_have_text("厨房水龙头一直滴水，家里没有工具")
     expect(helper.locator("main img.thumb")).to_have_count(1)
     helper.get_by_label("留言").fill("我有扳手，周六上午过来")
@@ -258,3 +274,41 @@ def test_two_phones_accept_the_same_lend_offline_and_exactly_one_wins(phones, wo
     b.get_by_role("link", name="返回").click()
     b.get_by_role("link", name="我的发布和交换").click()
     expect(b.locator(f"#my-exchanges li[data-id='{first}'] .overdue-badge")).to_be_visible()
+
+
+def test_a_grid_worker_posts_for_a_resident_with_no_phone_offline(phones, world):
+    from backend.registry.models import Consent
+    from backend.sharing.models import Post
+    from tests.e2e.test_field_app import controlled
+
+    household, worker = world.H1.id, world.worker1.id
+    context = phones()
+    page = open_app(context)
+    sign_in(page, "worker1")
+    controlled(page)
+    context.set_offline(True)
+    expect(page.locator("#status-net")).to_have_text("离线")
+    to_sharing(page)
+    page.get_by_role("link", name="发布", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("代居民发布")
+    page.get_by_label("为哪一户发布").select_option(household)
+    page.get_by_label("类型").select_option("give")
+    page.get_by_label("标题").fill("旧轮椅一台，送给需要的邻居")
+    page.get_by_role("button", name="发布", exact=True).click()
+    expect(page.locator("#post-form [role=status]")).to_contain_text("须先征得居民同意")
+    page.get_by_label("居民已同意由我代为发布").check()
+    page.get_by_label("同意方式").select_option("written")
+    page.get_by_role("button", name="发布", exact=True).click()
+    expect(page.locator("#post-title")).to_have_text("旧轮椅一台，送给需要的邻居")
+    waiting(page, 1)
+    assert count(Post) == 0
+
+    context.set_offline(False)
+    synced(page)
+    db.session.remove()
+    post = db.session.scalars(select(Post)).one()
+    assert (post.on_behalf, post.consent, post.household_id, post.author_id, post.author_name, post.kind) == (
+        True, True, household, worker, "张伟", "give")
+    consent = db.session.scalars(select(Consent).where(Consent.purpose == "proxy_share")).one()
+    assert (consent.basis, consent.household_id, consent.recorded_by_id) == ("written", household, worker)
+    expect(page.locator("main")).to_contain_text("由工作人员代为发布")

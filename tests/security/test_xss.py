@@ -85,22 +85,22 @@ FREE_TEXT = {
     "audit_entries": {"address"},
     "attachment_refs": {"note"},
     "consents": {"given_by", "detail", "withdraw_reason"},
+    "share_categories": {"name"},
+    "share_posts": {"author_name", "consent_given_by", "title", "body", "availability", "hidden_reason"},
+    "share_responses": {"responder_name", "message", "author_comment", "responder_comment"},
+    "share_reports": {"reason", "note"},
+    "share_banned_words": {"word"},
     "points_transactions": {"memo"},
     "points_entries": {"memo"},
     "points_rewards": {"title", "description"},
     "points_redemptions": {"reason"},
     "points_donations": {"message"},
     "points_hours": {"activity"},
-    "share_categories": {"name"},
-    "share_posts": {"author_name", "consent_given_by", "title", "body", "availability", "hidden_reason"},
-    "share_responses": {"responder_name", "message", "author_comment", "responder_comment"},
+    "rooms": {"name", "rules"},
+    "bookings": {"purpose", "reason"},
     "activities": {"title", "description", "address", "room_id", "cancel_reason"},
     "activity_signups": {"name", "volunteer_role", "notice", "comment"},
     "activity_checkins": {"name", "who"},  # who: "name:<a walk-in's name>"
-    "share_reports": {"reason", "note"},
-    "share_banned_words": {"word"},
-    "rooms": {"name", "rules"},
-    "bookings": {"purpose", "reason"},
 }
 # A link from outside: a `javascript:` address must never become a link.
 LINKS = {"open311_submissions": {"media_url"}}
@@ -132,18 +132,18 @@ NOT_FREE_TEXT = {
     "registration_attempts": {"code_hash"},
     "consents": {"purpose", "basis"},
     "devices": {"token_hash"},
+    "share_posts": {"kind", "reach", "status"},
+    "share_responses": {"status", "promise_key"},  # promise_key: a post's id
+    "share_reports": {"status"},
     "points_accounts": {"code", "kind", "head_hash"},  # generated; the kind from a closed set
     "points_transactions": {"kind", "reference"},  # a closed set; references are built by the services
     "points_entries": {"kind", "reference", "prev_hash", "hash"},
     "points_redemptions": {"status"},
     "points_donations": {"to_kind"},
-    "share_posts": {"kind", "reach", "status"},
-    "share_responses": {"status", "promise_key"},  # promise_key: a post's id
-    "share_reports": {"status"},
+    "bookings": {"status", "kind", "reference"},  # closed sets; references are built by other areas' services
     "activities": {"status"},
     "activity_signups": {"role", "status", "code"},  # closed sets; the code is generated
     "activity_checkins": {"kind"},
-    "bookings": {"status", "kind", "reference"},  # closed sets; references are built by other areas' services
 }
 # One account of each kind of reach: everything, above a community, a community, a grid, a household.
 DATA_TYPES = ("application/json", "application/problem+json", "text/csv", "application/javascript",
@@ -196,9 +196,6 @@ def _one_of_everything(w):
     AuditEntryFactory(actor=w.admin)
     DeviceFactory(user=w.worker1)
     UserFactory(role="resident", status="pending", community_id=w.C1.id, claimed_address="1号楼")
-    RedemptionFactory(reward=RewardFactory(community=w.C1), user=w.resident1)
-    DonationFactory(community=w.C1, user=w.resident1)
-    VolunteerHoursFactory(community=w.C1, user=w.resident1)
     post = PostFactory(author=w.resident1, kind="skill", title="书法课", capacity=3,
                        category=ShareCategoryFactory(community=w.C1).id)
     neighbour = UserFactory(role="resident", home=w.H2)
@@ -209,6 +206,9 @@ def _one_of_everything(w):
     hidden = PostFactory(author=w.resident1, title="广告")
     moderation.hide(db.session, w.staff1, hidden, {"reason": "广告"})
     BannedWordFactory()
+    RedemptionFactory(reward=RewardFactory(community=w.C1), user=w.resident1)
+    DonationFactory(community=w.C1, user=w.resident1)
+    VolunteerHoursFactory(community=w.C1, user=w.resident1)
     return request, key
 
 

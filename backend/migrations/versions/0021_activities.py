@@ -11,7 +11,6 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0021_activities'
-# Rechained after 0020_rooms (the lead's merge order: rooms, then activities).
 down_revision = '0020_rooms'
 branch_labels = None
 depends_on = None

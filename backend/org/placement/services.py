@@ -95,12 +95,20 @@ def _settle(record, placement: Placement, values: dict) -> bool:
     return changed
 
 
+@cache
+def _only_via(model, via: str) -> bool:
+    """Whether the column naming the parent is the model's only placement column."""
+    return columns_of(model) == (via,)
+
+
 def fill(session, record) -> None:
     """A new record's placement columns, from its parent (the change feed calls
     this on every flush, so a record built with only its parent's id is placed)."""
     if inspect(record).has_identity:
         return
     placement = placement_of(record)
+    if placement is not None and _only_via(type(record), placement.via):
+        return  # nothing to copy from the parent (a record placed by its community_id alone): no look-up
     parent = _parent(session, placement, record) if placement is not None else None
     if parent is not None:
         with moving():

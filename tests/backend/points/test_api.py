@@ -23,6 +23,7 @@ def test_a_resident_sees_balance_history_and_what_they_can_redeem(shop, client, 
     me = client.get("/api/v1/points/me", headers=headers).get_json()
     assert me["balance"] == 100 and [e["amount"] for e in me["entries"]] == [100]
     assert [r["id"] for r in me["redeemable"]] == [cheap]
+    assert me["partners"] == []
     assert len(client.get("/api/v1/points/rewards", headers=headers).get_json()["items"]) == 2
     made = client.post("/api/v1/points/redemptions", json={"reward_id": cheap}, headers=headers)
     assert made.status_code == 201 and made.get_json()["status"] == "reserved"
@@ -72,3 +73,16 @@ def test_staff_see_their_communitys_pool_flows_and_helpers_and_manage_it(shop, c
     other = auth.headers("staff2")
     assert client.get(f"/api/v1/points/transactions/{transaction}", headers=other).status_code == 404
     assert client.patch(f"/api/v1/points/rewards/{cheap}", json={"stock": 1}, headers=other).status_code == 404
+
+
+def test_a_resident_learns_the_communities_paired_with_theirs(shop, client, auth):
+    w, _cheap = shop
+    from backend.points import rules
+
+    rules.pair(db.session, w.staff1, w.C1.id, w.V1.id)
+    db.session.commit()
+    me = client.get("/api/v1/points/me", headers=auth.headers("resident1")).get_json()
+    assert me["partners"] == [{"id": w.V1.id, "name": "柳树村"}]
+    gift = client.post("/api/v1/points/donations", headers=auth.headers("resident1"),
+                       json={"to_kind": "paired_community", "to_id": me["partners"][0]["id"], "amount": 10})
+    assert gift.status_code == 201, gift.get_json()

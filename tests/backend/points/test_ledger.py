@@ -75,3 +75,37 @@ def test_verify_finds_a_tampered_ledger(funded, tamper):
         db.session.execute(entries.delete().where(entries.c.id == first))
     db.session.commit()
     assert verify.problems(db.session)
+
+
+def test_an_award_and_a_redemption_take_few_statements(funded):
+    """The statement budget (bench/points_bench.py): one query for both accounts, the reference
+    looked up once, the spaces locked once, the chain head written with the balance, no placement
+    look-up. Was 22 for an award and 28 for a reservation."""
+    from sqlalchemy import event
+
+    from backend.points import earning, rewards
+
+    w = funded
+    reward = rewards.create_reward(db.session, w.staff1, w.C1.id, {"title": "理发", "points": 10, "stock": 5})
+    earning.award(db.session, community_id=w.C1.id, user_id=w.resident1.id, rule="hours", reference="warm",
+                  quantity=10)
+    db.session.commit()
+    seen = []
+
+    def count(*_args):
+        seen.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        earning.award(db.session, community_id=w.C1.id, user_id=w.resident1.id, rule="help", reference="budget")
+        db.session.flush()
+        award = len(seen)
+        seen.clear()
+        rewards.reserve(db.session, w.resident1, reward.id)
+        db.session.flush()
+        reserve = len(seen)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    db.session.commit()
+    assert award <= 14 and reserve <= 23, (award, reserve)  # the reservation opens the escrow account (2)
+    assert verify.problems(db.session) == []

@@ -69,9 +69,12 @@ def test_bad_input_is_shown_next_to_the_field(shop, client, auth):
 
 
 def test_redemptions_are_handed_over_and_transactions_reversed(shop, client, auth):
-    _w, reward, redemption = shop
+    w, reward, redemption = shop
     auth.login("staff1")
     token = csrf(client)
+    page = client.get(f"/points/?community={w.C1.id}").get_data(as_text=True)
+    # its own word (兑付), not sharing's 交付物品 for handing an item over
+    assert "兑付" in page and "交付物品" not in page
     fulfilled = client.post(f"/points/redemptions/{redemption.id}/fulfil", data={"csrf_token": token})
     db.session.expire_all()
     assert fulfilled.status_code == 303 and db.session.get(Redemption, redemption.id).status == "fulfilled"

@@ -135,6 +135,7 @@ def test_the_shell_tells_the_app_its_stores_modules_and_the_requests_rules(clien
     exchanges = config["capabilities"]["sharing"]["machine"]
     assert {(state, action): (step["to"], step["who"]) for state, steps in exchanges.items()
             for action, step in steps.items()} == sharing_machine.TABLE
+    assert exchanges["pending"]["accept"]["who"] == "author" and exchanges["accepted"]["hand_over"]["kinds"] == ["lend"]
     # The sign-ups' machine (backend/activities/machine.py): the app offers only the owner's steps.
     from backend.activities import machine as activities_machine
 
@@ -149,7 +150,6 @@ def test_the_shell_tells_the_app_its_stores_modules_and_the_requests_rules(clien
     assert {(state, action): (step["to"], step["who"]) for state, steps in bookings["machine"].items()
             for action, step in steps.items()} == rooms_machine.TABLE
     assert bookings["max_weeks"] == rooms_machine.MAX_WEEKS
-    assert exchanges["pending"]["accept"]["who"] == "author" and exchanges["accepted"]["hand_over"]["kinds"] == ["lend"]
 
 
 def test_the_build_changes_with_what_the_areas_tell_the_app(app):

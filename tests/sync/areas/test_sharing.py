@@ -53,6 +53,12 @@ def test_an_edit_merges_field_by_field_and_only_the_author_edits(world, device, 
     staff = device("staff1")
     _m, refused = _push_one(staff, "posts", "update", post_id, {"title": "x"}, base_version=version)
     assert refused["status"] == "rejected"
+    neighbour = device("resident2")
+    neighbour.pull()
+    assert neighbour.get("posts", post_id)  # they see it, and may answer it, but not edit it
+    _m, theirs = _push_one(neighbour, "posts", "update", post_id, {"title": "我的了"},
+                           base_version=neighbour.get("posts", post_id)["version"])
+    assert theirs["status"] == "rejected" and theirs["error"]["status"] == 403, theirs
     _m, bad = _push_one(resident, "posts", "update", post_id, {"capacity": 3}, base_version=version + 1)
     assert bad["status"] == "rejected" and "capacity" in bad["error"]["errors"]
     assert db.session.get(Post, post_id).title == "冲击钻出借"
