@@ -78,8 +78,10 @@ async function placeOf(activity) {
   return activity.address || "";
 }
 
+// Places a new sign-up could take: none while anyone waits in line (a freed place is offered to
+// the line first, and an offered place is held), else what the confirmed leave of the capacity.
 function placesLeft(activity) {
-  if (activity.places_left !== undefined && activity.places_left !== null) return Math.max(0, activity.places_left);
+  if (Number(activity.waitlist_count || 0) > 0) return 0;
   return Math.max(0, Number(activity.capacity || 0) - Number(activity.confirmed_count || 0));
 }
 
