@@ -178,11 +178,13 @@ async function householdPeople(user) {
 
 function signupForm(activity, user, people, meTaken = false) {
   const roles = (activity.volunteer_roles || []).filter((r) => r && r.role);
+  // The first choice of each list is "" (myself, a participant): a form left as it is stays "untouched"
+  // and the page follows a sync's news.
   const who = people.length ? h("select", { name: "resident_id" },
-    meTaken ? null : h("option", { value: "", text: t.signupMyself }),
+    h("option", { value: "", text: meTaken ? t.pickPerson : t.signupMyself }),
     people.map((r) => h("option", { value: r.id, text: r.name || "" }))) : null;
   const as = roles.length ? h("select", { name: "role" },
-    h("option", { value: "participant", text: t.asParticipant }),
+    h("option", { value: "", text: t.asParticipant }),
     roles.map((r) => h("option", { value: `volunteer:${r.role}`, text: t.asVolunteer(r.role) }))) : null;
   const status = h("p", { class: "hint", role: "status" });
   const full = !placesLeft(activity);
@@ -193,6 +195,10 @@ function signupForm(activity, user, people, meTaken = false) {
                                                  text: full ? t.joinWaitlist : t.signUp })));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (meTaken && !who?.value) {
+      status.textContent = t.pickPerson;
+      return;
+    }
     const id = store.uuid();
     const now = new Date().toISOString();
     const [kind, role] = (as?.value || "participant").split(":");

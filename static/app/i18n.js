@@ -190,6 +190,7 @@ const zhHans = {
   bookingOf: (room, when) => `预约「${room}」${when ? ` ${when}` : ""}`, bookingRefused: (n) => `有 ${n} 个预约未被接受。`,
   nextFree: (w) => `下一个空闲时段：${w}`, bookNextFree: "改约这个时段", refusedBecause: "原因：",
   weeklyFor: (n) => `每周一次，共 ${n} 周`, noBookings: "还没有预约。",
+  pickPerson: "请选择家里哪位参加",
 };
 
 const zhHant = {
@@ -383,6 +384,7 @@ const zhHant = {
   bookingOf: (room, when) => `預約「${room}」${when ? ` ${when}` : ""}`, bookingRefused: (n) => `有 ${n} 個預約未被接受。`,
   nextFree: (w) => `下一個空閒時段：${w}`, bookNextFree: "改約這個時段", refusedBecause: "原因：",
   weeklyFor: (n) => `每週一次，共 ${n} 週`, noBookings: "還沒有預約。",
+  pickPerson: "請選擇家裡哪位參加",
 };
 
 const en = {
@@ -610,6 +612,7 @@ const en = {
   bookingRefused: (n) => `${n} bookings were not accepted.`, nextFree: (w) => `Next free slot: ${w}`,
   bookNextFree: "Book that slot instead", refusedBecause: "Reason: ", weeklyFor: (n) => `Weekly, ${n} weeks`,
   noBookings: "No bookings yet.",
+  pickPerson: "Choose who in your household comes",
 };
 
 const DICTS = { "zh-Hans": zhHans, "zh-Hant": zhHant, en };
