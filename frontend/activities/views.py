@@ -144,7 +144,9 @@ def _form_of(activity: Activity) -> dict:
 
 def _errors_of(exc) -> dict:
     """The service's messages by form field (nested ones under their group: eligibility, volunteer_roles)."""
-    errors = dict(exc.errors or {}) if isinstance(exc, Invalid) else {"title": [exc.detail]}
+    errors = dict(exc.errors or {})
+    if not isinstance(exc, Invalid):  # a conflict names its field when it has one (a taken room: room_id)
+        errors = errors or {"title": [exc.detail]}
     flat: dict = {}
     for key, value in errors.items():
         name = key.split(".")[0]

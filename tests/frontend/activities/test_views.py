@@ -85,3 +85,21 @@ def test_who_may_open_them(world, browser):
     assert browser("staff2").get(f"/activities/{activity.id}").status_code == 404
     assert browser("worker1").get(f"/activities/{activity.id}/edit").status_code == 403
     assert browser("street1").get(f"/activities/{activity.id}").status_code == 200
+
+
+def test_an_edit_onto_a_taken_room_re_renders_naming_the_room(world, browser):
+    from tests.factories import BookingFactory, RoomFactory
+
+    room = RoomFactory(community=world.C1)
+    db.session.commit()
+    BookingFactory(room=room, starts_at=START + timedelta(hours=5), hours=1)
+    activity = make_activity(world, room_id=room.id)
+    db.session.commit()
+    staff = browser("staff1")
+    fields = {"title": activity.title, "room_id": room.id, "starts_at": _local(START + timedelta(hours=5)),
+              "ends_at": _local(START + timedelta(hours=6)), "capacity": "2", "waitlist": "on"}
+    refused = staff.post(f"/activities/{activity.id}/edit", fields)
+    assert refused.status_code in (409, 422)
+    assert error_for(refused.get_data(as_text=True), "room_id")
+    db.session.expire_all()
+    assert db.session.get(Activity, activity.id).starts_at == START
