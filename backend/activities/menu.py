@@ -154,6 +154,27 @@ def cancel(session, actor, activity: Activity, data: dict, now=None) -> Activity
     return activity
 
 
+def add_photo(session, actor, activity: Activity, sha256: str, now=None) -> Activity:
+    """Staff add a photo (already stored by its upload, named by its SHA-256) to an activity that is
+    published or done; it is served to whoever may read the activity."""
+    from backend.fieldwork.records import MAX_PHOTOS
+
+    now = now or utcnow()
+    if not policy.can(actor, policy.MANAGE, activity):
+        raise Refused()
+    if activity.status not in ("published", "done"):
+        raise NotAllowedNow(_("Not allowed while the activity is %(status)s.",
+                              status=STATUS_NAMES.get(activity.status, activity.status)))
+    photos = list(activity.photos or [])
+    if sha256 in photos:
+        return activity
+    if len(photos) >= MAX_PHOTOS:
+        raise Invalid({"photo": [_l("At most %(n)s photos.", n=MAX_PHOTOS)]})
+    activity.photos, activity.updated_at = [*photos, sha256], now
+    session.flush()
+    return activity
+
+
 def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 

@@ -103,3 +103,35 @@ def test_an_edit_onto_a_taken_room_re_renders_naming_the_room(world, browser):
     assert error_for(refused.get_data(as_text=True), "room_id")
     db.session.expire_all()
     assert db.session.get(Activity, activity.id).starts_at == START
+
+
+def test_staff_add_photos_checked_by_content_and_served_without_metadata(world, browser):
+    import io
+
+    from tests.sync.test_attachments import jpeg
+
+    activity = make_activity(world)
+    staff = browser("staff1")
+    photo = jpeg()
+    assert b"PhoneMaker" in photo
+    added = staff.post(f"/activities/{activity.id}/photos", {"photo": (io.BytesIO(photo), "a.jpg", "image/jpeg")},
+                       content_type="multipart/form-data")
+    assert added.status_code == 303, added.get_data(as_text=True)[:1000]
+    db.session.expire_all()
+    names = db.session.get(Activity, activity.id).photos
+    assert len(names) == 1
+    served = staff.get(f"/activities/{activity.id}/photos/{names[0]}")
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    assert b"PhoneMaker" not in served.data and b"Exif" not in served.data
+    assert f"/activities/{activity.id}/photos/{names[0]}" in staff.get(f"/activities/{activity.id}").get_data(
+        as_text=True)
+    fake = staff.post(f"/activities/{activity.id}/photos",
+                      {"photo": (io.BytesIO(b"<script>alert(1)</script>"), "x.jpg", "image/jpeg")},
+                      content_type="multipart/form-data")
+    assert fake.status_code == 422 and error_for(fake.get_data(as_text=True), "photo")
+    db.session.expire_all()
+    assert db.session.get(Activity, activity.id).photos == names
+    # staff of another community see neither the activity nor its photo; a worker may not add one
+    assert browser("staff2").get(f"/activities/{activity.id}/photos/{names[0]}").status_code == 404
+    assert browser("worker1").post(f"/activities/{activity.id}/photos", {"photo": (io.BytesIO(photo), "a.jpg")},
+                                   content_type="multipart/form-data").status_code == 403
