@@ -6,9 +6,10 @@ Views are thin: scope is backend.activities.policy, every rule is in backend.act
 these parse forms, call them, commit and render. A refused form re-renders with its messages.
 Times on the forms are Shanghai wall-clock times; the services store naive UTC."""
 
+import hashlib
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -22,6 +23,7 @@ from backend.errors import Conflict, Invalid
 from backend.extensions import db
 from backend.fieldwork.visits import reports as places
 from frontend.render import done, form_page, page
+from sync import attachments
 
 bp = Blueprint("activity_pages", __name__, url_prefix="/activities")
 
@@ -144,7 +146,9 @@ def _form_of(activity: Activity) -> dict:
 
 def _errors_of(exc) -> dict:
     """The service's messages by form field (nested ones under their group: eligibility, volunteer_roles)."""
-    errors = dict(exc.errors or {}) if isinstance(exc, Invalid) else {"title": [exc.detail]}
+    errors = dict(exc.errors or {})
+    if not isinstance(exc, Invalid):  # a conflict names its field when it has one (a taken room: room_id)
+        errors = errors or {"title": [exc.detail]}
     flat: dict = {}
     for key, value in errors.items():
         name = key.split(".")[0]
@@ -290,3 +294,41 @@ def add_checkin(activity_id):
     flash(_("Checked in already.") if existed else _("Checked in."))
     return done(url_for("activity_pages.show", activity_id=activity.id))
 
+
+
+@bp.post("/<activity_id>/photos")
+def add_photo(activity_id):
+    """Staff add a photo after the activity: checked by its content, stored without its metadata."""
+    activity = _manage_or_403(activity_id)
+    upload = request.files.get("photo")
+    data = upload.read(attachments.MAX_BYTES + 1) if upload is not None else b""
+    if not data:
+        return _show(activity, {"photo": [_("Choose a photo.")]}, {}, status=422)
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        attachments.store(db.session, _user(), sha256, data, upload.mimetype)
+        menu.add_photo(db.session, _user(), activity, sha256)
+    except attachments.BadImage:
+        db.session.rollback()
+        return _show(activity, {"photo": [_("Only JPEG, PNG and WebP photos are accepted.")]}, {}, status=422)
+    except (Invalid, Conflict) as exc:
+        db.session.rollback()
+        return _show(activity, {"photo": exc.errors.get("photo") if exc.errors else [exc.detail]}, {}, status=422)
+    db.session.commit()
+    flash(_("Photo added."))
+    return done(url_for("activity_pages.show", activity_id=activity.id))
+
+
+@bp.get("/<activity_id>/photos/<sha256>")
+def photo(activity_id, sha256):
+    """A photo of an activity the reader may see, without its metadata."""
+    activity = _activity_or_404(activity_id)
+    if sha256 not in (activity.photos or []):
+        abort(404)
+    stored = attachments.visible(db.session, _user(), sha256)
+    body = attachments.served(stored)
+    if body is None:
+        abort(404)
+    response = Response(body, mimetype=stored.content_type)
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    return response
