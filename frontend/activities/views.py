@@ -13,6 +13,7 @@ from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from backend import clock
 from backend.activities import attendance, checkins, menu, signups
@@ -22,6 +23,7 @@ from backend.auth import policy
 from backend.errors import Conflict, Invalid
 from backend.extensions import db
 from backend.fieldwork.visits import reports as places
+from backend.rooms.models import Room
 from frontend.render import done, form_page, page
 from sync import attachments
 
@@ -156,6 +158,13 @@ def _errors_of(exc) -> dict:
     return flat or {"title": [_("Check the form.")]}
 
 
+def _rooms_of(community_id: str) -> list[tuple[str, str]]:
+    """The community's function rooms an activity may be held in: (id, name)."""
+    rooms = db.session.scalars(select(Room).where(Room.community_id == community_id, Room.active.is_(True))
+                               .order_by(Room.name)).all()
+    return [(room.id, room.name) for room in rooms]
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     communities = [c for c in _communities() if act_policy.can_manage(_user(), c.id)]
@@ -165,7 +174,8 @@ def new():
     community = next((c for c in communities if c.id == chosen), None)
     if community is None:
         abort(404)
-    context = {"communities": communities, "community": community, "activity": None}
+    context = {"communities": communities, "community": community, "activity": None,
+               "rooms": _rooms_of(community.id)}
     if request.method == "GET":
         return page("activities/form.html", None, form={"capacity": 20, "waitlist": "on"}, errors={}, **context)
     form = {name: request.form.get(name, "") for name in (*FORM_FIELDS, "waitlist")}
@@ -184,7 +194,8 @@ def edit(activity_id):
     activity = _activity_or_404(activity_id)
     if not policy.can(_user(), policy.CHANGE, activity):
         abort(403)
-    context = {"communities": [], "community": activity.community, "activity": activity}
+    context = {"communities": [], "community": activity.community, "activity": activity,
+               "rooms": _rooms_of(activity.community_id)}
     if request.method == "GET":
         return page("activities/form.html", None, form=_form_of(activity), errors={}, **context)
     form = {name: request.form.get(name, "") for name in (*FORM_FIELDS, "waitlist")}

@@ -135,3 +135,20 @@ def test_staff_add_photos_checked_by_content_and_served_without_metadata(world, 
     assert browser("staff2").get(f"/activities/{activity.id}/photos/{names[0]}").status_code == 404
     assert browser("worker1").post(f"/activities/{activity.id}/photos", {"photo": (io.BytesIO(photo), "a.jpg")},
                                    content_type="multipart/form-data").status_code == 403
+
+
+def test_the_form_offers_the_communitys_active_rooms_only(world, browser):
+    from tests.factories import RoomFactory
+
+    mine = RoomFactory(community=world.C1, name="书法绘画室")
+    closed = RoomFactory(community=world.C1, name="旧仓库")
+    closed.active = False
+    other = RoomFactory(community=world.C2, name="别处的图书馆")
+    db.session.commit()
+    staff = browser("staff1")
+    form = staff.get(f"/activities/new?community={world.C1.id}").get_data(as_text=True)
+    assert f'<option value="{mine.id}"' in form and "书法绘画室" in form
+    assert closed.id not in form and other.id not in form
+    activity = make_activity(world, room_id=mine.id)
+    edit = staff.get(f"/activities/{activity.id}/edit").get_data(as_text=True)
+    assert f'<option value="{mine.id}" selected' in edit
