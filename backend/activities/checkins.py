@@ -3,7 +3,11 @@
 check-out) per (activity, sign-up), per walk-in resident, or per walk-in's name, held by a unique
 constraint; a retry, or a second phone uploading the same list, adds nothing and is answered with
 the check-in that exists (`duplicate`). A volunteer's check-out after check-in gives their hours
-(posted to the points bank when attendance closes: attendance.py). Flushes; the caller commits."""
+(posted to the points bank when attendance closes: attendance.py). A participant's check-in earns
+the community's "checkin" points (when its rules give any) for the account that signed up, exactly once
+(the award's reference is the sign-up); a walk-in has no account to pay. Flushes; the caller commits."""
+
+import logging
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,8 +19,12 @@ from backend.activities import policy as act_policy
 from backend.activities.models import Activity, Checkin, Signup
 from backend.activities.schemas import checkin_create
 from backend.common import new_id, utcnow
-from backend.errors import Invalid, NotAllowedNow, Refused
+from backend.errors import DomainError, Invalid, NotAllowedNow, Refused
+from backend.points import earning
+from backend.points.rules import rules_of
 from backend.registry.models import Resident
+
+log = logging.getLogger(__name__)
 
 MAX_HOURS = 24
 
@@ -108,11 +116,28 @@ def _apply(session, signup, kind, at, now):
                         .values(status="attended", checked_in_at=at, updated_at=now)
                         .execution_options(synchronize_session=False))
         session.refresh(signup)
+        _award_checkin(session, signup, now)
         return
     seconds = max(0.0, (at - signup.checked_in_at).total_seconds())
     signup.checked_out_at, signup.updated_at = at, now
     signup.hours = round(min(seconds / 3600, MAX_HOURS), 1)
     session.flush()
+
+
+def _award_checkin(session, signup, now) -> None:
+    """The "checkin" points of a participant's check-in, once per sign-up (idempotent on the reference);
+    an empty pool leaves the check-in standing, unpaid (logged)."""
+    if signup.role != "participant" or signup.user_id is None:
+        return
+    if rules_of(session, signup.community_id).rate("checkin") <= 0:
+        return
+    try:
+        with session.begin_nested():
+            earning.award(session, community_id=signup.community_id, user_id=signup.user_id, rule="checkin",
+                          reference=f"activity-checkin:{signup.id}", now=now,
+                          memo=signup.activity.title[:60])
+    except DomainError as exc:
+        log.warning("check-in points of sign-up %s not posted: %s", signup.id, exc)
 
 
 def for_activity(session, activity: Activity) -> list[Checkin]:

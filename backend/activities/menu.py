@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from backend.activities import places
+from backend.activities import places, venue
 from backend.activities import policy as act_policy
 from backend.activities.machine import OPEN_STATES
 from backend.activities.models import Activity, Signup
@@ -77,6 +77,7 @@ def create_activity(session, actor, data: dict, now=None) -> Activity:
     values["description"] = values.get("description") or ""
     values["address"] = values.get("address") or ""
     _check_times(values)
+    venue.check_room(session, values.get("room_id"), community.id)
     activity = Activity(id=record_id, community_id=community.id, status="draft", created_by_id=actor.id,
                         created_at=now, updated_at=now, **values)
     session.add(activity)
@@ -104,11 +105,17 @@ def update_activity(session, actor, activity: Activity, data: dict, now=None) ->
     if "capacity" in values and values["capacity"] < activity.held_count:
         raise Invalid({"capacity": [_l("%(n)s places are taken or offered: the capacity cannot be smaller.",
                                        n=activity.held_count)]})
+    if values.get("room_id"):
+        venue.check_room(session, values["room_id"], activity.community_id)
+    moved = False
     for name, value in values.items():
         if getattr(activity, name) != value:
             setattr(activity, name, value)
+            moved = moved or name in ("room_id", "starts_at", "ends_at")
     activity.updated_at = now
     session.flush()
+    if moved and activity.status == "published":
+        venue.hold(session, activity, now)
     if "capacity" in values:
         places.offer_free_places(session, activity, now)
     return activity
@@ -122,6 +129,7 @@ def publish(session, actor, activity: Activity, now=None) -> Activity:
         raise NotAllowedNow(_("Only a draft is published."))
     activity.status, activity.updated_at = "published", now
     session.flush()
+    venue.hold(session, activity, now)
     return activity
 
 
@@ -141,6 +149,28 @@ def cancel(session, actor, activity: Activity, data: dict, now=None) -> Activity
         signup.status, signup.position, signup.offer_expires_at = "cancelled", None, None
         signup.notice, signup.noticed_at, signup.updated_at = notice, now, now
     activity.confirmed_count = activity.waitlist_count = 0
+    session.flush()
+    venue.free(session, activity, now)
+    return activity
+
+
+def add_photo(session, actor, activity: Activity, sha256: str, now=None) -> Activity:
+    """Staff add a photo (already stored by its upload, named by its SHA-256) to an activity that is
+    published or done; it is served to whoever may read the activity."""
+    from backend.fieldwork.records import MAX_PHOTOS
+
+    now = now or utcnow()
+    if not policy.can(actor, policy.MANAGE, activity):
+        raise Refused()
+    if activity.status not in ("published", "done"):
+        raise NotAllowedNow(_("Not allowed while the activity is %(status)s.",
+                              status=STATUS_NAMES.get(activity.status, activity.status)))
+    photos = list(activity.photos or [])
+    if sha256 in photos:
+        return activity
+    if len(photos) >= MAX_PHOTOS:
+        raise Invalid({"photo": [_l("At most %(n)s photos.", n=MAX_PHOTOS)]})
+    activity.photos, activity.updated_at = [*photos, sha256], now
     session.flush()
     return activity
 

@@ -297,7 +297,7 @@ def book_slot(session, *, room_id: str, starts_at: datetime, ends_at: datetime, 
     (a Conflict) on overlap, Invalid for a bad range or an unknown room."""
     now = now or utcnow()
     found = session.scalar(select(Booking).where(Booking.reference == reference))
-    if found is not None:
+    if found is not None and found.status in HOLDING:
         return found
     room = session.get(Room, room_id) if room_id else None
     if room is None:
@@ -305,13 +305,19 @@ def book_slot(session, *, room_id: str, starts_at: datetime, ends_at: datetime, 
     starts_at, ends_at = _naive_utc(starts_at), _naive_utc(ends_at)
     if ends_at <= starts_at:
         raise Invalid({"ends_at": [_l("The end must come after the start.")]})
-    booking = Booking(id=new_id(), room_id=room.id, community_id=room.community_id, user_id=user_id,
-                      purpose="", starts_at=starts_at, ends_at=ends_at, recurrence=None, status="confirmed",
-                      kind=kind if kind in ("activity", "maintenance", "booking") else "activity",
-                      reference=reference[:80], created_at=now, updated_at=now)
+    kind = kind if kind in ("activity", "maintenance", "booking") else "activity"
     _lock(session, room)
     if busy(session, room.id, starts_at, ends_at):
         _refuse_overlap(session, room, starts_at, ends_at, ends_at - starts_at, now)
+    if found is not None:  # released before (a moved activity): the same record holds the new slot
+        booking = found
+        booking.room_id, booking.community_id, booking.user_id = room.id, room.community_id, user_id
+        booking.starts_at, booking.ends_at, booking.kind = starts_at, ends_at, kind
+        booking.status, booking.updated_at = "confirmed", now
+    else:
+        booking = Booking(id=new_id(), room_id=room.id, community_id=room.community_id, user_id=user_id,
+                          purpose="", starts_at=starts_at, ends_at=ends_at, recurrence=None, status="confirmed",
+                          kind=kind, reference=reference[:80], created_at=now, updated_at=now)
     session.add(booking)
     session.flush([booking])
     insert_slots(session, room, booking, [(starts_at, ends_at)], now)

@@ -6,12 +6,14 @@ Views are thin: scope is backend.activities.policy, every rule is in backend.act
 these parse forms, call them, commit and render. A refused form re-renders with its messages.
 Times on the forms are Shanghai wall-clock times; the services store naive UTC."""
 
+import hashlib
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from backend import clock
 from backend.activities import attendance, checkins, menu, signups
@@ -21,7 +23,9 @@ from backend.auth import policy
 from backend.errors import Conflict, Invalid
 from backend.extensions import db
 from backend.fieldwork.visits import reports as places
+from backend.rooms.models import Room
 from frontend.render import done, form_page, page
+from sync import attachments
 
 bp = Blueprint("activity_pages", __name__, url_prefix="/activities")
 
@@ -144,12 +148,21 @@ def _form_of(activity: Activity) -> dict:
 
 def _errors_of(exc) -> dict:
     """The service's messages by form field (nested ones under their group: eligibility, volunteer_roles)."""
-    errors = dict(exc.errors or {}) if isinstance(exc, Invalid) else {"title": [exc.detail]}
+    errors = dict(exc.errors or {})
+    if not isinstance(exc, Invalid):  # a conflict names its field when it has one (a taken room: room_id)
+        errors = errors or {"title": [exc.detail]}
     flat: dict = {}
     for key, value in errors.items():
         name = key.split(".")[0]
         flat.setdefault(name, []).extend(value if isinstance(value, list) else [str(value)])
     return flat or {"title": [_("Check the form.")]}
+
+
+def _rooms_of(community_id: str) -> list[tuple[str, str]]:
+    """The community's function rooms an activity may be held in: (id, name)."""
+    rooms = db.session.scalars(select(Room).where(Room.community_id == community_id, Room.active.is_(True))
+                               .order_by(Room.name)).all()
+    return [(room.id, room.name) for room in rooms]
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -161,7 +174,8 @@ def new():
     community = next((c for c in communities if c.id == chosen), None)
     if community is None:
         abort(404)
-    context = {"communities": communities, "community": community, "activity": None}
+    context = {"communities": communities, "community": community, "activity": None,
+               "rooms": _rooms_of(community.id)}
     if request.method == "GET":
         return page("activities/form.html", None, form={"capacity": 20, "waitlist": "on"}, errors={}, **context)
     form = {name: request.form.get(name, "") for name in (*FORM_FIELDS, "waitlist")}
@@ -180,7 +194,8 @@ def edit(activity_id):
     activity = _activity_or_404(activity_id)
     if not policy.can(_user(), policy.CHANGE, activity):
         abort(403)
-    context = {"communities": [], "community": activity.community, "activity": activity}
+    context = {"communities": [], "community": activity.community, "activity": activity,
+               "rooms": _rooms_of(activity.community_id)}
     if request.method == "GET":
         return page("activities/form.html", None, form=_form_of(activity), errors={}, **context)
     form = {name: request.form.get(name, "") for name in (*FORM_FIELDS, "waitlist")}
@@ -290,3 +305,41 @@ def add_checkin(activity_id):
     flash(_("Checked in already.") if existed else _("Checked in."))
     return done(url_for("activity_pages.show", activity_id=activity.id))
 
+
+
+@bp.post("/<activity_id>/photos")
+def add_photo(activity_id):
+    """Staff add a photo after the activity: checked by its content, stored without its metadata."""
+    activity = _manage_or_403(activity_id)
+    upload = request.files.get("photo")
+    data = upload.read(attachments.MAX_BYTES + 1) if upload is not None else b""
+    if not data:
+        return _show(activity, {"photo": [_("Choose a photo.")]}, {}, status=422)
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        attachments.store(db.session, _user(), sha256, data, upload.mimetype)
+        menu.add_photo(db.session, _user(), activity, sha256)
+    except attachments.BadImage:
+        db.session.rollback()
+        return _show(activity, {"photo": [_("Only JPEG, PNG and WebP photos are accepted.")]}, {}, status=422)
+    except (Invalid, Conflict) as exc:
+        db.session.rollback()
+        return _show(activity, {"photo": exc.errors.get("photo") if exc.errors else [exc.detail]}, {}, status=422)
+    db.session.commit()
+    flash(_("Photo added."))
+    return done(url_for("activity_pages.show", activity_id=activity.id))
+
+
+@bp.get("/<activity_id>/photos/<sha256>")
+def photo(activity_id, sha256):
+    """A photo of an activity the reader may see, without its metadata."""
+    activity = _activity_or_404(activity_id)
+    if sha256 not in (activity.photos or []):
+        abort(404)
+    stored = attachments.visible(db.session, _user(), sha256)
+    body = attachments.served(stored)
+    if body is None:
+        abort(404)
+    response = Response(body, mimetype=stored.content_type)
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    return response

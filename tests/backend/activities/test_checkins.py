@@ -94,3 +94,48 @@ def test_refusals(world, residents):
         checkins.record(db.session, world.worker1, {"activity_id": activity.id})
     assert "at" in caught.value.errors
     assert Refused  # the door check is is_door (tested in test_policy)
+
+
+def _checkin_awards():
+    from backend.points.models import PointsTransaction
+
+    return list(db.session.scalars(select(PointsTransaction).where(
+        PointsTransaction.reference.like("activity-checkin:%"))))
+
+
+def test_a_participants_checkin_earns_its_points_once_however_many_phones(world, residents):
+    from backend.points import services as points_services
+
+    points_services.grant(db.session, world.staff1, world.C1.id, 1000, now=START)
+    db.session.commit()
+    activity = make_activity(world)
+    signup = sign(activity, residents[0])
+    tick(world.worker1, activity, signup_id=signup.id, offline=True)
+    tick(world.worker2, activity, signup_id=signup.id, offline=True)
+    tick(world.staff1, activity, code=signup.code)
+    tick(world.worker1, activity, name="王阿姨")  # a walk-in: no account to pay
+    tick(world.worker1, activity, resident_id=world.R2.id)  # a registry entry is no account either
+    awards = _checkin_awards()
+    assert [a.reference for a in awards] == [f"activity-checkin:{signup.id}"]
+    assert awards[0].kind == "checkin"
+
+
+def test_no_checkin_points_where_the_rules_give_none(world, residents):
+    from backend.points import rules as point_rules
+    from backend.points import services as points_services
+
+    points_services.grant(db.session, world.staff1, world.C1.id, 1000, now=START)
+    point_rules.set_rules(db.session, world.staff1, world.C1.id, {"checkin_points": 0})
+    db.session.commit()
+    activity = make_activity(world)
+    signup = sign(activity, residents[0])
+    tick(world.worker1, activity, signup_id=signup.id)
+    assert _checkin_awards() == []
+
+
+def test_an_empty_pool_leaves_the_checkin_standing(world, residents):
+    activity = make_activity(world)
+    signup = sign(activity, residents[0])
+    _checkin, duplicate = tick(world.worker1, activity, signup_id=signup.id)
+    db.session.refresh(signup)
+    assert not duplicate and signup.status == "attended" and _checkin_awards() == []

@@ -79,6 +79,9 @@ class Places(RuleBasedStateMachine):
         self.ids = self.stage["ids"]
         self.now = EPOCH
         self.closed = False
+        # The order of arrival as the machine made it: sign-ups made at the same tick share created_at,
+        # and ordering those by their random ids (the old check) was a coin toss.
+        self.arrivals: dict[str, int] = {}
 
     def _user(self, user_id) -> User:
         return db.session.get(User, user_id)
@@ -90,7 +93,11 @@ class Places(RuleBasedStateMachine):
         query = select(Signup).where(Signup.activity_id == self.ids["activity"])
         if statuses:
             query = query.where(Signup.status.in_(statuses))
-        return list(db.session.scalars(query.order_by(Signup.created_at, Signup.id)))
+        return sorted(db.session.scalars(query), key=lambda s: self.arrivals[s.id])
+
+    def _arrived(self, signup) -> None:
+        if signup is not None:
+            self.arrivals[signup.id] = len(self.arrivals)
 
     def _service(self, action, *args, **kwargs):
         try:
@@ -105,8 +112,8 @@ class Places(RuleBasedStateMachine):
     @precondition(lambda self: not self.closed)
     @rule(who=st.integers(0, PEOPLE - 1))
     def sign_up(self, who):
-        self._service(signups.sign_up, db.session, self._user(self.ids["people"][who]),
-                      {"activity_id": self.ids["activity"]}, now=self.now)
+        self._arrived(self._service(signups.sign_up, db.session, self._user(self.ids["people"][who]),
+                                    {"activity_id": self.ids["activity"]}, now=self.now))
 
     @precondition(lambda self: not self.closed)
     @rule(pick=st.integers(0, 50))
@@ -157,9 +164,8 @@ class Places(RuleBasedStateMachine):
         helper = self._user(self.ids["helper"])
         signup = db.session.scalar(select(Signup).where(Signup.user_id == helper.id))
         if signup is None:
-            self._service(signups.sign_up, db.session, helper, {"activity_id": self.ids["activity"],
-                                                                "role": "volunteer", "volunteer_role": "掌勺"},
-                          now=self.now)
+            self._arrived(self._service(signups.sign_up, db.session, helper, {
+                "activity_id": self.ids["activity"], "role": "volunteer", "volunteer_role": "掌勺"}, now=self.now))
             return
         kind = "check_out" if out else "check_in"
         at = START + timedelta(hours=1 if out else -1)

@@ -85,3 +85,70 @@ def test_who_may_open_them(world, browser):
     assert browser("staff2").get(f"/activities/{activity.id}").status_code == 404
     assert browser("worker1").get(f"/activities/{activity.id}/edit").status_code == 403
     assert browser("street1").get(f"/activities/{activity.id}").status_code == 200
+
+
+def test_an_edit_onto_a_taken_room_re_renders_naming_the_room(world, browser):
+    from tests.factories import BookingFactory, RoomFactory
+
+    room = RoomFactory(community=world.C1)
+    db.session.commit()
+    BookingFactory(room=room, starts_at=START + timedelta(hours=5), hours=1)
+    activity = make_activity(world, room_id=room.id)
+    db.session.commit()
+    staff = browser("staff1")
+    fields = {"title": activity.title, "room_id": room.id, "starts_at": _local(START + timedelta(hours=5)),
+              "ends_at": _local(START + timedelta(hours=6)), "capacity": "2", "waitlist": "on"}
+    refused = staff.post(f"/activities/{activity.id}/edit", fields)
+    assert refused.status_code in (409, 422)
+    assert error_for(refused.get_data(as_text=True), "room_id")
+    db.session.expire_all()
+    assert db.session.get(Activity, activity.id).starts_at == START
+
+
+def test_staff_add_photos_checked_by_content_and_served_without_metadata(world, browser):
+    import io
+
+    from tests.sync.test_attachments import jpeg
+
+    activity = make_activity(world)
+    staff = browser("staff1")
+    photo = jpeg()
+    assert b"PhoneMaker" in photo
+    added = staff.post(f"/activities/{activity.id}/photos", {"photo": (io.BytesIO(photo), "a.jpg", "image/jpeg")},
+                       content_type="multipart/form-data")
+    assert added.status_code == 303, added.get_data(as_text=True)[:1000]
+    db.session.expire_all()
+    names = db.session.get(Activity, activity.id).photos
+    assert len(names) == 1
+    served = staff.get(f"/activities/{activity.id}/photos/{names[0]}")
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    assert b"PhoneMaker" not in served.data and b"Exif" not in served.data
+    assert f"/activities/{activity.id}/photos/{names[0]}" in staff.get(f"/activities/{activity.id}").get_data(
+        as_text=True)
+    fake = staff.post(f"/activities/{activity.id}/photos",
+                      {"photo": (io.BytesIO(b"<script>alert(1)</script>"), "x.jpg", "image/jpeg")},
+                      content_type="multipart/form-data")
+    assert fake.status_code == 422 and error_for(fake.get_data(as_text=True), "photo")
+    db.session.expire_all()
+    assert db.session.get(Activity, activity.id).photos == names
+    # staff of another community see neither the activity nor its photo; a worker may not add one
+    assert browser("staff2").get(f"/activities/{activity.id}/photos/{names[0]}").status_code == 404
+    assert browser("worker1").post(f"/activities/{activity.id}/photos", {"photo": (io.BytesIO(photo), "a.jpg")},
+                                   content_type="multipart/form-data").status_code == 403
+
+
+def test_the_form_offers_the_communitys_active_rooms_only(world, browser):
+    from tests.factories import RoomFactory
+
+    mine = RoomFactory(community=world.C1, name="书法绘画室")
+    closed = RoomFactory(community=world.C1, name="旧仓库")
+    closed.active = False
+    other = RoomFactory(community=world.C2, name="别处的图书馆")
+    db.session.commit()
+    staff = browser("staff1")
+    form = staff.get(f"/activities/new?community={world.C1.id}").get_data(as_text=True)
+    assert f'<option value="{mine.id}"' in form and "书法绘画室" in form
+    assert closed.id not in form and other.id not in form
+    activity = make_activity(world, room_id=mine.id)
+    edit = staff.get(f"/activities/{activity.id}/edit").get_data(as_text=True)
+    assert f'<option value="{mine.id}" selected' in edit

@@ -135,3 +135,29 @@ def test_activities_are_edited_by_staff_and_never_deleted(world, device):
     assert refused["status"] == "rejected"
     db.session.expire_all()
     assert db.session.get(Activity, activity.id).capacity == 30
+
+
+def test_the_reminder_and_a_cancellation_reach_the_residents_devices(world, device, neighbours):
+    from backend.activities import menu, signups
+
+    soon = make_activity(world, title="一碗腊八粥")
+    other = make_activity(world, title="夏至馄饨", starts_at=aware(START + timedelta(days=2)).isoformat(),
+                          ends_at=aware(START + timedelta(days=2, hours=2)).isoformat())
+    reminded = sign(soon, world.resident1)
+    told = sign(other, neighbours["resident2"])
+    mine, theirs = device("resident1"), device("resident2")
+    mine.pull()
+    theirs.pull()
+    assert mine.get("signups", reminded.id)["reminded_at"] is None
+    # the day before: the reminder, on the sign-up record of the user (and the household) partition
+    assert signups.remind(db.session, now=START - timedelta(hours=20)) == 1
+    menu.cancel(db.session, world.staff1, other, {"reason": "天气原因"}, now=START - timedelta(hours=20))
+    db.session.commit()
+    mine.pull()
+    theirs.pull()
+    record = mine.get("signups", reminded.id)
+    assert record["reminded_at"] and "一碗腊八粥" in record["notice"]
+    cancelled = theirs.get("signups", told.id)
+    assert cancelled["status"] == "cancelled" and "天气原因" in cancelled["notice"]
+    assert theirs.get("activities", other.id)["status"] == "cancelled"
+    assert told.id not in mine.ids("signups") and reminded.id not in theirs.ids("signups")
