@@ -301,7 +301,7 @@ function noticesOf(signup, activity) {
     const text = typeof notice === "string" ? notice : notice?.text || t.noticeKinds[notice?.kind] || "";
     if (text) notes.push(h("p", { class: "flash notice signup-notice", role: "status", text }));
   }
-  if (signup.reminded_at && activity && !ended(activity) && HOLDING.has(signup.status)) {
+  if (signup.reminded_at && !signup.notice && activity && !ended(activity) && HOLDING.has(signup.status)) {
     notes.push(h("p", { class: "flash notice reminder", role: "status", text: t.reminder(when(activity)) }));
   }
   return notes;
