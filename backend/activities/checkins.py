@@ -124,10 +124,19 @@ def _apply(session, signup, kind, at, now):
     session.flush()
 
 
+def pays_the_signer(signup) -> bool:
+    """Whether the account that made the sign-up is the attendee's side: a resident or volunteer of
+    the attendee's household (themself or a family member). A sign-up staff or a grid worker made on
+    a resident's behalf has no account of the attendee to pay, like a walk-in."""
+    signer = signup.user
+    return signer is not None and signer.role in ("resident", "volunteer") \
+        and signer.household_id is not None and signer.household_id == signup.household_id
+
+
 def _award_checkin(session, signup, now) -> None:
     """The "checkin" points of a participant's check-in, once per sign-up (idempotent on the reference);
     an empty pool leaves the check-in standing, unpaid (logged)."""
-    if signup.role != "participant" or signup.user_id is None:
+    if signup.role != "participant" or not pays_the_signer(signup):
         return
     if rules_of(session, signup.community_id).rate("checkin") <= 0:
         return

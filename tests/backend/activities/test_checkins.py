@@ -139,3 +139,20 @@ def test_an_empty_pool_leaves_the_checkin_standing(world, residents):
     _checkin, duplicate = tick(world.worker1, activity, signup_id=signup.id)
     db.session.refresh(signup)
     assert not duplicate and signup.status == "attended" and _checkin_awards() == []
+
+
+def test_a_signup_staff_made_for_a_resident_pays_nobody_and_a_familys_pays_the_signer(world, residents):
+    from backend.points import services as points_services
+
+    points_services.grant(db.session, world.staff1, world.C1.id, 1000, now=START)
+    db.session.commit()
+    activity = make_activity(world)
+    for_them = sign(activity, world.staff1, resident_id=world.R1.id)  # on a resident's behalf
+    assert residents[0].household_id == world.H2.id
+    family = sign(activity, residents[0], resident_id=world.R2.id)  # a member of the signer's household
+    tick(world.worker1, activity, signup_id=for_them.id)
+    tick(world.worker1, activity, signup_id=family.id)
+    awards = _checkin_awards()
+    assert [a.reference for a in awards] == [f"activity-checkin:{family.id}"]
+    paid = {entry.owner_id for entry in awards[0].entries if entry.amount > 0}
+    assert paid == {residents[0].id}
