@@ -22,5 +22,5 @@ AREA = Area(
     nav=(NavEntry(_l("Notices"), "notice_pages.index", OFFICE, order=55, id="nav-notices"),),
     policy="tests.area_example.policy",
     sync="tests.area_example.sync",
-    field_app=FieldApp(stores=(Store("notices", "grid_id", since=3),)),
+    field_app=FieldApp(stores=(Store("notices", "grid_id", since=5),)),  # past the app's 4
 )

@@ -113,8 +113,8 @@ def test_the_field_app_gets_its_store_and_a_new_database_version(notices_client)
     html = notices_client.get("/app/").get_data(as_text=True)
     config = json.loads(unescape(re.search(r"<meta name=\"linli-config\" content='([^']*)'>", html).group(1)))
     stores = {store["name"]: store for store in config["stores"]}
-    assert stores["notices"] == {"name": "notices", "index": "grid_id", "since": 3}
-    assert config["db_version"] == 3  # the app's upgrade adds the store and pulls once from the start
+    assert stores["notices"] == {"name": "notices", "index": "grid_id", "since": 5}
+    assert config["db_version"] == 5  # the app's upgrade adds the store and pulls once from the start
     assert "requests" in stores and "households" in stores
 
 
