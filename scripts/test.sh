@@ -33,7 +33,8 @@ echo "== import rules (pyproject.toml [tool.importlinter])"
 # and its own ports. What races real processes (Chromium in tests/e2e, killed
 # gunicorn workers in tests/faults, the concurrent writers and pullers) runs
 # after its database's fast tests. PostgreSQL's half is the longer, so its
-# placement property test (200 examples) runs in SQLite's lane, at its end.
+# placement property test (60 examples here; LINLI_PLACEMENT_EXAMPLES=500 for a
+# deeper run) runs in SQLite's lane, at its end.
 # Each run's output is printed when all have ended; the command fails if any fails.
 ALONE=(tests/e2e tests/faults tests/sync/test_never_skipping.py::test_concurrent_writers_and_pullers_all_converge)
 SKIP_ALONE=(--ignore=tests/e2e --ignore=tests/faults
@@ -52,7 +53,7 @@ run() {  # run DB LOG ARGS...: pytest on one database, its output into LOG, its 
 echo "== tests on SQLite and on PostgreSQL, side by side"
 ( run sqlite "$logs/sqlite" "${SKIP_ALONE[@]}" "$@"
   run sqlite "$logs/sqlite-alone" "$@" "${ALONE[@]}"
-  run postgres "$logs/postgres-property" "$@" "$PROPERTY" ) &
+  LINLI_PLACEMENT_EXAMPLES=${LINLI_PLACEMENT_EXAMPLES:-60} run postgres "$logs/postgres-property" "$@" "$PROPERTY" ) &
 lane1=$!
 ( run postgres "$logs/postgres" "${SKIP_ALONE[@]}" --deselect="$PROPERTY" "$@"
   run postgres "$logs/postgres-alone" "$@" "${ALONE[@]}" ) &

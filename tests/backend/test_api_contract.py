@@ -31,7 +31,7 @@ from backend.extensions import db
 from tests.factories import VisitTaskFactory
 
 # Examples per (operation, mode, path ids): the fixed seed's, then the random seed's.
-FIXED_EXAMPLES = int(os.environ.get("LINLI_CONTRACT_EXAMPLES", "12"))
+FIXED_EXAMPLES = int(os.environ.get("LINLI_CONTRACT_EXAMPLES", "8"))
 RANDOM_EXAMPLES = 3
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 

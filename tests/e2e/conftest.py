@@ -65,3 +65,9 @@ def eventually(page, condition, timeout_ms=20000):
             return
         page.wait_for_timeout(100)
     raise AssertionError("timed out")
+
+
+# A browser test of what happens on the phone alone (its lock, its sealed storage): the server's
+# database plays no part, so it runs once, on SQLite, and PostgreSQL's browser run keeps the time.
+client_side_only = pytest.mark.skipif(os.environ.get("LINLI_TEST_DB", "sqlite") == "postgres",
+                                      reason="on the phone alone: the server's database plays no part")

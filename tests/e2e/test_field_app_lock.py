@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from backend.extensions import db
-from tests.e2e.conftest import eventually
+from tests.e2e.conftest import client_side_only, eventually
 from tests.e2e.test_field_app import (
     H1_ADDRESS,
     PASSWORD,
@@ -82,6 +82,7 @@ def worker_device():
                               .where(User.username == "worker1")).one()
 
 
+@client_side_only
 def test_it_locks_on_every_start_and_after_lock_now_and_opens_with_the_pin_offline(phone, world):  # noqa: F811
     page = signed_in_offline(phone)
     record_visit(page, "锁屏前记录的走访")
@@ -111,6 +112,7 @@ def test_it_locks_on_every_start_and_after_lock_now_and_opens_with_the_pin_offli
     assert phone.problems == []
 
 
+@client_side_only
 def test_a_pin_is_set_at_the_first_sign_in_and_a_short_or_mismatched_one_is_refused(phone, world):  # noqa: F811
     tokens = []
     page = open_app(phone)
@@ -137,6 +139,7 @@ def test_a_pin_is_set_at_the_first_sign_in_and_a_short_or_mismatched_one_is_refu
     assert phone.problems == []
 
 
+@client_side_only
 def test_the_data_at_rest_is_sealed(phone, world):  # noqa: F811
     tokens = []
     page = open_app(phone)
@@ -158,6 +161,7 @@ def test_the_data_at_rest_is_sealed(phone, world):  # noqa: F811
     assert phone.problems == []
 
 
+@client_side_only
 def test_five_wrong_pins_erase_the_phone_outbox_too(phone, world):  # noqa: F811
     page = signed_in_offline(phone)
     record_visit(page, "被猜 PIN 的手机上的走访")
@@ -259,6 +263,7 @@ def test_a_password_change_asks_to_sign_in_again_keeps_the_sealed_outbox_and_pus
     assert phone.problems == []
 
 
+@client_side_only
 def test_a_phone_signed_in_before_the_lock_sets_a_pin_first_then_seals_what_it_held(phone, world):  # noqa: F811
     import uuid
 
