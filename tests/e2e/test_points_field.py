@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from backend.extensions import db
+from tests.e2e.conftest import eventually
 from tests.e2e.test_field_app import count, open_app, sign_in, synced, waiting
 
 pytestmark = pytest.mark.e2e
@@ -98,6 +99,12 @@ def test_a_redemption_made_offline_is_reserved_after_sync_and_the_balance_follow
     expect(page.locator("select[name=partner_id] option")).to_have_text(["柳树村"])
     page.locator("input[name=amount]").fill("20")
     page.get_by_role("button", name="转赠", exact=True).click()
+
+    def donated():  # the status bar may read "nothing waiting" before the donation reaches the outbox
+        db.session.remove()
+        return db.session.scalars(select(Donation)).first() is not None
+
+    eventually(page, donated)
     synced(page)
     db.session.remove()
     gift = db.session.scalars(select(Donation)).one()
