@@ -155,6 +155,12 @@ def test_a_help_post_made_offline_is_answered_confirmed_and_pays_the_helper(phon
     page.get_by_label("方便的时间").fill("周六全天")
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.locator("#post-title")).to_have_text("水龙头漏水，求修理")
+
+    def edited_on_the_server():  # the status bar may say nothing waits before the outbox has the edit
+        db.session.remove()
+        return db.session.get(Post, post_id).title == "水龙头漏水，求修理"
+
+    eventually(page, edited_on_the_server)
     synced(page)
     db.session.remove()
     edited = db.session.get(Post, post_id)
