@@ -13,8 +13,7 @@ from backend.activities import policy as act_policy
 from backend.activities.models import ACTIVITY_STATUSES, Activity, Signup
 from backend.activities.schemas import activity_out, checkin_out, signup_out
 from backend.apiframe import json_body
-from backend.auth import policy
-from backend.auth.bearer import token_required
+from backend.auth.bearer import readable, token_required
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.pagination import page_args, page_meta
@@ -23,17 +22,11 @@ bp = Blueprint("activities_api", __name__, url_prefix="/api/v1/activities")
 
 
 def _activity(activity_id) -> Activity:
-    record = db.session.get(Activity, activity_id)
-    if record is None or not policy.can(g.user, policy.READ, record):
-        raise ApiError(404, "Not Found", "No such activity in your scope.")
-    return record
+    return readable(Activity, activity_id, "activity")
 
 
 def _signup(signup_id) -> Signup:
-    record = db.session.get(Signup, signup_id)
-    if record is None or not policy.can(g.user, policy.READ, record):
-        raise ApiError(404, "Not Found", "No such sign-up in your scope.")
-    return record
+    return readable(Signup, signup_id, "sign-up")
 
 
 def _dump_signup(record: Signup) -> dict:

@@ -46,3 +46,14 @@ def token_required(view=None, *, lost_ok: bool = False):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def readable(model, record_id, noun: str):
+    """The record of `model` with this id if the token's user may read it; otherwise a 404 that says
+    nothing of whether it exists ("No such <noun> in your scope.")."""
+    from backend.auth import policy
+
+    record = db.session.get(model, record_id)
+    if record is None or not policy.can(g.user, policy.READ, record):
+        raise ApiError(404, "Not Found", f"No such {noun} in your scope.")
+    return record

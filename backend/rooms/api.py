@@ -8,8 +8,7 @@ from flask import Blueprint, g, request
 from sqlalchemy import select
 
 from backend.apiframe import json_body
-from backend.auth import policy
-from backend.auth.bearer import token_required
+from backend.auth.bearer import readable, token_required
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.pagination import page_args, page_meta
@@ -22,17 +21,11 @@ MAX_RANGE_DAYS = 31
 
 
 def _room(room_id) -> Room:
-    record = db.session.get(Room, room_id)
-    if record is None or not policy.can(g.user, policy.READ, record):
-        raise ApiError(404, "Not Found", "No such room in your scope.")
-    return record
+    return readable(Room, room_id, "room")
 
 
 def _booking(booking_id) -> Booking:
-    record = db.session.get(Booking, booking_id)
-    if record is None or not policy.can(g.user, policy.READ, record):
-        raise ApiError(404, "Not Found", "No such booking in your scope.")
-    return record
+    return readable(Booking, booking_id, "booking")
 
 
 def dump_booking(record: Booking) -> dict:

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from backend.apiframe import json_body
 from backend.auth import policy
-from backend.auth.bearer import token_required
+from backend.auth.bearer import readable, token_required
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.pagination import page_args, page_meta
@@ -20,17 +20,11 @@ bp = Blueprint("sharing_api", __name__, url_prefix="/api/v1/sharing")
 
 
 def _post(post_id) -> Post:
-    record = db.session.get(Post, post_id)
-    if record is None or not policy.can(g.user, policy.READ, record):
-        raise ApiError(404, "Not Found", "No such post in your scope.")
-    return record
+    return readable(Post, post_id, "post")
 
 
 def _response(response_id) -> PostResponse:
-    record = db.session.get(PostResponse, response_id)
-    if record is None or not policy.can(g.user, policy.READ, record):
-        raise ApiError(404, "Not Found", "No such exchange in your scope.")
-    return record
+    return readable(PostResponse, response_id, "exchange")
 
 
 def dump_post(record: Post) -> dict:
